@@ -1,0 +1,174 @@
+/**
+ * The Clock port: the only way agents learn the time or wait. `SystemClock` reads the wall clock;
+ * `VirtualClock` jumps from event to event (TimeWarp) so a simulated day runs in milliseconds and
+ * the same seed gives the same schedule.
+ */
+export interface TimerHandle {
+  readonly id: number;
+}
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Runs `fn` once after `delayMs`. */
+  setTimer(delayMs: number, fn: () => void): TimerHandle;
+  /** Runs `fn` every `periodMs` until cleared. */
+  setInterval(periodMs: number, fn: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+  /** Resolves after `delayMs` of this clock's time. */
+  sleep(delayMs: number): Promise<void>;
+}
+
+export class SystemClock implements Clock {
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private nextId = 1;
+
+  now(): number {
+    return Date.now();
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const id = this.nextId++;
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, delayMs);
+    this.timers.set(id, t);
+    return { id };
+  }
+
+  setInterval(periodMs: number, fn: () => void): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, setInterval(fn, periodMs));
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const t = this.timers.get(handle.id);
+    if (t !== undefined) {
+      clearTimeout(t);
+      clearInterval(t);
+      this.timers.delete(handle.id);
+    }
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+}
+
+interface VirtualTimer {
+  id: number;
+  at: number;
+  seq: number;
+  fn: () => void;
+  periodMs: number | null;
+}
+
+/**
+ * A clock that only moves when told to. Timers due at the same instant fire in the order they were
+ * set (by sequence number), so a run is a pure function of its inputs.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private nextId = 1;
+  private readonly timers = new Map<number, VirtualTimer>();
+
+  constructor(startMs = 1_767_225_600_000 /* 2026-01-01T00:00:00Z */) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    return this.add(delayMs, fn, null);
+  }
+
+  setInterval(periodMs: number, fn: () => void): TimerHandle {
+    return this.add(periodMs, fn, Math.max(1, periodMs));
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.timers.delete(handle.id);
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(delayMs, resolve));
+  }
+
+  /** Number of timers still scheduled. */
+  pending(): number {
+    return this.timers.size;
+  }
+
+  /** Time of the next timer, or null when none is scheduled. */
+  nextAt(): number | null {
+    const next = this.peek();
+    return next === undefined ? null : next.at;
+  }
+
+  /**
+   * Fires the next due timer (jumping time forward to it) and lets the promises it started settle.
+   * Returns false when no timer is scheduled at or before `limitMs`.
+   */
+  async step(limitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const next = this.peek();
+    if (next === undefined || next.at > limitMs) return false;
+    this.current = Math.max(this.current, next.at);
+    if (next.periodMs === null) this.timers.delete(next.id);
+    else {
+      next.at += next.periodMs;
+      next.seq = this.seq++;
+    }
+    next.fn();
+    await settle();
+    return true;
+  }
+
+  /** Runs every timer due up to `untilMs`, then sets the time to `untilMs`. */
+  async runUntil(untilMs: number): Promise<void> {
+    while (await this.step(untilMs)) {
+      /* keep stepping */
+    }
+    this.current = Math.max(this.current, untilMs);
+  }
+
+  /** Advances the clock by `ms`, firing timers on the way. */
+  async advance(ms: number): Promise<void> {
+    await this.runUntil(this.current + ms);
+  }
+
+  /** Runs timers until none is due within `horizonMs` of the current time; bounded by `maxSteps`. */
+  async runUntilIdle(horizonMs = 0, maxSteps = 1_000_000): Promise<void> {
+    for (let i = 0; i < maxSteps; i++) {
+      if (!(await this.step(this.current + horizonMs))) return;
+    }
+    throw new Error(`Invariant: VirtualClock.runUntilIdle exceeded ${maxSteps} steps`);
+  }
+
+  private add(delayMs: number, fn: () => void, periodMs: number | null): TimerHandle {
+    const id = this.nextId++;
+    const at = this.current + Math.max(0, delayMs);
+    this.timers.set(id, { id, at, seq: this.seq++, fn, periodMs });
+    return { id };
+  }
+
+  private peek(): VirtualTimer | undefined {
+    let best: VirtualTimer | undefined;
+    for (const t of this.timers.values()) {
+      if (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
+
+/**
+ * Lets every pending promise continuation run. A macrotask boundary drains the microtask queue
+ * completely, so in-memory async work (store writes, bus hand-offs) finishes before the next timer.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

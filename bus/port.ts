@@ -1,0 +1,121 @@
+/**
+ * The Bus port. Agents publish and receive typed, validated messages; whether they travel over NATS
+ * (core or JetStream) or through the in-memory deterministic bus is the adapter's business. The
+ * subject, delivery class and dedupe key of every message come from the contracts registry.
+ */
+import type { MessageOf, MessageType } from "../contracts/registry.ts";
+import type { DeadLetter } from "../contracts/ops.ts";
+
+export type Handler<T extends MessageType> = (
+  message: MessageOf<T>,
+  subject: string,
+) => void | Promise<void>;
+
+export interface Subscription {
+  unsubscribe(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Queue group: each message goes to one member of the group. */
+  queue?: string;
+  /** A concrete subject within the type's pattern (e.g. `md.book.<token>`); default: all. */
+  subject?: string;
+}
+
+export interface PublishAck {
+  /** Stream sequence, or null for core messages. */
+  seq: number | null;
+  /** true when the stream had already stored a message with the same dedupe key. */
+  duplicate: boolean;
+}
+
+export interface ConsumeOptions {
+  /** Durable consumer name: its position survives the process. */
+  durable: string;
+  /** A message not acked within this time is redelivered. */
+  ackWaitMs: number;
+  /** Deliveries per message before it is given up and dead-lettered. */
+  maxDeliver: number;
+  /** Where a new consumer starts: every stored message, or only those published from now on. */
+  deliverPolicy: "all" | "new";
+  /** A concrete subject within the type's pattern; default: all. */
+  subject?: string;
+}
+
+export interface DurableDelivery<T extends MessageType> {
+  readonly message: MessageOf<T>;
+  readonly subject: string;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  readonly streamSeq: number;
+  ack(): Promise<void>;
+  /** Asks for redelivery after `delayMs`. */
+  nak(delayMs: number): Promise<void>;
+}
+
+export type DurableHandler<T extends MessageType> = (delivery: DurableDelivery<T>) => Promise<void>;
+
+export type BusStatus = "connected" | "reconnecting" | "disconnected" | "closed";
+
+export interface BusStats {
+  published: number;
+  delivered: number;
+  deadLettered: number;
+  deadLetterReasons: Record<string, number>;
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+}
+
+export const DEAD_LETTER_SUBJECT = "bus.deadletter";
+
+export interface Bus {
+  /** The connection's name: `<agent>.<instance>`. */
+  readonly name: string;
+
+  /** Validates and publishes; stream types go through JetStream with their dedupe key. */
+  publish<T extends MessageType>(message: MessageOf<T> & { type: T }): Promise<PublishAck>;
+
+  /** Publishes raw bytes without validation (fuzzing, fault injection, foreign producers). */
+  publishRaw(subject: string, data: string | Uint8Array): Promise<void>;
+
+  /** Core subscription to every subject of `type`; invalid messages are dead-lettered, not handled. */
+  subscribe<T extends MessageType>(
+    type: T,
+    handler: Handler<T>,
+    options?: SubscribeOptions,
+  ): Subscription;
+
+  /** Sends `message` and waits for one reply of type `replyType`, at most `timeoutMs`. */
+  request<T extends MessageType, R extends MessageType>(
+    message: MessageOf<T> & { type: T },
+    replyType: R,
+    options: RequestOptions,
+  ): Promise<MessageOf<R>>;
+
+  /** Answers requests of `type`; the handler's result is validated and sent back. */
+  serve<T extends MessageType, R extends MessageType>(
+    type: T,
+    replyType: R,
+    handler: (message: MessageOf<T>) => Promise<MessageOf<R> & { type: R }>,
+    options?: { queue?: string },
+  ): Subscription;
+
+  /** Durable, at-least-once consumption from the type's stream, with explicit ack. */
+  consume<T extends MessageType>(
+    type: T,
+    options: ConsumeOptions,
+    handler: DurableHandler<T>,
+  ): Promise<Subscription>;
+
+  /** Receives every dead letter this bus (or, on NATS, any bus) reports. */
+  onDeadLetter(handler: (letter: DeadLetter) => void): Subscription;
+
+  onStatus(listener: (status: BusStatus) => void): () => void;
+  status(): BusStatus;
+  stats(): BusStats;
+
+  /** Drains subscriptions and closes. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { agentName, instanceName, messageSchema } from "./envelope.ts";
+import { tradingState } from "./common.ts";
+import { intent } from "./intents.ts";
+
+/** Stable reason codes for every CRO check; denials carry one or more of these. */
+export const checkCode = z.enum([
+  "TRADING_STATE",
+  "AGENTS_ALIVE",
+  "FEED_FRESH",
+  "INSTRUMENT_ALLOWED",
+  "STRATEGY_ALLOWED",
+  "TICK_SIZE",
+  "MIN_SIZE",
+  "PRICE_BAND",
+  "POSITION_CAP",
+  "ORDERS_PER_WINDOW",
+  "DAILY_DRAWDOWN",
+  "SESSION_LOSS",
+  "BALANCE",
+  "FUTURE_WINDOW",
+  "WINDOW_CLOSED",
+  "UNKNOWN_ORDER",
+  "ORDER_RATE",
+  "KILL_SWITCH",
+  "DUPLICATE_INTENT",
+  "POSITION_EXISTS",
+]);
+export type CheckCode = z.infer<typeof checkCode>;
+
+export const checkResult = z.object({
+  code: checkCode,
+  passed: z.boolean(),
+  detail: z.string().max(500),
+});
+export type CheckResult = z.infer<typeof checkResult>;
+
+/**
+ * The CRO's answer to one intent. An approval names the exact intent by hash, the CRO epoch and an
+ * expiry; Execution refuses anything else.
+ */
+export const croDecision = messageSchema("cro.decision", {
+  decisionId: z.string().min(1).max(128),
+  intentHash: z.string().regex(/^[0-9a-f]{64}$/),
+  intent,
+  approved: z.boolean(),
+  reasons: z.array(checkCode).max(32),
+  checks: z.array(checkResult).max(64),
+  epoch: z.number().int().nonnegative(),
+  expiresAt: z.number().int().nonnegative(),
+});
+export type CroDecision = z.infer<typeof croDecision>;
+
+export const agentLiveness = z.object({
+  agent: agentName,
+  instance: instanceName,
+  alive: z.boolean(),
+  lastSeenAgeMs: z.number().int().nonnegative().nullable(),
+});
+
+export const croState = messageSchema("cro.state", {
+  state: tradingState,
+  reason: z.string().max(500),
+  since: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+  /** Why the CRO would not be ACTIVE right now, even if asked (empty when it could be). */
+  blockers: z.array(z.string().max(200)).max(64),
+  operatorHold: z.boolean(),
+  agents: z.array(agentLiveness).max(256),
+});
+export type CroState = z.infer<typeof croState>;
