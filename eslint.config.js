@@ -14,7 +14,10 @@ const ambientSyntax = [
     selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
     message: "Use clock.now() (Clock port).",
   },
-  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Use clock.now()." },
+  {
+    selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+    message: "Use clock.now().",
+  },
   {
     selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
     message: "Use the Rng port.",
@@ -49,7 +52,10 @@ export default tseslint.config(
       "@typescript-eslint/switch-exhaustiveness-check": "error",
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/no-extraneous-class": "off",
     },
   },
@@ -67,8 +73,14 @@ export default tseslint.config(
     rules: { "no-restricted-globals": "off", "no-restricted-syntax": "off" },
   },
   { files: ["bus/nats.ts", "bus/nats-*.ts"], rules: { "no-restricted-imports": "off" } },
-  { files: ["infra/store/pg*.ts", "infra/store/migrate.ts"], rules: { "no-restricted-imports": "off" } },
-  { files: ["agents/ops/cli*.ts", "agents/ops/commands/**/*.ts"], rules: { "no-restricted-syntax": "off" } },
+  {
+    files: ["infra/store/pg*.ts", "infra/store/migrate.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
+  {
+    files: ["agents/ops/cli*.ts", "agents/ops/commands/**/*.ts"],
+    rules: { "no-restricted-syntax": "off" },
+  },
   {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,

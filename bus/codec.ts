@@ -31,7 +31,9 @@ export function decode(subject: string, data: Uint8Array | string): Decoded {
 /** Validates an outgoing message; returns its concrete subject or the reason it is invalid. */
 export function checkOutgoing<T extends MessageType>(
   message: MessageOf<T> & { type: T },
-): { ok: true; subject: string; dedupeKey: string } | { ok: false; subject: string; reason: string } {
+):
+  | { ok: true; subject: string; dedupeKey: string }
+  | { ok: false; subject: string; reason: string } {
   const spec = specOf(message.type);
   let subject: string;
   try {

@@ -5,7 +5,13 @@ import { priceMicro, qtyMicro } from "./money.ts";
 
 export const intentKind = z.enum(["ENTRY", "EXIT", "CANCEL"]);
 export type IntentKind = z.infer<typeof intentKind>;
-export const exitReason = z.enum(["STOP_LOSS", "TAKE_PROFIT", "TRAILING_STOP", "SETTLEMENT", "FLATTEN"]);
+export const exitReason = z.enum([
+  "STOP_LOSS",
+  "TAKE_PROFIT",
+  "TRAILING_STOP",
+  "SETTLEMENT",
+  "FLATTEN",
+]);
 export type ExitReason = z.infer<typeof exitReason>;
 
 /** What a strategy (or Portfolio, for exits) asks the CRO to let it do. */

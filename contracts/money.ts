@@ -7,16 +7,17 @@ import { z } from "zod";
 export const MICRO = 1_000_000;
 
 /** An integer count of micro-units. Safe up to ±9e9 dollars. */
-export const micro = z.number().int().safe();
+export const micro = z.number().int();
 /** A price in micro-units, strictly inside (0, 1). */
 export const priceMicro = z.number().int().gt(0).lt(MICRO);
 /** A non-negative quantity in micro-units. */
-export const qtyMicro = z.number().int().nonnegative().safe();
+export const qtyMicro = z.number().int().nonnegative();
 
 /** Converts a decimal string or number ("0.55", 12.5) into micro-units, rounding half away from 0. */
 export function toMicro(value: string | number): number {
   const s = typeof value === "number" ? value.toFixed(6) : value.trim();
-  if (!/^-?\d+(\.\d+)?$/.test(s)) throw new RangeError(`toMicro: not a decimal: ${JSON.stringify(value)}`);
+  if (!/^-?\d+(\.\d+)?$/.test(s))
+    throw new RangeError(`toMicro: not a decimal: ${JSON.stringify(value)}`);
   const negative = s.startsWith("-");
   const [whole = "0", frac = ""] = (negative ? s.slice(1) : s).split(".");
   const padded = (frac + "0000000").slice(0, 7);

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { mdBook, mdHealth, mdTrade, mdWindow } from "./market-data.ts";
 import { portfolioExit, strategyIntent } from "./intents.ts";
 import { croDecision, croState } from "./cro.ts";
-import { ORDER_EVENTS, execFill, orderEventSchema, type OrderEvent } from "./orders.ts";
+import { execFill, orderEventSchema, type OrderEvent } from "./orders.ts";
 import { portfolioPosition } from "./positions.ts";
 import { reconMismatch, reconReport } from "./recon.ts";
 import { alertSent } from "./alerts.ts";
@@ -144,8 +144,6 @@ export const registry: Registry = {
 
 export const messageTypes = Object.keys(schemas) as MessageType[];
 
-void ORDER_EVENTS;
-
 /** NATS subject matching: `*` matches one token, `>` one or more trailing tokens. */
 export function subjectMatches(pattern: string, subject: string): boolean {
   const p = pattern.split(".");
@@ -168,12 +166,11 @@ export function typeForSubject(subject: string): MessageType | null {
 }
 
 export function specOf<T extends MessageType>(type: T): SubjectSpec<T> {
-  return registry[type] as SubjectSpec<T>;
+  return registry[type];
 }
 
 export type ParseResult<T extends MessageType> =
-  | { ok: true; type: T; message: MessageOf<T> }
-  | { ok: false; reason: string };
+  { ok: true; type: T; message: MessageOf<T> } | { ok: false; reason: string };
 
 /**
  * Validates raw data received on `subject`: the subject must be registered, the data must match
@@ -190,8 +187,9 @@ export function parseMessage(subject: string, data: unknown): ParseResult<Messag
       .join("; ");
     return { ok: false, reason: `invalid ${type}: ${issues}` };
   }
-  const message = result.data as MessageOf<MessageType>;
-  const expected = (specOf(type) as SubjectSpec<MessageType>).subject(message);
+  const message = result.data;
+  const spec: SubjectSpec<MessageType> = specOf(type);
+  const expected = spec.subject(message);
   if (expected !== subject) {
     return { ok: false, reason: `${type} addressed to "${expected}" arrived on "${subject}"` };
   }
