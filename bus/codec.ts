@@ -1,4 +1,10 @@
-import { parseMessage, specOf, type MessageOf, type MessageType } from "../contracts/registry.ts";
+import {
+  parseMessage,
+  specOf,
+  type MessageOf,
+  type MessageType,
+  type SubjectSpec,
+} from "../contracts/registry.ts";
 import type { DeadLetter } from "../contracts/ops.ts";
 import type { BusStats } from "./port.ts";
 
@@ -29,21 +35,21 @@ export function decode(subject: string, data: Uint8Array | string): Decoded {
 }
 
 /** Validates an outgoing message; returns its concrete subject or the reason it is invalid. */
-export function checkOutgoing<T extends MessageType>(
-  message: MessageOf<T> & { type: T },
-):
+export function checkOutgoing(message: {
+  type: MessageType;
+}):
   | { ok: true; subject: string; dedupeKey: string }
   | { ok: false; subject: string; reason: string } {
-  const spec = specOf(message.type);
+  const spec: SubjectSpec<MessageType> = specOf(message.type);
   let subject: string;
   try {
-    subject = spec.subject(message);
+    subject = spec.subject(message as MessageOf<MessageType>);
   } catch {
     subject = message.type;
   }
   const result = parseMessage(subject, message);
   if (!result.ok) return { ok: false, subject, reason: result.reason };
-  return { ok: true, subject, dedupeKey: spec.dedupeKey(message) };
+  return { ok: true, subject, dedupeKey: spec.dedupeKey(result.message) };
 }
 
 export function makeDeadLetter(

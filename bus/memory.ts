@@ -1,0 +1,386 @@
+/**
+ * The in-memory Bus adapter: one `MemoryBroker` stands in for the NATS server (core subjects,
+ * JetStream streams with a duplicate window, durable consumers with ack-wait redelivery), and each
+ * `broker.connect(name)` is one agent's connection. Delivery happens on the injected Clock, one
+ * message per clock event; which subscription's next message goes first is drawn from the seeded
+ * Rng, while each subscription sees its own messages in publish order. The same seed and inputs
+ * therefore give the same delivery order, which `logHash()` fingerprints.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { STREAMS, specOf, subjectMatches, type StreamName } from "../contracts/registry.ts";
+import type { MessageType } from "../contracts/registry.ts";
+import type { DeadLetter } from "../contracts/ops.ts";
+import type { Clock, TimerHandle } from "./clock.ts";
+import type { Rng } from "./rng.ts";
+import { checkOutgoing, decode, type Decoded } from "./codec.ts";
+import { MemoryBus } from "./memory-bus.ts";
+
+export { MemoryBus };
+
+/** NATS JetStream's default duplicate window. */
+export const DUPLICATE_WINDOW_MS = 120_000;
+
+export interface Envelope {
+  readonly subject: string;
+  readonly raw: string;
+  readonly replyTo: string | null;
+  decoded: Decoded | null;
+}
+
+export interface Sub {
+  readonly id: number;
+  readonly conn: MemoryBus;
+  readonly pattern: string;
+  readonly queue: string | null;
+  readonly deliver: (env: Envelope) => void;
+  readonly pending: Envelope[];
+  closed: boolean;
+}
+
+interface StoredMessage {
+  seq: number;
+  env: Envelope;
+}
+
+interface StreamState {
+  readonly name: StreamName;
+  readonly messages: StoredMessage[];
+  readonly dedupe: Map<string, { seq: number; at: number }>;
+}
+
+export interface ConsumerState {
+  readonly key: string;
+  readonly stream: StreamState;
+  filter: string;
+  ackWaitMs: number;
+  maxDeliver: number;
+  /** Next stream position to hand out for the first time. */
+  cursor: number;
+  /** seq → deliveries so far, for messages handed out and not yet acked or given up. */
+  readonly inFlight: Map<number, { deliveries: number; timer: TimerHandle | null }>;
+  /** Messages whose ack wait expired while nobody was attached; redelivered on attach. */
+  readonly redeliver: number[];
+  active: Sub | null;
+}
+
+export interface MemoryBrokerOptions {
+  clock: Clock;
+  rng: Rng;
+  /** Keep every delivery line in memory (tests); the running hash is always kept. */
+  recordLog?: boolean;
+  /** Told when a handler throws; the subscription keeps running either way. */
+  onHandlerError?: (connection: string, subject: string, error: unknown) => void;
+}
+
+export class MemoryBroker {
+  readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly subs: Sub[] = [];
+  private readonly streams = new Map<StreamName, StreamState>();
+  private readonly consumers = new Map<string, ConsumerState>();
+  private readonly deadLetterListeners = new Set<(letter: DeadLetter) => void>();
+  private readonly hash: Hash = createHash("sha256");
+  private readonly log: string[] | null;
+  private readonly onHandlerError: MemoryBrokerOptions["onHandlerError"];
+  private nextSubId = 1;
+  private pumpScheduled = false;
+  private deliveries = 0;
+
+  constructor(options: MemoryBrokerOptions) {
+    this.clock = options.clock;
+    this.rng = options.rng.fork("memory-bus");
+    this.log = options.recordLog === true ? [] : null;
+    this.onHandlerError = options.onHandlerError;
+    for (const name of Object.keys(STREAMS) as StreamName[]) {
+      this.streams.set(name, { name, messages: [], dedupe: new Map() });
+    }
+  }
+
+  connect(name: string): MemoryBus {
+    return new MemoryBus(this, name);
+  }
+
+  /** SHA-256 of every delivery so far (time, receiver, subject, bytes). */
+  logHash(): string {
+    return this.hash.copy().digest("hex");
+  }
+
+  deliveryLog(): readonly string[] {
+    return this.log ?? [];
+  }
+
+  deliveryCount(): number {
+    return this.deliveries;
+  }
+
+  // ---- core subjects -------------------------------------------------------------------------
+
+  addSub(
+    conn: MemoryBus,
+    pattern: string,
+    queue: string | null,
+    deliver: (e: Envelope) => void,
+  ): Sub {
+    const sub: Sub = {
+      id: this.nextSubId++,
+      conn,
+      pattern,
+      queue,
+      deliver,
+      pending: [],
+      closed: false,
+    };
+    this.subs.push(sub);
+    return sub;
+  }
+
+  removeSub(sub: Sub): void {
+    sub.closed = true;
+    sub.pending.length = 0;
+    const i = this.subs.indexOf(sub);
+    if (i >= 0) this.subs.splice(i, 1);
+  }
+
+  /**
+   * Routes one message to matching subscriptions (one member per queue group) and, unless it was
+   * already stored by a durable publish, lets a stream capture it. Returns how many received it.
+   */
+  route(env: Envelope, capture = true): number {
+    const groups = new Map<string, Sub[]>();
+    let receivers = 0;
+    for (const sub of this.subs) {
+      if (sub.closed || !subjectMatches(sub.pattern, env.subject)) continue;
+      if (sub.queue === null) {
+        this.enqueue(sub, env);
+        receivers++;
+      } else {
+        const members = groups.get(sub.queue) ?? [];
+        members.push(sub);
+        groups.set(sub.queue, members);
+      }
+    }
+    for (const members of groups.values()) {
+      const chosen = members[this.rng.int(0, members.length - 1)];
+      if (chosen !== undefined) {
+        this.enqueue(chosen, env);
+        receivers++;
+      }
+    }
+    if (capture) this.capture(env);
+    return receivers;
+  }
+
+  hasResponders(subject: string): boolean {
+    return this.subs.some((s) => !s.closed && subjectMatches(s.pattern, subject));
+  }
+
+  enqueue(sub: Sub, env: Envelope): void {
+    sub.pending.push(env);
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    this.clock.setTimer(0, () => {
+      this.pumpScheduled = false;
+      this.pumpOne();
+    });
+  }
+
+  /** Delivers one message: the head of a subscription drawn by the seeded Rng. */
+  private pumpOne(): void {
+    const ready = this.subs.filter((s) => s.pending.length > 0);
+    if (ready.length === 0) return;
+    const sub = ready[this.rng.int(0, ready.length - 1)];
+    const env = sub?.pending.shift();
+    if (sub === undefined || env === undefined) return;
+    if (ready.length > 1 || sub.pending.length > 0) this.schedulePump();
+    this.deliveries++;
+    const line = `${this.clock.now()}|${sub.conn.name}|${env.subject}|${env.raw}\n`;
+    this.hash.update(line);
+    this.log?.push(line);
+    sub.deliver(env);
+  }
+
+  decodeOnce(env: Envelope): Decoded {
+    env.decoded ??= decode(env.subject, env.raw);
+    return env.decoded;
+  }
+
+  reportHandlerError(connection: string, subject: string, error: unknown): void {
+    this.onHandlerError?.(connection, subject, error);
+  }
+
+  // ---- dead letters --------------------------------------------------------------------------
+
+  deadLetter(letter: DeadLetter): void {
+    for (const listener of this.deadLetterListeners) listener(letter);
+  }
+
+  addDeadLetterListener(listener: (letter: DeadLetter) => void): () => void {
+    this.deadLetterListeners.add(listener);
+    return () => this.deadLetterListeners.delete(listener);
+  }
+
+  // ---- streams -------------------------------------------------------------------------------
+
+  /** Stores a validated stream message unless its dedupe key is inside the duplicate window. */
+  publishDurable(message: { type: MessageType }, raw: string): { seq: number; duplicate: boolean } {
+    const checked = checkOutgoing(message);
+    const spec = specOf(message.type);
+    if (!checked.ok || spec.delivery.kind !== "stream") {
+      throw new Error(`Invariant: publishDurable called for non-stream ${message.type}`);
+    }
+    const stream = this.stream(spec.delivery.stream);
+    const now = this.clock.now();
+    const seen = stream.dedupe.get(checked.dedupeKey);
+    if (seen !== undefined && now - seen.at < DUPLICATE_WINDOW_MS) {
+      return { seq: seen.seq, duplicate: true };
+    }
+    const env: Envelope = { subject: checked.subject, raw, replyTo: null, decoded: null };
+    const seq = this.append(stream, env);
+    stream.dedupe.set(checked.dedupeKey, { seq, at: now });
+    this.route(env, false);
+    return { seq, duplicate: false };
+  }
+
+  /** A core publish on a stream's subject is captured by that stream, as on a NATS server. */
+  private capture(env: Envelope): void {
+    for (const stream of this.streams.values()) {
+      if (STREAMS[stream.name].subjects.some((p) => subjectMatches(p, env.subject))) {
+        this.append(stream, env);
+        return;
+      }
+    }
+  }
+
+  private append(stream: StreamState, env: Envelope): number {
+    const seq = stream.messages.length + 1;
+    stream.messages.push({ seq, env });
+    for (const consumer of this.consumers.values()) {
+      if (consumer.stream === stream) this.feed(consumer);
+    }
+    return seq;
+  }
+
+  stream(name: StreamName): StreamState {
+    const s = this.streams.get(name);
+    if (s === undefined) throw new Error(`Invariant: unknown stream ${name}`);
+    return s;
+  }
+
+  // ---- durable consumers ---------------------------------------------------------------------
+
+  consumer(
+    stream: StreamName,
+    durable: string,
+    init: { filter: string; ackWaitMs: number; maxDeliver: number; deliverPolicy: "all" | "new" },
+  ): ConsumerState {
+    const key = `${stream}/${durable}`;
+    let c = this.consumers.get(key);
+    if (c === undefined) {
+      const state = this.stream(stream);
+      c = {
+        key,
+        stream: state,
+        filter: init.filter,
+        ackWaitMs: init.ackWaitMs,
+        maxDeliver: init.maxDeliver,
+        cursor: init.deliverPolicy === "all" ? 1 : state.messages.length + 1,
+        inFlight: new Map(),
+        redeliver: [],
+        active: null,
+      };
+      this.consumers.set(key, c);
+    } else {
+      c.filter = init.filter;
+      c.ackWaitMs = init.ackWaitMs;
+      c.maxDeliver = init.maxDeliver;
+    }
+    return c;
+  }
+
+  attach(consumer: ConsumerState, sub: Sub): void {
+    consumer.active = sub;
+    for (const seq of consumer.redeliver.splice(0)) this.handOut(consumer, seq);
+    this.feed(consumer);
+  }
+
+  detach(consumer: ConsumerState, sub: Sub): void {
+    if (consumer.active === sub) consumer.active = null;
+  }
+
+  /** Hands out every not-yet-delivered stream message that matches the consumer's filter. */
+  private feed(consumer: ConsumerState): void {
+    if (consumer.active === null) return;
+    const messages = consumer.stream.messages;
+    while (consumer.cursor <= messages.length) {
+      const stored = messages[consumer.cursor - 1];
+      consumer.cursor++;
+      if (stored !== undefined && subjectMatches(consumer.filter, stored.env.subject)) {
+        this.handOut(consumer, stored.seq);
+      }
+    }
+  }
+
+  private handOut(consumer: ConsumerState, seq: number): void {
+    const sub = consumer.active;
+    const stored = consumer.stream.messages[seq - 1];
+    if (sub === null || stored === undefined) {
+      consumer.redeliver.push(seq);
+      return;
+    }
+    const entry = consumer.inFlight.get(seq) ?? { deliveries: 0, timer: null };
+    entry.deliveries++;
+    if (entry.timer !== null) this.clock.clearTimer(entry.timer);
+    entry.timer = this.clock.setTimer(consumer.ackWaitMs, () => {
+      this.ackExpired(consumer, seq);
+    });
+    consumer.inFlight.set(seq, entry);
+    this.enqueue(sub, durableEnvelope(stored, entry.deliveries));
+  }
+
+  private ackExpired(consumer: ConsumerState, seq: number): void {
+    const entry = consumer.inFlight.get(seq);
+    if (entry === undefined) return;
+    entry.timer = null;
+    if (entry.deliveries >= consumer.maxDeliver) {
+      consumer.inFlight.delete(seq);
+      return;
+    }
+    if (consumer.active === null) consumer.redeliver.push(seq);
+    else this.handOut(consumer, seq);
+  }
+
+  ack(consumer: ConsumerState, seq: number): void {
+    const entry = consumer.inFlight.get(seq);
+    if (entry === undefined) return;
+    if (entry.timer !== null) this.clock.clearTimer(entry.timer);
+    consumer.inFlight.delete(seq);
+  }
+
+  nak(consumer: ConsumerState, seq: number, delayMs: number): void {
+    const entry = consumer.inFlight.get(seq);
+    if (entry === undefined) return;
+    if (entry.timer !== null) this.clock.clearTimer(entry.timer);
+    entry.timer = this.clock.setTimer(delayMs, () => {
+      this.ackExpired(consumer, seq);
+    });
+  }
+
+  /** Gives up on a message (invalid, or out of deliveries): it is never delivered again. */
+  term(consumer: ConsumerState, seq: number): void {
+    this.ack(consumer, seq);
+  }
+}
+
+/** Stream deliveries carry their sequence and delivery count beside the bytes. */
+export interface DurableEnvelope extends Envelope {
+  readonly streamSeq: number;
+  readonly deliveryCount: number;
+}
+
+function durableEnvelope(stored: StoredMessage, deliveryCount: number): DurableEnvelope {
+  return { ...stored.env, streamSeq: stored.seq, deliveryCount, decoded: stored.env.decoded };
+}
