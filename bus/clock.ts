@@ -65,15 +65,22 @@ interface VirtualTimer {
   periodMs: number | null;
 }
 
+/** Earlier `at` first; equal times in the order they were scheduled. */
+function before(a: VirtualTimer, b: VirtualTimer): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
 /**
  * A clock that only moves when told to. Timers due at the same instant fire in the order they were
- * set (by sequence number), so a run is a pure function of its inputs.
+ * set (by sequence number), so a run is a pure function of its inputs. Timers sit in a binary heap;
+ * cleared ones are dropped lazily when they reach the top.
  */
 export class VirtualClock implements Clock {
   private current: number;
   private seq = 0;
   private nextId = 1;
-  private readonly timers = new Map<number, VirtualTimer>();
+  private readonly heap: VirtualTimer[] = [];
+  private readonly live = new Map<number, VirtualTimer>();
 
   constructor(startMs = 1_767_225_600_000 /* 2026-01-01T00:00:00Z */) {
     this.current = startMs;
@@ -92,7 +99,7 @@ export class VirtualClock implements Clock {
   }
 
   clearTimer(handle: TimerHandle): void {
-    this.timers.delete(handle.id);
+    this.live.delete(handle.id);
   }
 
   sleep(delayMs: number): Promise<void> {
@@ -101,7 +108,7 @@ export class VirtualClock implements Clock {
 
   /** Number of timers still scheduled. */
   pending(): number {
-    return this.timers.size;
+    return this.live.size;
   }
 
   /** Time of the next timer, or null when none is scheduled. */
@@ -117,11 +124,13 @@ export class VirtualClock implements Clock {
   async step(limitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     const next = this.peek();
     if (next === undefined || next.at > limitMs) return false;
+    this.pop();
     this.current = Math.max(this.current, next.at);
-    if (next.periodMs === null) this.timers.delete(next.id);
+    if (next.periodMs === null) this.live.delete(next.id);
     else {
       next.at += next.periodMs;
       next.seq = this.seq++;
+      this.push(next);
     }
     next.fn();
     await settle();
@@ -152,16 +161,60 @@ export class VirtualClock implements Clock {
   private add(delayMs: number, fn: () => void, periodMs: number | null): TimerHandle {
     const id = this.nextId++;
     const at = this.current + Math.max(0, delayMs);
-    this.timers.set(id, { id, at, seq: this.seq++, fn, periodMs });
+    const timer: VirtualTimer = { id, at, seq: this.seq++, fn, periodMs };
+    this.live.set(id, timer);
+    this.push(timer);
     return { id };
   }
 
+  /** The earliest live timer, discarding cleared ones on the way. */
   private peek(): VirtualTimer | undefined {
-    let best: VirtualTimer | undefined;
-    for (const t of this.timers.values()) {
-      if (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    for (let top = this.heap[0]; top !== undefined; top = this.heap[0]) {
+      if (this.live.get(top.id) === top) return top;
+      this.pop();
     }
-    return best;
+    return undefined;
+  }
+
+  private push(timer: VirtualTimer): void {
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = h[parent];
+      if (p === undefined || !before(timer, p)) break;
+      h[i] = p;
+      i = parent;
+    }
+    h[i] = timer;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop();
+    if (last === undefined || h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = last;
+      let at = i;
+      const left = h[l];
+      const right = h[r];
+      if (left !== undefined && before(left, smallest)) {
+        smallest = left;
+        at = l;
+      }
+      if (right !== undefined && before(right, smallest)) {
+        smallest = right;
+        at = r;
+      }
+      if (at === i) break;
+      h[i] = smallest;
+      i = at;
+    }
+    h[i] = last;
   }
 }
 

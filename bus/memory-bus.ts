@@ -8,6 +8,7 @@ import type {
   ConsumeOptions,
   DurableHandler,
   Handler,
+  OutgoingMessage,
   PublishAck,
   RequestOptions,
   Subscription,
@@ -35,7 +36,7 @@ export class MemoryBus implements Bus {
     readonly name: string,
   ) {}
 
-  publish<T extends MessageType>(message: MessageOf<T> & { type: T }): Promise<PublishAck> {
+  publish(message: OutgoingMessage): Promise<PublishAck> {
     this.assertOpen();
     const checked = checkOutgoing(message);
     if (!checked.ok) {
@@ -73,8 +74,8 @@ export class MemoryBus implements Bus {
     return this.track(sub);
   }
 
-  request<T extends MessageType, R extends MessageType>(
-    message: MessageOf<T> & { type: T },
+  request<R extends MessageType>(
+    message: OutgoingMessage,
     replyType: R,
     options: RequestOptions,
   ): Promise<MessageOf<R>> {

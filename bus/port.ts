@@ -70,12 +70,22 @@ export interface RequestOptions {
 
 export const DEAD_LETTER_SUBJECT = "bus.deadletter";
 
+/** Any message about to be published: its `type` selects the registry entry that validates it. */
+export interface OutgoingMessage {
+  readonly type: MessageType;
+  readonly id: string;
+}
+
 export interface Bus {
   /** The connection's name: `<agent>.<instance>`. */
   readonly name: string;
 
-  /** Validates and publishes; stream types go through JetStream with their dedupe key. */
-  publish<T extends MessageType>(message: MessageOf<T> & { type: T }): Promise<PublishAck>;
+  /**
+   * Validates and publishes; stream types go through JetStream with their dedupe key. Typed loosely
+   * on purpose: the registry schema checks the message at run time, and `MessageFactory.make` types
+   * it at the call site.
+   */
+  publish(message: OutgoingMessage): Promise<PublishAck>;
 
   /** Publishes raw bytes without validation (fuzzing, fault injection, foreign producers). */
   publishRaw(subject: string, data: string | Uint8Array): Promise<void>;
@@ -88,8 +98,8 @@ export interface Bus {
   ): Subscription;
 
   /** Sends `message` and waits for one reply of type `replyType`, at most `timeoutMs`. */
-  request<T extends MessageType, R extends MessageType>(
-    message: MessageOf<T> & { type: T },
+  request<R extends MessageType>(
+    message: OutgoingMessage,
     replyType: R,
     options: RequestOptions,
   ): Promise<MessageOf<R>>;

@@ -11,3 +11,5 @@ export * from "./alerts.ts";
 export * from "./heartbeats.ts";
 export * from "./ops.ts";
 export * from "./registry.ts";
+export * from "./controls.ts";
+export * from "./venue.ts";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { messageSchema } from "./envelope.ts";
 import { orderType, side, tokenId } from "./common.ts";
@@ -43,3 +44,13 @@ export type StrategyIntent = z.infer<typeof strategyIntent>;
 
 export const portfolioExit = messageSchema("portfolio.exit", intentPayload);
 export type PortfolioExit = z.infer<typeof portfolioExit>;
+
+/**
+ * SHA-256 of the intent's canonical JSON (keys sorted). An approval names this hash, so Execution
+ * can prove the approval was issued for exactly the intent it is about to send.
+ */
+export function intentHash(value: Intent): string {
+  const keys = Object.keys(intentPayload).sort();
+  const canonical = keys.map((k) => [k, value[k as keyof Intent]]);
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
+}

@@ -13,6 +13,7 @@ import { reconMismatch, reconReport } from "./recon.ts";
 import { alertSent } from "./alerts.ts";
 import { heartbeat } from "./heartbeats.ts";
 import { opsCommand, opsReply } from "./ops.ts";
+import { venueCall, venueMarketMsg, venueResult, venueUserMsg } from "./venue.ts";
 
 export const STREAMS = {
   MARKETS: { subjects: ["md.window"] },
@@ -23,6 +24,7 @@ export const STREAMS = {
   FILLS: { subjects: ["exec.fill"] },
   POSITIONS: { subjects: ["portfolio.position"] },
   RECON: { subjects: ["recon.mismatch"] },
+  VENUE: { subjects: ["venue.user"] },
 } as const;
 export type StreamName = keyof typeof STREAMS;
 
@@ -58,6 +60,10 @@ export const schemas = {
   hb: heartbeat,
   "ops.command": opsCommand,
   "ops.reply": opsReply,
+  "venue.call": venueCall,
+  "venue.result": venueResult,
+  "venue.market": venueMarketMsg,
+  "venue.user": venueUserMsg,
 } as const;
 
 export type MessageType = keyof typeof schemas;
@@ -140,6 +146,10 @@ export const registry: Registry = {
   },
   "ops.command": fixed("ops.command", CORE),
   "ops.reply": fixed("ops.reply", CORE),
+  "venue.call": fixed("venue.call", CORE),
+  "venue.result": fixed("venue.result", CORE),
+  "venue.market": fixed("venue.market", CORE),
+  "venue.user": fixed("venue.user", stream("VENUE"), (m) => m.eventKey),
 };
 
 export const messageTypes = Object.keys(schemas) as MessageType[];

@@ -1,0 +1,37 @@
+/**
+ * `predator`: the operator's CLI. Every subcommand has --help; those a machine may read have --json.
+ * A bad argument gets a specific error and exit code 2; nothing is changed.
+ */
+import { Command, CommanderError } from "commander";
+import { contractsCommand } from "./commands/contracts.ts";
+import { agentCommand } from "./commands/agent.ts";
+import { startCommand } from "./commands/start.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("predator")
+    .description("Multi-agent trading for Polymarket with a CRO that can veto every order")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride();
+  contractsCommand(program);
+  agentCommand(program);
+  startCommand(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const e = error as Error & { code?: string };
+    console.error(`predator: ${e.message}`);
+    process.exitCode = e.code === "CONFIG" ? 2 : 1;
+  }
+}
+
+await main();

@@ -1,0 +1,91 @@
+/**
+ * Runs agents together in one process on the in-memory bus: the embedded main job, the simulator
+ * and most tests. Each agent gets its own bus connection and its own ActorHost, exactly as it would
+ * in its own process; only the transport differs.
+ */
+import type { Logger } from "pino";
+import { MemoryBroker } from "../../bus/memory.ts";
+import type { Clock } from "../../bus/clock.ts";
+import type { Rng } from "../../bus/rng.ts";
+import type { Mode } from "../../contracts/common.ts";
+import type { AgentDefinition } from "./actor.ts";
+import { ActorHost, DEFAULT_HOST_SETTINGS, type HostSettings } from "./host.ts";
+import type { Store } from "./store.ts";
+
+export interface EmbeddedOptions {
+  clock: Clock;
+  rng: Rng;
+  store: Store;
+  log: Logger;
+  mode: Mode;
+  settings?: Partial<HostSettings>;
+  /** Keep the full delivery log in memory (determinism tests). */
+  recordLog?: boolean;
+}
+
+export class EmbeddedFleet {
+  readonly broker: MemoryBroker;
+  readonly hosts = new Map<string, ActorHost>();
+  private readonly settings: HostSettings;
+  private pid = 1000;
+
+  constructor(private readonly options: EmbeddedOptions) {
+    this.settings = { ...DEFAULT_HOST_SETTINGS, ...options.settings };
+    this.broker = new MemoryBroker({
+      clock: options.clock,
+      rng: options.rng,
+      recordLog: options.recordLog ?? false,
+      onHandlerError: (connection, subject, error) => {
+        options.log.error({ err: error, connection, subject }, "bus handler failed");
+      },
+    });
+  }
+
+  /** Starts one agent instance; resolves when its host has started (a standby keeps waiting). */
+  async start(definition: AgentDefinition, instance = "1"): Promise<ActorHost> {
+    const key = `${definition.name}.${instance}`;
+    const { clock, rng, store, log, mode } = this.options;
+    const host = new ActorHost(
+      definition,
+      instance,
+      {
+        bus: this.broker.connect(key),
+        clock,
+        rng: rng.fork(key),
+        store,
+        log: log.child({ agent: definition.name, instance }),
+        mode,
+        pid: this.pid++,
+      },
+      this.settings,
+    );
+    this.hosts.set(key, host);
+    await host.start();
+    return host;
+  }
+
+  /** Kills an agent the way kill -9 does: no drain, no lease release, its connection gone. */
+  async kill(agent: string, instance = "1"): Promise<void> {
+    const key = `${agent}.${instance}`;
+    const host = this.hosts.get(key);
+    if (host === undefined) return;
+    host.crash(new Error("killed"));
+    await host.bus.close();
+    this.hosts.delete(key);
+  }
+
+  host(agent: string, instance = "1"): ActorHost | undefined {
+    return this.hosts.get(`${agent}.${instance}`);
+  }
+
+  /** A plain bus connection (operators, tests, observers). */
+  connect(name: string) {
+    return this.broker.connect(name);
+  }
+
+  async stop(): Promise<void> {
+    for (const host of [...this.hosts.values()].reverse()) await host.stop();
+    for (const host of this.hosts.values()) await host.bus.close();
+    this.hosts.clear();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs one agent as its own process on NATS and PostgreSQL: connects with the connection named
+ * `<agent>.<instance>` (so the NATS server's disconnect event names it), starts the ActorHost, stops
+ * gracefully on SIGTERM/SIGINT (drain, ack, close) and exits non-zero on a crash so the supervisor
+ * (or Docker's restart policy) restarts it. Startup and recovery are the same code path.
+ */
+import { SystemClock } from "../../bus/clock.ts";
+import { SystemRng } from "../../bus/rng.ts";
+import { NatsBus } from "../../bus/nats.ts";
+import { PgStore } from "../../infra/store/pg.ts";
+import type { Mode } from "../../contracts/common.ts";
+import type { AgentDefinition } from "./actor.ts";
+import { loadConfig, runtimeSettings, type RuntimeSettings } from "./config.ts";
+import { ConfigError } from "./errors.ts";
+import { ActorHost, DEFAULT_HOST_SETTINGS } from "./host.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import type { Bus } from "../../bus/port.ts";
+import type { Store } from "./store.ts";
+
+/** Exit code of a crashed agent (EX_SOFTWARE). */
+export const CRASH_EXIT_CODE = 70;
+
+export function modeOf(setting: RuntimeSettings["PREDATOR_MODE"]): Mode {
+  switch (setting) {
+    case "paper":
+      return "PAPER";
+    case "dry-run":
+      return "DRY_RUN";
+    case "live":
+      return "LIVE";
+    case "sim":
+      return "SIM";
+  }
+}
+
+export interface ProcessServices {
+  bus: Bus;
+  store: Store;
+  clock: SystemClock;
+  rng: SystemRng;
+  log: Logger;
+  settings: RuntimeSettings;
+  instance: string;
+}
+
+/** Connects to NATS and PostgreSQL for a process named `<agent>.<instance>`. */
+export async function connectServices(
+  agent: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ProcessServices> {
+  const settings = loadConfig(runtimeSettings, env);
+  const instance = settings.PREDATOR_INSTANCE ?? `p${process.pid}`;
+  if (settings.NATS_URL === undefined)
+    throw new ConfigError("NATS_URL", "required to run an agent as its own process");
+  if (settings.DATABASE_URL === undefined)
+    throw new ConfigError("DATABASE_URL", "required to run an agent as its own process");
+  const log = createLogger({ agent, instance });
+  const clock = new SystemClock();
+  const bus = await NatsBus.connect({
+    servers: settings.NATS_URL,
+    name: `${agent}.${instance}`,
+    clock,
+    logger: log,
+    ...(env.PREDATOR_NATS_PREFIX === undefined ? {} : { prefix: env.PREDATOR_NATS_PREFIX }),
+  });
+  const store = await PgStore.open(settings.DATABASE_URL);
+  return { bus, store, clock, rng: new SystemRng(), log, settings, instance };
+}
+
+/** Runs `definition` until a signal or a crash; resolves with the exit code. */
+export async function runAgentProcess(
+  definition: AgentDefinition,
+  services: ProcessServices,
+): Promise<number> {
+  const { bus, store, clock, rng, log, settings, instance } = services;
+  const host = new ActorHost(
+    definition,
+    instance,
+    { bus, clock, rng, store, log, mode: modeOf(settings.PREDATOR_MODE), pid: process.pid },
+    {
+      ...DEFAULT_HOST_SETTINGS,
+      heartbeatMs: settings.PREDATOR_HEARTBEAT_MS,
+      mailboxCapacity: settings.PREDATOR_MAILBOX_CAPACITY,
+      stopTimeoutMs: settings.PREDATOR_STOP_TIMEOUT_MS,
+      leaseTtlMs: settings.PREDATOR_LEASE_TTL_MS,
+    },
+  );
+  const done = new Promise<number>((resolve) => {
+    host.onCrash(() => {
+      resolve(CRASH_EXIT_CODE);
+    });
+    const stop = (signal: string) => {
+      log.info({ signal }, "stopping");
+      void host.stop().then(() => {
+        resolve(0);
+      });
+    };
+    process.once("SIGTERM", () => {
+      stop("SIGTERM");
+    });
+    process.once("SIGINT", () => {
+      stop("SIGINT");
+    });
+  });
+  await host.start();
+  const code = await done;
+  await bus.close().catch(() => undefined);
+  await store.close().catch(() => undefined);
+  return code;
+}

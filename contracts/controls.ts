@@ -1,0 +1,119 @@
+/**
+ * Runtime controls: operator-settable values in the runtime_controls table. The CRO re-reads them
+ * at least every second, so a change takes effect without a restart. Every key has a parser that
+ * turns the stored string into a typed value or a clear error; unknown keys are refused.
+ */
+import { z } from "zod";
+import { toMicro } from "./money.ts";
+
+const usd = z
+  .string()
+  .regex(/^\d+(\.\d{1,6})?$/, "expected dollars, e.g. 5 or 12.50")
+  .transform((s) => toMicro(s));
+const price = z
+  .string()
+  .regex(/^0?\.\d{1,6}$/, "expected a price between 0 and 1, e.g. 0.05")
+  .transform((s) => toMicro(s));
+const count = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const list = z
+  .string()
+  .regex(/^(\*|[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*)$/, 'expected "*" or a comma-separated list')
+  .transform((s) => (s === "*" ? ["*"] : s.split(",")));
+const onOff = z.enum(["on", "off"], { error: 'expected "on" or "off"' });
+
+export const controlSchemas = {
+  /** "on" halts everything (HALTED) until switched off and resumed by an operator. */
+  kill_switch: onOff,
+  /** The mode the operator allows; entries are vetoed when the fleet runs in another mode. */
+  trading_mode: z.enum(["paper", "dry-run", "live", "sim"]),
+  position_cap_usd: usd,
+  orders_per_window_max: count(0, 100),
+  daily_drawdown_usd: usd,
+  session_loss_usd: usd,
+  /** Instrument slug prefixes (e.g. btc-updown-15m), or "*". */
+  allowed_instruments: list,
+  allowed_strategies: list,
+  order_rate_per_min: count(0, 10_000),
+  price_min: price,
+  price_max: price,
+  feed_stale_ms: count(100, 600_000),
+  agent_timeout_ms: count(100, 600_000),
+  approval_ttl_ms: count(100, 600_000),
+  /** auto: resume after an automatic halt once every agent is back and reconciliation is clean. */
+  recovery_policy: z.enum(["auto", "manual"]),
+  /** Stop-loss and take-profit of the exit policy, as fractions of entry price. */
+  stop_loss_pct: count(0, 100),
+  take_profit_pct: count(0, 1000),
+} as const;
+
+export type ControlKey = keyof typeof controlSchemas;
+export type Controls = { [K in ControlKey]: z.output<(typeof controlSchemas)[K]> };
+
+export const CONTROL_DEFAULTS: Record<ControlKey, string> = {
+  kill_switch: "off",
+  trading_mode: "paper",
+  position_cap_usd: "5",
+  orders_per_window_max: "2",
+  daily_drawdown_usd: "20",
+  session_loss_usd: "15",
+  allowed_instruments: "btc-updown-15m",
+  allowed_strategies: "canary,momentum",
+  order_rate_per_min: "30",
+  price_min: "0.02",
+  price_max: "0.98",
+  feed_stale_ms: "5000",
+  agent_timeout_ms: "2500",
+  approval_ttl_ms: "3000",
+  recovery_policy: "auto",
+  stop_loss_pct: "10",
+  take_profit_pct: "30",
+};
+
+export const controlKeys = Object.keys(controlSchemas) as ControlKey[];
+
+export function isControlKey(key: string): key is ControlKey {
+  return Object.hasOwn(controlSchemas, key);
+}
+
+/** Parses one control value; a typed error message otherwise. */
+export function parseControl(
+  key: string,
+  value: string,
+): { ok: true; key: ControlKey; value: unknown } | { ok: false; error: string } {
+  if (!isControlKey(key)) {
+    return { ok: false, error: `unknown control "${key}" (known: ${controlKeys.join(", ")})` };
+  }
+  const result = controlSchemas[key].safeParse(value);
+  if (!result.success) {
+    return { ok: false, error: `${key}: ${result.error.issues[0]?.message ?? "invalid"}` };
+  }
+  return { ok: true, key, value: result.data };
+}
+
+/**
+ * Resolves stored rows over the defaults. A stored value that no longer parses is reported and the
+ * default is NOT silently used for it: the caller gets the error list and should fail closed.
+ */
+export function resolveControls(rows: ReadonlyArray<{ key: string; value: string }>): {
+  controls: Controls;
+  errors: string[];
+} {
+  const raw: Record<string, string> = { ...CONTROL_DEFAULTS };
+  for (const row of rows) if (isControlKey(row.key)) raw[row.key] = row.value;
+  const errors: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const key of controlKeys) {
+    const parsed = parseControl(key, raw[key] ?? CONTROL_DEFAULTS[key]);
+    if (parsed.ok) out[key] = parsed.value;
+    else {
+      errors.push(parsed.error);
+      out[key] = controlSchemas[key].parse(CONTROL_DEFAULTS[key]);
+    }
+  }
+  return { controls: out as Controls, errors };
+}
