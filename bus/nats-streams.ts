@@ -45,7 +45,9 @@ export class WireNames {
 
   /** The logical subject a handler sees; subjects outside the prefix come back unchanged. */
   logical(wire: string): string {
-    return this.dotted !== "" && wire.startsWith(this.dotted) ? wire.slice(this.dotted.length) : wire;
+    return this.dotted !== "" && wire.startsWith(this.dotted)
+      ? wire.slice(this.dotted.length)
+      : wire;
   }
 
   stream(name: StreamName): string {
@@ -60,7 +62,10 @@ export function consumerName(durable: string): string {
   return name;
 }
 
-function streamConfig(names: WireNames, name: StreamName): Partial<StreamConfig> & { name: string } {
+function streamConfig(
+  names: WireNames,
+  name: StreamName,
+): Partial<StreamConfig> & { name: string } {
   return {
     name: names.stream(name),
     subjects: STREAMS[name].subjects.map((s) => names.subject(s)),
@@ -136,7 +141,10 @@ export async function ensureDurable(jsm: JetStreamManager, spec: DurableSpec): P
         `existing consumer filters "${existing.config.filter_subject ?? ""}", not "${spec.filterSubject}"`,
       );
     }
-    if (existing.config.ack_wait !== config.ack_wait || existing.config.max_deliver !== spec.maxDeliver) {
+    if (
+      existing.config.ack_wait !== config.ack_wait ||
+      existing.config.max_deliver !== spec.maxDeliver
+    ) {
       await jsm.consumers.update(spec.stream, spec.name, {
         ack_wait: nanos(spec.ackWaitMs),
         max_deliver: spec.maxDeliver,

@@ -6,6 +6,8 @@ import { Command, CommanderError } from "commander";
 import { contractsCommand } from "./commands/contracts.ts";
 import { agentCommand } from "./commands/agent.ts";
 import { startCommand } from "./commands/start.ts";
+import { migrateCommand } from "./commands/migrate.ts";
+import { venueSimCommand } from "./commands/venue-sim.ts";
 
 export function buildProgram(): Command {
   const program = new Command("predator")
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   contractsCommand(program);
   agentCommand(program);
   startCommand(program);
+  migrateCommand(program);
+  venueSimCommand(program);
   return program;
 }
 

@@ -20,7 +20,7 @@ import type {
   MessageHandler,
 } from "./actor.ts";
 import { InvariantError } from "./errors.ts";
-import { Mailbox, type MailboxItem } from "./mailbox.ts";
+import { Mailbox } from "./mailbox.ts";
 import { LeaseKeeper } from "./lease.ts";
 import type { Fence, Store } from "./store.ts";
 
@@ -137,7 +137,7 @@ export class ActorHost implements ActorContext {
       if (e.leader && this.actor === null && this.lifecycle === "starting") {
         this.log.info({ epoch: e.epoch }, "lease acquired: leader");
         void this.startActor();
-      } else if (!e.leader && this.actor !== null) {
+      } else if (!e.leader && this.actor !== null && this.lifecycle !== "stopping") {
         this.crash(new InvariantError("lease lost: a deposed leader must not act"));
       }
     });
@@ -238,7 +238,11 @@ export class ActorHost implements ActorContext {
             run: async () => {
               const log = this.log.child({ correlationId: d.message.correlationId });
               try {
-                await handler(d.message, { log, subject: d.subject, deliveryCount: d.deliveryCount });
+                await handler(d.message, {
+                  log,
+                  subject: d.subject,
+                  deliveryCount: d.deliveryCount,
+                });
                 await d.ack();
                 resolve();
               } catch (error) {
@@ -261,13 +265,19 @@ export class ActorHost implements ActorContext {
     let queued = false;
     const handle = this.clock.setInterval(periodMs, () => {
       if (queued) return;
-      queued = this.mailbox.offer({
+      // Set before offering: on an idle mailbox `offer` starts `run` at once, which clears it.
+      queued = true;
+      const accepted = this.mailbox.offer({
         label,
         run: async () => {
           queued = false;
           await fn();
         },
       });
+      if (!accepted) {
+        queued = false;
+        this.countDrop(label);
+      }
     });
     this.timers.add(handle);
   }
@@ -339,14 +349,14 @@ export class ActorHost implements ActorContext {
   }
 
   private async boundedIdle(): Promise<void> {
-    let timer: TimerHandle | null = null;
+    const bound: { timer: TimerHandle | null } = { timer: null };
     const timeout = new Promise<void>((resolve) => {
-      timer = this.clock.setTimer(this.settings.stopTimeoutMs, () => {
+      bound.timer = this.clock.setTimer(this.settings.stopTimeoutMs, () => {
         this.log.warn({ depth: this.mailbox.depth }, "stop timeout: mailbox not drained");
         resolve();
       });
     });
     await Promise.race([this.mailbox.idle(), timeout]);
-    if (timer !== null) this.clock.clearTimer(timer);
+    if (bound.timer !== null) this.clock.clearTimer(bound.timer);
   }
 }

@@ -75,7 +75,7 @@ export class RemoteVenue implements Venue {
 
   subscribeMarket(listener: (e: MarketEvent) => void): () => void {
     const sub = this.bus.subscribe("venue.market", (m) => {
-      listener(m.event as MarketEvent);
+      listener(m.event);
     });
     return () => void sub.unsubscribe();
   }
@@ -90,7 +90,7 @@ export class RemoteVenue implements Venue {
         deliverPolicy: "new",
       },
       async (d) => {
-        listener(d.message.event as UserEvent);
+        listener(d.message.event);
         await d.ack();
       },
     );

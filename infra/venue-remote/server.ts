@@ -72,7 +72,7 @@ export class VenueServer {
       );
     }
     try {
-      const result = await this.invoke(call.method, args.data as Record<string, unknown>, {
+      const result = await this.invoke(call.method, args.data, {
         timeoutMs: call.timeoutMs,
       });
       return { ok: true, result, error: null };

@@ -1,0 +1,19 @@
+import type { Command } from "commander";
+import { migrate } from "../../../infra/store/migrate.ts";
+import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
+import { ConfigError } from "../../runtime/errors.ts";
+
+export function migrateCommand(program: Command): void {
+  program
+    .command("migrate")
+    .description("apply pending PostgreSQL migrations (DATABASE_URL)")
+    .option("--json", "print machine-readable output")
+    .action(async (options: { json?: boolean }) => {
+      const settings = loadConfig(runtimeSettings, process.env);
+      if (settings.DATABASE_URL === undefined) throw new ConfigError("DATABASE_URL", "required");
+      const applied = await migrate(settings.DATABASE_URL);
+      if (options.json === true) console.log(JSON.stringify({ applied }));
+      else
+        console.log(applied.length === 0 ? "schema up to date" : `applied: ${applied.join(", ")}`);
+    });
+}

@@ -1,0 +1,107 @@
+/**
+ * `predator start`: the main job. With NATS_URL and DATABASE_URL set it migrates, then supervises
+ * the simulated venue and every agent as separate processes; otherwise it runs the whole fleet in
+ * this process on the in-memory bus with the embedded store. Either way it shows trading state,
+ * agents, positions and PnL as it runs, and stops cleanly on Ctrl-C.
+ */
+import type { Command } from "commander";
+import { SystemClock } from "../../../bus/clock.ts";
+import { SeededRng, SystemRng } from "../../../bus/rng.ts";
+import { SimVenue } from "../../../infra/venue-sim/index.ts";
+import { MemoryStore } from "../../../infra/store/memory.ts";
+import { AGENT_NAMES, agentDefinition, parseWebhooks } from "../../catalog.ts";
+import { EmbeddedFleet } from "../../runtime/embedded.ts";
+import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
+import { createLogger } from "../../runtime/logger.ts";
+import { Dashboard } from "../dashboard.ts";
+import {
+  DEFAULT_WINDOW_MINUTES,
+  describeWindow,
+  parseVenueOptions,
+  simVenueOptions,
+  type VenueCliOptions,
+} from "../venue-options.ts";
+import { startProcesses } from "./start-processes.ts";
+
+interface StartOptions extends VenueCliOptions {
+  statusEveryS: string;
+  durationS?: string;
+}
+
+export function startCommand(program: Command): void {
+  program
+    .command("start")
+    .description(
+      "run the whole fleet in PAPER mode against the simulated venue (embedded, or one process per agent when NATS_URL and DATABASE_URL are set)",
+    )
+    .option("--seed <n>", "seed the simulated market (default: random)")
+    .option("--collateral <usd>", "starting collateral in dollars", "100")
+    .option(
+      "--window-minutes <n>",
+      `length of each Up-or-Down window, minutes (default: ${DEFAULT_WINDOW_MINUTES})`,
+    )
+    .option(
+      "--window-seconds <n>",
+      "length of each window in seconds, instead of minutes (demos; the canary needs > 45)",
+    )
+    .option("--status-every-s <n>", "print the status block every N seconds", "10")
+    .option("--duration-s <n>", "stop by itself after N seconds (default: run until Ctrl-C)")
+    .action(async (raw: StartOptions) => {
+      const options = parseVenueOptions(raw);
+      const statusEveryMs = positiveSeconds(raw.statusEveryS, "--status-every-s") * 1000;
+      const durationMs =
+        raw.durationS === undefined ? null : positiveSeconds(raw.durationS, "--duration-s") * 1000;
+      const settings = loadConfig(runtimeSettings, process.env);
+      const clock = new SystemClock();
+      const stopSignal = new Promise<string>((resolve) => {
+        process.once("SIGINT", () => {
+          resolve("SIGINT");
+        });
+        process.once("SIGTERM", () => {
+          resolve("SIGTERM");
+        });
+        if (durationMs !== null)
+          clock.setTimer(durationMs, () => {
+            resolve("duration");
+          });
+      });
+      if (settings.NATS_URL !== undefined && settings.DATABASE_URL !== undefined) {
+        await startProcesses({ clock, settings, raw, statusEveryMs, stopSignal });
+        return;
+      }
+      const log = createLogger({
+        agent: "fleet",
+        instance: "embedded",
+        level: process.env.LOG_LEVEL ?? "warn",
+      });
+      const rng = options.seed === null ? new SystemRng() : new SeededRng(options.seed);
+      const store = new MemoryStore();
+      const venue = new SimVenue(simVenueOptions(options, clock, rng.fork("venue")));
+      const fleet = new EmbeddedFleet({ clock, rng, store, log, mode: "PAPER" });
+      const dashboard = new Dashboard(fleet.connect("ops.dashboard"), clock, (t) =>
+        process.stdout.write(t),
+      );
+      dashboard.start(statusEveryMs);
+      process.stdout.write(
+        `predator: embedded fleet (in-memory bus, embedded store), PAPER mode, ${describeWindow(options.windowMs)} windows. Ctrl-C to stop.\n`,
+      );
+      venue.start();
+      const webhooks = parseWebhooks(process.env.PREDATOR_ALERT_WEBHOOKS);
+      for (const name of AGENT_NAMES)
+        await fleet.start(agentDefinition(name, { venue: () => venue, webhooks }));
+      const why = await stopSignal;
+      process.stdout.write(`predator: stopping (${why})\n`);
+      await fleet.stop();
+      venue.stop();
+      await dashboard.stop();
+      process.stdout.write(dashboard.render() + "\npredator: stopped cleanly\n");
+    });
+}
+
+function positiveSeconds(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new Error(
+      `${flag}: expected a whole number of seconds ≥ 1, got ${JSON.stringify(value)}`,
+    );
+  return Number(value);
+}
