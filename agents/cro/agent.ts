@@ -1,0 +1,246 @@
+/**
+ * The Risk/CRO actor. It owns the trading state and is the only source of approvals. Singleton:
+ * its lease epoch is the CRO epoch named in every approval and every `cro.state`.
+ *
+ * All work (messages, timers and operator requests) runs one piece at a time through `serial`:
+ * the mailbox already serialises messages and timers, but `ops.command` requests are answered by
+ * the bus directly, so they join the same queue here.
+ */
+import type { Subscription } from "../../bus/port.ts";
+import type { Outgoing } from "../../bus/messages.ts";
+import type { OpsCommand } from "../../contracts/ops.ts";
+import type { PortfolioExit, StrategyIntent } from "../../contracts/intents.ts";
+import { Actor, type ActorContext, type Delivery } from "../runtime/actor.ts";
+import { InvariantError } from "../runtime/errors.ts";
+import { StaleEpochError } from "../runtime/store.ts";
+import type { Blocker } from "./blockers.ts";
+import type { CroConfig } from "./config.ts";
+import { DecisionLog } from "./decision-log.ts";
+import { IntentDesk } from "./decisions.ts";
+import type { TradingEvent } from "./machine.ts";
+import { runCommand, type CroOperations, type OpsOutcome } from "./ops.ts";
+import { TradingKeeper, restoreFrom } from "./trading.ts";
+import { blockerTexts, statePayload, statusReport } from "./report.ts";
+import { RiskWorld } from "./world.ts";
+
+export class CroActor extends Actor {
+  private world!: RiskWorld;
+  private trading!: TradingKeeper;
+  private desk!: IntentDesk;
+  private blockers: Blocker[] = [];
+  /** A state change the store has not accepted yet (it is retried on every evaluation). */
+  private unrecorded = false;
+  private opsSub: Subscription | null = null;
+  private stopped = false;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    ctx: ActorContext,
+    private readonly config: CroConfig,
+  ) {
+    super(ctx);
+  }
+
+  async start(): Promise<void> {
+    const { store, clock } = this.ctx;
+    const now = clock.now();
+    const restored = restoreFrom(await store.lastCroEvent(), now);
+    this.world = new RiskWorld(this.config, now, restored.sessionStartAt);
+    await this.world.load(store, now);
+    this.trading = new TradingKeeper(restored);
+    const memory = new DecisionLog(
+      this.config.decisionsRememberedMax,
+      this.config.orderRateWindowMs,
+    );
+    this.desk = new IntentDesk(this.ctx, this.world, this.trading, memory);
+    this.blockers = this.world.blockers(now);
+    await this.record(this.ctx.identity.agent);
+    this.ctx.log.info({ state: this.trading.state, epoch: this.epoch() }, "cro started");
+    await this.subscribe();
+    this.startTimers();
+    this.opsSub = this.ctx.bus.serve("ops.command", "ops.reply", (cmd) =>
+      this.serial(() => this.answer(cmd)),
+    );
+  }
+
+  override async stop(): Promise<void> {
+    this.stopped = true;
+    await this.opsSub?.unsubscribe();
+    this.trading.stop();
+  }
+
+  override describe(): Record<string, unknown> {
+    return {
+      state: this.trading.state,
+      operatorHold: this.trading.context.operatorHold,
+      blockers: this.blockers.length,
+    };
+  }
+
+  private async subscribe(): Promise<void> {
+    const { ctx, world } = this;
+    const now = () => ctx.clock.now();
+    // A fact that may trip or clear a blocker is evaluated at once, not at the next timer tick.
+    const fact = (record: () => void) => this.serial(() => this.after(record));
+    ctx.on("hb", (m) =>
+      this.serial(() => {
+        world.recordHeartbeat(m, now());
+      }),
+    );
+    ctx.on("md.health", (m) =>
+      fact(() => {
+        world.recordHealth(m, now());
+      }),
+    );
+    ctx.on("recon.report", (m) =>
+      fact(() => {
+        world.recordReport(m, now());
+      }),
+    );
+    ctx.on("portfolio.position", (m) =>
+      fact(() => {
+        world.recordPosition(m);
+      }),
+    );
+    const durable = (name: string) => ({ durable: `cro-${name}` });
+    await ctx.onDurable("md.window", durable("windows"), (m) =>
+      this.serial(() => {
+        world.recordWindow(m);
+      }),
+    );
+    await ctx.onDurable("recon.mismatch", durable("recon"), (m) =>
+      fact(() => {
+        world.recordMismatch(m);
+      }),
+    );
+    await ctx.onDurable("strategy.intent", durable("intents"), (m, d) => this.decide(m, d));
+    await ctx.onDurable("portfolio.exit", durable("exits"), (m, d) => this.decide(m, d));
+  }
+
+  private startTimers(): void {
+    const { ctx, config } = this;
+    ctx.every(config.livenessCheckMs, "cro.evaluate", () => this.serial(() => this.evaluate()));
+    ctx.every(config.refreshMs, "cro.refresh", () =>
+      this.serial(async () => {
+        await this.world.refresh(ctx.store, ctx.clock.now());
+        await this.evaluate();
+      }),
+    );
+    ctx.every(config.statePublishMs, "cro.state", () => this.serial(() => this.publishState()));
+  }
+
+  private decide(m: StrategyIntent | PortfolioExit, d: Delivery): Promise<void> {
+    return this.serial(async () => {
+      await this.evaluate();
+      await this.desk.handle(m, d.log);
+    });
+  }
+
+  private async after(record: () => void): Promise<void> {
+    record();
+    await this.evaluate();
+  }
+
+  private async evaluate(): Promise<void> {
+    const now = this.ctx.clock.now();
+    this.blockers = this.world.blockers(now);
+    const flat = this.world.storeError === null && this.world.exposure.flat();
+    const policy = this.world.controls.recovery_policy;
+    const t = this.trading.send({ type: "EVALUATE", now, blockers: this.blockers, policy, flat });
+    if (t.changed || this.unrecorded) await this.record(this.ctx.identity.agent);
+  }
+
+  private async operate(event: TradingEvent, actor: string): Promise<void> {
+    if (this.trading.send(event).changed || this.unrecorded) await this.record(actor);
+  }
+
+  /** Writes the current state to cro_events (fenced) and publishes it. */
+  private async record(actor: string): Promise<void> {
+    const fence = this.ctx.fence();
+    if (fence === null) throw new InvariantError("the CRO changed state without its lease");
+    const { context } = this.trading;
+    const blockers = blockerTexts(this.blockers);
+    try {
+      await this.ctx.store.appendCroEvent(
+        {
+          ts: this.ctx.clock.now(),
+          epoch: fence.epoch,
+          state: this.trading.state,
+          reason: context.reason,
+          actor,
+          operatorHold: context.operatorHold,
+          detail: this.trading.detail(this.world.sessionStartAt, blockers),
+        },
+        fence,
+      );
+      this.unrecorded = false;
+    } catch (error) {
+      if (error instanceof StaleEpochError) {
+        throw new InvariantError("a deposed CRO must not record state", { cause: error });
+      }
+      this.unrecorded = true;
+      this.ctx.log.error({ err: error }, "cro state change not recorded; will retry");
+    }
+    await this.publishState();
+  }
+
+  private async publishState(): Promise<void> {
+    const { trading, world, blockers } = this;
+    const payload = statePayload(trading, world, blockers, this.epoch(), this.ctx.clock.now());
+    try {
+      await this.ctx.publish("cro.state", payload);
+    } catch (error) {
+      this.ctx.log.warn({ err: error }, "cro.state publish failed");
+    }
+  }
+
+  private async answer(cmd: OpsCommand): Promise<Outgoing<"ops.reply">> {
+    let outcome: OpsOutcome;
+    if (this.stopped) outcome = { ok: false, error: "the CRO is stopping", detail: "" };
+    else {
+      try {
+        outcome = await runCommand(cmd, this.operations());
+      } catch (error) {
+        this.ctx.log.error({ err: error, command: cmd.command }, "operator command failed");
+        const text = error instanceof Error ? error.message : String(error);
+        outcome = { ok: false, error: `failed: ${text}`.slice(0, 500), detail: "" };
+      }
+    }
+    const state = this.trading.state;
+    return this.ctx.messages.make("ops.reply", { ...outcome, state }, cmd);
+  }
+
+  private operations(): CroOperations {
+    return {
+      store: this.ctx.store,
+      clock: this.ctx.clock,
+      trading: this.trading,
+      world: this.world,
+      isLeader: () => this.ctx.fence() !== null,
+      operate: (event, actor) => this.operate(event, actor),
+      refreshNow: async () => {
+        await this.world.refresh(this.ctx.store, this.ctx.clock.now());
+        await this.evaluate();
+      },
+      status: () =>
+        statusReport(
+          this.trading,
+          this.world,
+          this.blockers,
+          this.ctx.fence(),
+          this.ctx.clock.now(),
+        ),
+    };
+  }
+
+  private epoch(): number {
+    return this.ctx.fence()?.epoch ?? 0;
+  }
+
+  /** Runs `fn` after every earlier piece of work has finished, whatever its outcome. */
+  private serial<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}

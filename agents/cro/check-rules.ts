@@ -1,0 +1,151 @@
+/**
+ * The individual checks that are not about money: trading state, liveness, scope, the window and
+ * the instrument. Money checks (caps, limits, balance, rate) are in check-limits.ts.
+ */
+import type { CheckResult } from "../../contracts/cro.ts";
+import type { Mode } from "../../contracts/common.ts";
+import { fromMicro } from "../../contracts/money.ts";
+import type { CheckSnapshot } from "./check-types.ts";
+import { tokenFresh } from "./feed.ts";
+import { result } from "./check-result.ts";
+
+const MODE_CONTROL: Record<Mode, string> = {
+  PAPER: "paper",
+  DRY_RUN: "dry-run",
+  LIVE: "live",
+  SIM: "sim",
+};
+
+/** ENTRY needs ACTIVE (and the mode the operator allows); EXIT anything but HALTED; CANCEL always. */
+export function tradingState(s: CheckSnapshot): CheckResult {
+  const { kind } = s.intent;
+  if (kind === "CANCEL") return result("TRADING_STATE", true, `${s.state}: cancels always pass`);
+  if (kind === "EXIT") {
+    const ok = s.state !== "HALTED";
+    return result("TRADING_STATE", ok, ok ? `${s.state}: exits pass` : "HALTED: only cancels pass");
+  }
+  if (s.state !== "ACTIVE") return result("TRADING_STATE", false, `${s.state}: no new entries`);
+  const allowed = s.controls.trading_mode;
+  if (MODE_CONTROL[s.mode] !== allowed) {
+    return result(
+      "TRADING_STATE",
+      false,
+      `trading_mode is ${allowed} but the fleet runs ${s.mode}`,
+    );
+  }
+  return result("TRADING_STATE", true, "ACTIVE");
+}
+
+export function killSwitch(s: CheckSnapshot): CheckResult {
+  const on = s.controls.kill_switch === "on";
+  return result("KILL_SWITCH", !on, on ? "kill_switch is on" : "kill_switch is off");
+}
+
+export function duplicateIntent(s: CheckSnapshot): CheckResult {
+  return s.alreadyDecided
+    ? result("DUPLICATE_INTENT", false, `intent ${s.intent.intentId} was already decided`)
+    : result("DUPLICATE_INTENT", true, "first decision for this intentId");
+}
+
+export function agentsAlive(s: CheckSnapshot): CheckResult {
+  return s.agentsDown.length === 0
+    ? result("AGENTS_ALIVE", true, "every required agent is alive")
+    : result("AGENTS_ALIVE", false, `not alive: ${s.agentsDown.join(", ")}`);
+}
+
+export function feedFresh(s: CheckSnapshot): CheckResult {
+  const v = tokenFresh(s.feeds, s.intent.tokenId, s.now, s.controls.feed_stale_ms);
+  return result("FEED_FRESH", v.ok, v.detail);
+}
+
+/** In an allowed series, on a window the CRO has seen listed, on one of that window's tokens. */
+export function instrumentAllowed(s: CheckSnapshot): CheckResult {
+  const { windowId, tokenId } = s.intent;
+  const allowed = s.controls.allowed_instruments;
+  const inSeries = allowed.some((p) => p === "*" || windowId === p || windowId.startsWith(`${p}-`));
+  if (!inSeries) {
+    return result("INSTRUMENT_ALLOWED", false, `${windowId} is outside ${allowed.join(",")}`);
+  }
+  const w = s.window;
+  if (w === null) return result("INSTRUMENT_ALLOWED", false, `window ${windowId} is not listed`);
+  if (tokenId !== w.upTokenId && tokenId !== w.downTokenId) {
+    return result("INSTRUMENT_ALLOWED", false, `token ${tokenId} is not a token of ${windowId}`);
+  }
+  return result("INSTRUMENT_ALLOWED", true, `${windowId} ${tokenId}`);
+}
+
+export function strategyAllowed(s: CheckSnapshot): CheckResult {
+  const allowed = s.controls.allowed_strategies;
+  const ok = allowed.includes("*") || allowed.includes(s.intent.strategy);
+  return result("STRATEGY_ALLOWED", ok, `${s.intent.strategy} in ${allowed.join(",")}: ${ok}`);
+}
+
+/**
+ * Entries buy an outcome token; selling needs shares already held, i.e. an EXIT of a position.
+ * Reported under POSITION_EXISTS: a SELL entry is a sell without a position.
+ */
+export function entryBuys(s: CheckSnapshot): CheckResult {
+  return s.intent.side === "BUY"
+    ? result("POSITION_EXISTS", true, "entry buys")
+    : result(
+        "POSITION_EXISTS",
+        false,
+        "an ENTRY must BUY; selling needs a position (send an EXIT)",
+      );
+}
+
+/** Entries need a known tick; exits on an untracked window are left to the venue to check. */
+export function tickSize(s: CheckSnapshot): CheckResult {
+  const w = s.window;
+  const price = s.intent.limitPrice;
+  if (w === null) {
+    const ok = s.intent.kind !== "ENTRY";
+    return result("TICK_SIZE", ok, "tick size unknown: window not listed");
+  }
+  const ok = price % w.tickSize === 0;
+  const detail = `price ${fromMicro(price)} ${ok ? "on" : "off"} tick ${fromMicro(w.tickSize)}`;
+  return result("TICK_SIZE", ok, detail);
+}
+
+export function minSize(s: CheckSnapshot): CheckResult {
+  const w = s.window;
+  if (w === null) return result("MIN_SIZE", false, "minimum size unknown: window not listed");
+  const ok = s.intent.size >= w.minSize;
+  return result("MIN_SIZE", ok, `size ${fromMicro(s.intent.size)} vs min ${fromMicro(w.minSize)}`);
+}
+
+export function priceBand(s: CheckSnapshot): CheckResult {
+  const { price_min: lo, price_max: hi } = s.controls;
+  const p = s.intent.limitPrice;
+  const ok = p >= lo && p <= hi;
+  return result("PRICE_BAND", ok, `${fromMicro(p)} in [${fromMicro(lo)}, ${fromMicro(hi)}]: ${ok}`);
+}
+
+/** Never act on a window that has not started (DESIGN.md). An unknown window cannot be proven. */
+export function futureWindow(s: CheckSnapshot): CheckResult {
+  const w = s.window;
+  if (w === null) return result("FUTURE_WINDOW", false, "window unknown: cannot prove it started");
+  const ok = w.startTs <= s.now;
+  const detail = ok ? "window has started" : `window starts in ${w.startTs - s.now} ms`;
+  return result("FUTURE_WINDOW", ok, detail);
+}
+
+/** Nothing trades on a resolved or ended window; an untracked window blocks entries only. */
+export function windowClosed(s: CheckSnapshot): CheckResult {
+  const w = s.window;
+  if (w === null) {
+    return result("WINDOW_CLOSED", s.intent.kind !== "ENTRY", "window not listed: end unknown");
+  }
+  if (w.status === "RESOLVED") return result("WINDOW_CLOSED", false, "window is RESOLVED");
+  const ok = s.now < w.endTs;
+  const detail = ok ? `window ends in ${w.endTs - s.now} ms` : "window has ended";
+  return result("WINDOW_CLOSED", ok, detail);
+}
+
+/** Invariant 6: an order in UNKNOWN state blocks more orders on that token until it resolves. */
+export function unknownOrder(s: CheckSnapshot): CheckResult {
+  const unknown = s.tokenOrders.filter((o) => o.status === "UNKNOWN").map((o) => o.orderId);
+  return unknown.length === 0
+    ? result("UNKNOWN_ORDER", true, "no UNKNOWN order on this token")
+    : result("UNKNOWN_ORDER", false, `UNKNOWN order(s) on this token: ${unknown.join(", ")}`);
+}

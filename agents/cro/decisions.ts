@@ -1,0 +1,156 @@
+/**
+ * The CRO's answer to each intent: gather a snapshot, run the checks, write the decision to the
+ * audit log, then publish it. Audit first: if the publish is lost the durable intent is redelivered
+ * and the recorded decision is published again, identical, instead of deciding twice.
+ */
+import { z } from "zod";
+import type { Logger } from "pino";
+import { checkResult, checkCode } from "../../contracts/cro.ts";
+import { intent as intentSchema, intentHash, type Intent } from "../../contracts/intents.ts";
+import type { PortfolioExit, StrategyIntent } from "../../contracts/intents.ts";
+import type { ActorContext } from "../runtime/actor.ts";
+import { invariant } from "../runtime/errors.ts";
+import { runChecks, type CheckSnapshot } from "./checks.ts";
+import { WORKING_STATUSES } from "./check-types.ts";
+import { buyCost } from "./check-limits.ts";
+import type { DecisionLog, DecisionPayload } from "./decision-log.ts";
+import type { TradingKeeper } from "./trading.ts";
+import type { RiskWorld } from "./world.ts";
+
+const AUDIT_LOOKUP_MAX = 200;
+
+interface Prior {
+  messageId: string | null;
+  decision: DecisionPayload | null;
+}
+
+/** The part of an audited decision needed to publish it again. */
+const auditedDecision = z.object({
+  messageId: z.string(),
+  decisionId: z.string(),
+  intentHash: z.string(),
+  intent: intentSchema,
+  approved: z.boolean(),
+  reasons: z.array(checkCode),
+  checks: z.array(checkResult),
+  epoch: z.number().int(),
+  expiresAt: z.number().int(),
+});
+
+export class IntentDesk {
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly world: RiskWorld,
+    private readonly trading: TradingKeeper,
+    private readonly memory: DecisionLog,
+  ) {}
+
+  async handle(msg: StrategyIntent | PortfolioExit, log: Logger): Promise<void> {
+    const intent = intentSchema.parse(msg);
+    const prior = await this.prior(intent.intentId);
+    if (prior !== null && prior.decision !== null && prior.messageId === msg.id) {
+      log.info({ intentId: intent.intentId }, "redelivered intent: publishing the same decision");
+      await this.ctx.publish("cro.decision", prior.decision, msg);
+      return;
+    }
+    const now = this.ctx.clock.now();
+    const epoch = this.ctx.fence()?.epoch;
+    invariant(epoch !== undefined, "the CRO decides only while it holds its lease");
+    const snapshot = await this.snapshot(intent, now, prior !== null);
+    const verdict = runChecks(snapshot);
+    const ttl = this.world.controls.approval_ttl_ms;
+    const decision: DecisionPayload = {
+      decisionId: `dec-${this.ctx.rng.uuid()}`,
+      intentHash: intentHash(intent),
+      intent,
+      approved: verdict.approved,
+      reasons: verdict.reasons,
+      checks: verdict.checks,
+      epoch,
+      expiresAt: verdict.approved ? now + ttl : now,
+    };
+    await this.audit(msg, decision, snapshot);
+    this.memory.record(msg.id, decision, now, this.reserved(intent, snapshot));
+    await this.ctx.publish("cro.decision", decision, msg);
+    const level = decision.approved ? "info" : "warn";
+    log[level]({ intentId: intent.intentId, reasons: decision.reasons }, "cro decision");
+  }
+
+  /** The earlier decision for this intentId: from memory, else from the audit log (restarts). */
+  private async prior(intentId: string): Promise<Prior | null> {
+    const known = this.memory.remembered(intentId);
+    if (known !== undefined) return known;
+    const entries = await this.ctx.store.auditFor(intentId, AUDIT_LOOKUP_MAX);
+    for (const e of entries) {
+      if (e.kind !== "cro.decision" || e.intentId !== intentId) continue;
+      const parsed = auditedDecision.safeParse(e.detail);
+      // A row we cannot read still proves the intent was decided: it is never approved again.
+      if (!parsed.success) return { messageId: null, decision: null };
+      const { messageId, ...decision } = parsed.data;
+      return { messageId, decision };
+    }
+    return null;
+  }
+
+  private async snapshot(intent: Intent, now: number, decided: boolean): Promise<CheckSnapshot> {
+    const { store } = this.ctx;
+    const [tokenOrders, openOrders, position] = await Promise.all([
+      store.listOrders({ tokenId: intent.tokenId }),
+      store.listOrders({ statuses: WORKING_STATUSES }),
+      intent.positionId === null ? null : store.getPosition(intent.positionId),
+    ]);
+    const w = this.world;
+    return {
+      intent,
+      now,
+      mode: this.ctx.mode,
+      state: this.trading.state,
+      controls: w.controls,
+      agentsDown: w.agentsDown(now).map((d) => d.agent),
+      feeds: w.feeds.views(),
+      window: w.window(intent.windowId),
+      tokenOrders,
+      openOrders,
+      pendingApprovals: this.memory.pending(now),
+      position,
+      dailyPnl: w.dailyPnl(now),
+      sessionPnl: w.sessionPnl(),
+      balance: w.balance,
+      recentEntryApprovals: this.memory.recentEntries(now),
+      alreadyDecided: decided,
+    };
+  }
+
+  private reserved(intent: Intent, s: CheckSnapshot): number {
+    if (intent.side !== "BUY") return 0;
+    return buyCost(intent.size, intent.limitPrice, s.window?.feeRateBps ?? 0);
+  }
+
+  private async audit(
+    msg: StrategyIntent | PortfolioExit,
+    d: DecisionPayload,
+    s: CheckSnapshot,
+  ): Promise<void> {
+    await this.ctx.store.appendAudit({
+      ts: s.now,
+      agent: this.ctx.identity.agent,
+      kind: "cro.decision",
+      correlationId: msg.correlationId,
+      intentId: d.intent.intentId,
+      orderId: null,
+      positionId: d.intent.positionId,
+      decisionId: d.decisionId,
+      detail: {
+        messageId: msg.id,
+        ...d,
+        state: s.state,
+        controls: s.controls,
+        balance: s.balance,
+        dailyPnl: s.dailyPnl,
+        sessionPnl: s.sessionPnl,
+        agentsDown: s.agentsDown,
+        window: s.window,
+      },
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Agent liveness from heartbeats. An instance is alive while its last heartbeat is younger than
+ * `agent_timeout_ms`, says `running`, and (for a singleton) says it holds the lease; an agent is
+ * alive when one of its instances is. Ages are measured on the CRO's own clock at receipt, so a
+ * sender's clock skew cannot make a dead agent look alive. The CRO checks on a timer, so silence is
+ * noticed without any new message.
+ */
+import type { Heartbeat } from "../../contracts/heartbeats.ts";
+
+interface Seen {
+  agent: string;
+  instance: string;
+  receivedAt: number;
+  lifecycle: Heartbeat["lifecycle"];
+  leader: boolean | null;
+}
+
+export interface InstanceLiveness {
+  agent: string;
+  instance: string;
+  alive: boolean;
+  lastSeenAgeMs: number | null;
+}
+
+/** The placeholder instance name of a required agent never heard from. */
+export const NEVER_SEEN = "none";
+
+export class Liveness {
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(
+    private readonly requiredAgents: readonly string[],
+    private readonly forgetMs: number,
+  ) {}
+
+  record(hb: Heartbeat, receivedAt: number): void {
+    this.seen.set(`${hb.agent}.${hb.instance}`, {
+      agent: hb.agent,
+      instance: hb.instance,
+      receivedAt,
+      lifecycle: hb.lifecycle,
+      leader: hb.leader,
+    });
+  }
+
+  /** Every known instance plus a placeholder for each required agent never seen. */
+  table(now: number, timeoutMs: number): InstanceLiveness[] {
+    this.forget(now);
+    const rows: InstanceLiveness[] = [...this.seen.values()]
+      .sort((a, b) => compare(a.agent, b.agent) || compare(a.instance, b.instance))
+      .map((s) => ({
+        agent: s.agent,
+        instance: s.instance,
+        alive: instanceAlive(s, now, timeoutMs),
+        lastSeenAgeMs: Math.max(0, now - s.receivedAt),
+      }));
+    for (const agent of this.requiredAgents) {
+      if (!rows.some((r) => r.agent === agent)) {
+        rows.push({ agent, instance: NEVER_SEEN, alive: false, lastSeenAgeMs: null });
+      }
+    }
+    return rows;
+  }
+
+  /** Required agents with no live instance, each with the reason. */
+  down(now: number, timeoutMs: number): { agent: string; why: string }[] {
+    const rows = this.table(now, timeoutMs);
+    const out: { agent: string; why: string }[] = [];
+    for (const agent of this.requiredAgents) {
+      const mine = rows.filter((r) => r.agent === agent);
+      if (mine.some((r) => r.alive)) continue;
+      out.push({ agent, why: `${agent}: ${this.whyDown(agent, now, timeoutMs)}` });
+    }
+    return out;
+  }
+
+  private whyDown(agent: string, now: number, timeoutMs: number): string {
+    const instances = [...this.seen.values()].filter((s) => s.agent === agent);
+    if (instances.length === 0) return "never seen";
+    const freshest = instances.reduce((a, b) => (b.receivedAt > a.receivedAt ? b : a));
+    const age = now - freshest.receivedAt;
+    if (age >= timeoutMs) return `silent for ${age} ms (timeout ${timeoutMs} ms)`;
+    if (freshest.lifecycle !== "running") return `lifecycle ${freshest.lifecycle}`;
+    return "no instance holds the singleton lease";
+  }
+
+  private forget(now: number): void {
+    for (const [key, s] of this.seen) {
+      if (now - s.receivedAt > this.forgetMs) this.seen.delete(key);
+    }
+  }
+}
+
+function instanceAlive(s: Seen, now: number, timeoutMs: number): boolean {
+  return now - s.receivedAt < timeoutMs && s.lifecycle === "running" && s.leader !== false;
+}
+
+/** Code-unit order: the same on every machine, unlike localeCompare. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,167 @@
+/**
+ * Everything the CRO knows about the world outside itself: liveness, feed health, windows,
+ * reconciliation, balance, exposure and the runtime controls. It turns that into blockers (for the
+ * trading state) and into the parts of a pre-trade snapshot that do not depend on the intent.
+ */
+import { resolveControls, type Controls } from "../../contracts/controls.ts";
+import type { MdHealth, MdWindow } from "../../contracts/market-data.ts";
+import type { Heartbeat } from "../../contracts/heartbeats.ts";
+import type { Position } from "../../contracts/positions.ts";
+import type { ReconMismatch, ReconReport } from "../../contracts/recon.ts";
+import type { Store } from "../runtime/store.ts";
+import { computeBlockers, isNewIncident, type Blocker, type ReconView } from "./blockers.ts";
+import type { WindowInfo } from "./check-types.ts";
+import type { CroConfig } from "./config.ts";
+import { Exposure, dayStart } from "./exposure.ts";
+import { FeedTracker, feedHealth } from "./feed.ts";
+import { Liveness } from "./liveness.ts";
+
+export class RiskWorld {
+  readonly liveness: Liveness;
+  readonly feeds = new FeedTracker();
+  readonly exposure = new Exposure();
+  private readonly windows = new Map<string, WindowInfo>();
+  controls: Controls = resolveControls([]).controls;
+  controlErrors: string[] = [];
+  storeError: string | null = null;
+  balance: number | null = null;
+  private recon: ReconView = { lastCleanAt: null, mismatch: null };
+  /** Sender time of the last CLEAN report: older mismatches are already superseded. */
+  private lastCleanSentAt = Number.NEGATIVE_INFINITY;
+  private incidentAt: number;
+  private triggerKeys = new Set<string>();
+
+  constructor(
+    private readonly config: CroConfig,
+    private readonly startedAt: number,
+    public sessionStartAt: number,
+  ) {
+    this.liveness = new Liveness(config.requiredAgents, config.instanceForgetMs);
+    // Fail closed: a restarted CRO needs a clean reconciliation made after it started.
+    this.incidentAt = startedAt;
+  }
+
+  recordHeartbeat(hb: Heartbeat, now: number): void {
+    this.liveness.record(hb, now);
+  }
+
+  recordHealth(health: MdHealth, now: number): void {
+    this.feeds.record(health, now);
+  }
+
+  recordPosition(p: Position): void {
+    this.exposure.upsert(p);
+  }
+
+  recordWindow(w: MdWindow): void {
+    const { windowId, startTs, endTs, upTokenId, downTokenId, tickSize, minSize } = w;
+    const info = { windowId, startTs, endTs, upTokenId, downTokenId, tickSize, minSize };
+    this.windows.delete(windowId);
+    this.windows.set(windowId, { ...info, feeRateBps: w.feeRateBps, status: w.status });
+    // Maps iterate in insertion order; re-inserting on update keeps the oldest first.
+    while (this.windows.size > this.config.windowsRememberedMax) {
+      const oldest = this.windows.keys().next();
+      if (oldest.done === true) break;
+      this.windows.delete(oldest.value);
+    }
+  }
+
+  window(windowId: string): WindowInfo | null {
+    return this.windows.get(windowId) ?? null;
+  }
+
+  recordReport(r: ReconReport, now: number): void {
+    if (r.balance !== null) this.balance = r.balance;
+    if (r.verdict === "CLEAN") {
+      // A clean run made after the mismatch clears it; an older report arriving late does not.
+      const cleared = this.recon.mismatch === null || r.ts > this.recon.mismatch.sentAt;
+      this.recon = { lastCleanAt: now, mismatch: cleared ? null : this.recon.mismatch };
+      this.lastCleanSentAt = Math.max(this.lastCleanSentAt, r.ts);
+    } else if (r.verdict === "MISMATCH") {
+      this.recordMismatches(r.mismatches, r.ts);
+    }
+    // NO_VERDICT: an incomplete venue report proves nothing either way.
+  }
+
+  recordMismatch(m: ReconMismatch): void {
+    this.recordMismatches(m.mismatches, m.ts);
+  }
+
+  private recordMismatches(list: ReconReport["mismatches"], sentAt: number): void {
+    // Same-millisecond ties count: a clean report never shares a run with a mismatch.
+    if (sentAt < this.lastCleanSentAt) return;
+    // An assertion failure is named first: it is the more specific alarm.
+    const m = list.find((x) => x.kind === "ASSERTION") ?? list[0];
+    if (m === undefined) return;
+    const detail = `expected ${m.expected}, actual ${m.actual}`;
+    // A mismatch from before this CRO started (replayed from the stream) blocks recovery until a
+    // clean report, but does not count as a new trip.
+    const trips = sentAt >= this.startedAt;
+    this.recon = { ...this.recon, mismatch: { sentAt, kind: m.kind, key: m.key, detail, trips } };
+  }
+
+  /** At start: controls, positions that count toward today's or the session's PnL, orders. */
+  load(store: Store, now: number): Promise<void> {
+    return this.read(store, () => this.exposure.load(store, this.pnlHorizon(now)));
+  }
+
+  /** Re-reads controls and exposure. A failed read becomes a blocker, never a crash. */
+  refresh(store: Store, now: number): Promise<void> {
+    return this.read(store, () => this.exposure.refresh(store, this.pnlHorizon(now)));
+  }
+
+  private async read(store: Store, exposure: () => Promise<void>): Promise<void> {
+    try {
+      const resolved = resolveControls(await store.getControls());
+      this.controls = resolved.controls;
+      this.controlErrors = resolved.errors;
+      await exposure();
+      this.storeError = null;
+    } catch (error) {
+      this.storeError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Positions closed before this no longer count toward any limit. */
+  private pnlHorizon(now: number): number {
+    return Math.min(dayStart(now), this.sessionStartAt);
+  }
+
+  agentsDown(now: number): { agent: string; why: string }[] {
+    return this.liveness.down(now, this.controls.agent_timeout_ms);
+  }
+
+  dailyPnl(now: number): number {
+    return this.exposure.pnlSince(dayStart(now));
+  }
+
+  sessionPnl(): number {
+    return this.exposure.pnlSince(this.sessionStartAt);
+  }
+
+  /** Current blockers; a trigger blocker not seen last time starts a new incident. */
+  blockers(now: number): Blocker[] {
+    let list = this.compute(now);
+    if (isNewIncident(this.triggerKeys, list)) {
+      this.incidentAt = now;
+      list = this.compute(now);
+    }
+    this.triggerKeys = new Set(list.filter((b) => b.trigger !== null).map((b) => b.key));
+    return list;
+  }
+
+  private compute(now: number): Blocker[] {
+    return computeBlockers({
+      controls: this.controls,
+      controlErrors: this.controlErrors,
+      storeError: this.storeError,
+      agentsDown: this.agentsDown(now),
+      feed: feedHealth(this.feeds.views(), now, this.controls.feed_stale_ms),
+      recon: this.recon,
+      incidentAt: this.incidentAt,
+      unknownOrderIds: this.exposure.unknownOrderIds(),
+      dailyPnl: this.dailyPnl(now),
+      sessionPnl: this.sessionPnl(),
+    });
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The MarketData actor: feed events → L2 books with seq/gap checks → md.book / md.trade / md.window,
+ * and md.health on a timer. Not a singleton.
+ *
+ * Feed events are handled in the feed's listener, not through the mailbox. The state change is
+ * synchronous (book-state.ts), so it cannot interleave with a mailbox handler half-way, and a
+ * mailbox hop would cost a timer tick (≥ 1 ms on the system clock) on the tick-to-order path.
+ */
+import type { Payload } from "../../bus/messages.ts";
+import type { MessageType } from "../../contracts/registry.ts";
+import { Actor, type ActorContext } from "../runtime/actor.ts";
+import type { MarketEvent, VenueMarket } from "../runtime/venue.ts";
+import {
+  applyEvent,
+  applyMarket,
+  countRejection,
+  newBookState,
+  pruneResolved,
+  type BookState,
+  type FeedGap,
+  type Outcome,
+  type RejectReason,
+  type TokenBook,
+} from "./book-state.ts";
+import type { MarketDataConfig } from "./config.ts";
+import { parseMarketEvent } from "./events.ts";
+import type { MarketFeed } from "./feed.ts";
+import { computeHealth, type FeedStatus } from "./health.ts";
+
+export class MarketDataActor extends Actor {
+  readonly state: BookState = newBookState();
+  private readonly startedAt: number;
+  /** Events received while the market list loads; null once live. */
+  private buffer: { raw: unknown; receiveTs: number }[] | null = [];
+  private unsubscribe: (() => void) | null = null;
+  private status: FeedStatus | null = null;
+  private readonly counts = { received: 0, published: 0, publishFailures: 0, bufferDropped: 0 };
+  /** md.health and feed_gaps allow 64 characters. */
+  private readonly feedName: string;
+
+  constructor(
+    ctx: ActorContext,
+    private readonly feed: MarketFeed,
+    private readonly config: MarketDataConfig,
+  ) {
+    super(ctx);
+    this.startedAt = ctx.clock.now();
+    this.feedName = feed.name.slice(0, 64) || "feed";
+  }
+
+  start(): Promise<void> {
+    // Subscribe first and hold events, so nothing between the market list and the stream is lost.
+    this.unsubscribe = this.feed.subscribe((e) => {
+      this.receive(e);
+    });
+    this.ctx.every(this.config.healthIntervalMs, "md.health", () => this.publishHealth());
+    void this.loadMarkets();
+    return Promise.resolve();
+  }
+
+  override stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    return Promise.resolve();
+  }
+
+  override describe(): Record<string, unknown> {
+    return {
+      feed: this.feedName,
+      status: this.status,
+      windows: this.state.windows.size,
+      tokens: this.state.tokens.size,
+      gapsTotal: this.state.gapsTotal,
+      rejected: Object.fromEntries(this.state.rejected),
+      ...this.counts,
+    };
+  }
+
+  private async loadMarkets(): Promise<void> {
+    let markets: VenueMarket[] = [];
+    try {
+      markets = await this.feed.markets();
+    } catch (error) {
+      this.ctx.log.warn({ err: error, feed: this.feedName }, "market list unavailable; going live");
+    }
+    const now = this.ctx.clock.now();
+    for (const m of markets) {
+      const outcome = applyMarket(this.state, m, now);
+      if (outcome.kind === "rejected") countRejection(this.state, outcome.reason);
+      this.act(outcome);
+    }
+    const held = this.buffer ?? [];
+    this.buffer = null;
+    for (const { raw, receiveTs } of held) this.handle(raw, receiveTs);
+    this.ctx.log.info({ feed: this.feedName, markets: markets.length, held: held.length }, "live");
+  }
+
+  private receive(raw: unknown): void {
+    const receiveTs = this.ctx.clock.now();
+    this.counts.received++;
+    if (this.buffer === null) this.handle(raw, receiveTs);
+    else if (this.buffer.length < this.config.startBufferMax) this.buffer.push({ raw, receiveTs });
+    else this.counts.bufferDropped++;
+  }
+
+  /** Never throws: a bad event is counted and logged, whatever it is. */
+  private handle(raw: unknown, receiveTs: number): void {
+    try {
+      const parsed = parseMarketEvent(raw);
+      if (!parsed.ok) {
+        this.rejected("SHAPE", parsed.detail, countRejection(this.state, "SHAPE"));
+        return;
+      }
+      this.act(applyEvent(this.state, parsed.event, receiveTs), parsed.event);
+    } catch (error) {
+      this.ctx.log.error({ err: error }, "feed event handling failed; event dropped");
+    }
+  }
+
+  private act(outcome: Outcome, event?: MarketEvent): void {
+    switch (outcome.kind) {
+      case "book":
+        this.send("md.book", bookPayload(outcome.book));
+        return;
+      case "gap":
+        this.recordGap(outcome.gap);
+        return;
+      case "trade":
+        this.send("md.trade", outcome.trade);
+        return;
+      case "window":
+        this.send("md.window", windowPayload(outcome.market));
+        return;
+      case "tick":
+        this.ctx.log.info(
+          { tokenId: outcome.tokenId, tickSize: outcome.tickSize },
+          "tick size changed",
+        );
+        return;
+      case "ignored":
+        return;
+      case "rejected":
+        this.rejected(
+          outcome.reason,
+          outcome.detail,
+          this.state.rejected.get(outcome.reason) ?? 1,
+          event,
+        );
+        return;
+    }
+  }
+
+  private recordGap(gap: FeedGap): void {
+    const now = this.ctx.clock.now();
+    this.ctx.log.warn(
+      { ...gap, feed: this.feedName },
+      "feed gap: token GAP until a contiguous snapshot",
+    );
+    this.ctx.store
+      .recordFeedGap({ feed: this.feedName, ...gap, ts: now })
+      .catch((error: unknown) => {
+        this.ctx.log.error({ err: error, ...gap }, "recording feed gap failed");
+      });
+  }
+
+  private rejected(reason: RejectReason, detail: string, count: number, event?: MarketEvent): void {
+    if (count !== 1 && count % this.config.rejectLogEvery !== 0) return;
+    const tokenId = event !== undefined && "tokenId" in event ? event.tokenId : undefined;
+    this.ctx.log.warn({ reason, detail, count, tokenId }, "bad feed event rejected");
+  }
+
+  private send<T extends MessageType>(type: T, payload: Payload<T>): void {
+    this.ctx.publish(type, payload).then(
+      () => {
+        this.counts.published++;
+      },
+      (error: unknown) => {
+        this.counts.publishFailures++;
+        this.ctx.log.error({ err: error, type }, "publish failed");
+      },
+    );
+  }
+
+  private async publishHealth(): Promise<void> {
+    const now = this.ctx.clock.now();
+    pruneResolved(this.state, now, this.config.resolvedRetainMs);
+    const h = computeHealth(this.state, now, this.startedAt, this.config);
+    if (h.status !== this.status) {
+      const log =
+        h.status === "OK"
+          ? this.ctx.log.info.bind(this.ctx.log)
+          : this.ctx.log.warn.bind(this.ctx.log);
+      log(
+        { from: this.status, to: h.status, stale: h.staleTokens.length, gaps: h.gapTokens },
+        "feed health",
+      );
+      this.status = h.status;
+    }
+    const payload: Payload<"md.health"> = {
+      feed: this.feedName,
+      status: h.status,
+      staleTokens: h.staleTokens,
+      lastMessageAgeMs: h.lastMessageAgeMs,
+      gapsTotal: h.gapsTotal,
+    };
+    try {
+      await this.ctx.publish("md.health", payload);
+    } catch (error) {
+      this.ctx.log.error({ err: error }, "md.health publish failed");
+    }
+  }
+}
+
+function bookPayload(b: TokenBook): Payload<"md.book"> {
+  return {
+    tokenId: b.tokenId,
+    windowId: b.windowId,
+    seq: b.seq,
+    sourceTs: b.sourceTs,
+    receiveTs: b.receiveTs,
+    tickSize: b.tickSize,
+    minSize: b.minSize,
+    bids: [...b.bids],
+    asks: [...b.asks],
+  };
+}
+
+function windowPayload(m: VenueMarket): Payload<"md.window"> {
+  return {
+    windowId: m.windowId,
+    slug: m.slug,
+    startTs: m.startTs,
+    endTs: m.endTs,
+    upTokenId: m.upTokenId,
+    downTokenId: m.downTokenId,
+    tickSize: m.tickSize,
+    minSize: m.minSize,
+    feeRateBps: m.feeRateBps,
+    status: m.status,
+    outcome: m.outcome,
+  };
+}
