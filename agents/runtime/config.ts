@@ -42,7 +42,10 @@ export const runtimeSettings = z.object({
     .optional(),
   PREDATOR_MODE: modeSetting,
   NATS_URL: z.string().min(1).optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
+    .optional(),
   PREDATOR_HEARTBEAT_MS: intSetting(50, 60_000).default(500),
   PREDATOR_MAILBOX_CAPACITY: intSetting(10, 1_000_000).default(10_000),
   PREDATOR_STOP_TIMEOUT_MS: intSetting(100, 120_000).default(5_000),

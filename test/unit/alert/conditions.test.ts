@@ -1,0 +1,159 @@
+/**
+ * The conditions the Alert agent detects on its own timer or from streams of state: agent deaths,
+ * feed trouble, drawdown thresholds, the daily summary. Delivered over real HTTP (JSON format).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { Payload } from "../../../bus/messages.ts";
+import { AlertBench, T0 } from "./harness.ts";
+
+let bench: AlertBench;
+afterEach(async () => {
+  await bench.stop();
+});
+
+async function jsonOnly(config: Record<string, unknown> = {}): Promise<AlertBench> {
+  const b = new AlertBench();
+  await b.receiver.open();
+  await b.start({ webhooks: [{ format: "json", url: b.receiver.url("/json") }], ...config });
+  return b;
+}
+
+const titles = (b: AlertBench) => b.receiver.received.map((r) => String(r.body.title));
+
+function heartbeat(seq: number): Payload<"hb"> {
+  return {
+    agent: "execution",
+    instance: "1",
+    seq,
+    lifecycle: "running",
+    leader: true,
+    pid: 7,
+    startedAt: T0,
+    mailboxDepth: 0,
+    intervalMs: 500,
+  };
+}
+
+function position(realizedPnl: number, id = "pos-1"): Payload<"portfolio.position"> {
+  return {
+    positionId: id,
+    strategy: "canary",
+    windowId: `btc-updown-15m-${T0 / 1000}`,
+    tokenId: "tok-up",
+    mode: "PAPER",
+    state: "CLOSED",
+    size: 0,
+    provisionalSize: 0,
+    avgEntryPrice: 500_000,
+    costBasis: 0,
+    fees: 0,
+    realizedPnl,
+    unrealizedPnl: 0,
+    markPrice: null,
+    exitReason: "STOP_LOSS",
+    openedAt: T0,
+    closedAt: T0 + 1_000,
+  };
+}
+
+describe("Alert agent conditions", () => {
+  it("reports an agent dead once when its heartbeats stop, and back when they resume", async () => {
+    bench = await jsonOnly({ agentTimeoutMs: 2_500 });
+    for (let seq = 0; seq < 4; seq++) {
+      await bench.publish("hb", heartbeat(seq));
+      await bench.drive(() => false, 500, 1);
+    }
+    expect(titles(bench)).toEqual([]);
+    await bench.drive(() => bench.receiver.received.length > 0, 100, 40);
+    await bench.drive(() => false, 500, 10); // silent for longer still: no second alert
+    expect(titles(bench)).toEqual(["Agent dead: execution.1"]);
+    expect(bench.receiver.received[0]?.body.severity).toBe("CRITICAL");
+    await bench.publish("hb", heartbeat(5));
+    await bench.drive(() => bench.receiver.received.length > 1, 100, 10);
+    expect(titles(bench)).toEqual(["Agent dead: execution.1", "Agent back: execution.1"]);
+  });
+
+  it("alerts on a stale feed once per dedupe window, and on its recovery", async () => {
+    bench = await jsonOnly({ dedupeWindowMs: 60_000 });
+    const health = (status: "OK" | "STALE"): Payload<"md.health"> => ({
+      feed: "venue",
+      status,
+      staleTokens: status === "STALE" ? ["tok-up"] : [],
+      lastMessageAgeMs: 6_000,
+      gapsTotal: 0,
+    });
+    for (let i = 0; i < 5; i++) {
+      await bench.publish("md.health", health("STALE"), "market-data");
+      await bench.drive(() => false, 1_000, 1);
+    }
+    await bench.publish("md.health", health("OK"), "market-data");
+    await bench.drive(() => bench.receiver.received.length >= 2, 100, 20);
+    expect(titles(bench)).toEqual(["Market feed venue STALE", "Market feed venue recovered"]);
+  });
+
+  it("alerts at 50% and 80% of the daily drawdown limit, each once", async () => {
+    bench = await jsonOnly();
+    await bench.publish("portfolio.position", position(-9_000_000), "portfolio"); // 45% of $20
+    await bench.drive(() => false, 100, 5);
+    expect(titles(bench)).toEqual([]);
+    await bench.publish("portfolio.position", position(-11_000_000), "portfolio"); // 55%
+    await bench.drive(() => bench.receiver.received.length >= 1, 100, 10);
+    await bench.publish("portfolio.position", position(-6_000_000, "pos-2"), "portfolio"); // 85%
+    await bench.drive(() => bench.receiver.received.length >= 2, 100, 10);
+    await bench.publish("portfolio.position", position(-1_000_000, "pos-3"), "portfolio"); // 90%
+    await bench.drive(() => false, 1_000, 3);
+    expect(titles(bench)).toEqual([
+      "Daily drawdown at 50% of the limit",
+      "Daily drawdown at 80% of the limit",
+    ]);
+    expect(bench.receiver.received.map((r) => r.body.severity)).toEqual(["WARNING", "CRITICAL"]);
+    expect(String(bench.receiver.received[1]?.body.body)).toContain("-$17.00");
+  });
+
+  it("counts today's closed positions from the store after a restart", async () => {
+    bench = new AlertBench();
+    const closed = { ...position(-11_000_000), machineVersion: 1, snapshot: {}, updatedAt: T0 };
+    await bench.store.savePosition(closed);
+    await bench.receiver.open();
+    await bench.start({ webhooks: [{ format: "json", url: bench.receiver.url("/json") }] });
+    await bench.drive(() => bench.receiver.received.length > 0, 100, 20);
+    expect(titles(bench)).toEqual(["Daily drawdown at 50% of the limit"]);
+  });
+
+  it("sends the daily summary at the configured UTC hour, from the store", async () => {
+    bench = new AlertBench();
+    await bench.receiver.open();
+    await bench.store.appendCroEvent({
+      ts: T0 - 2 * 86_400_000,
+      epoch: 1,
+      state: "ACTIVE",
+      reason: "ok",
+      actor: "cro",
+      operatorHold: false,
+      detail: null,
+    });
+    await bench.store.appendCroEvent({
+      ts: T0 + 1_800_000,
+      epoch: 1,
+      state: "PAUSED",
+      reason: "feed",
+      actor: "cro",
+      operatorHold: false,
+      detail: null,
+    });
+    await bench.start({
+      webhooks: [{ format: "json", url: bench.receiver.url("/json") }],
+      summaryHourUtc: 1,
+    });
+    await bench.clock.advance(3_600_000 - 500);
+    await bench.idle();
+    expect(titles(bench)).toEqual([]);
+    await bench.drive(() => bench.receiver.received.length > 0, 100, 20);
+    expect(titles(bench)).toEqual(["Daily summary 2025-12-31"]);
+    const body = String(bench.receiver.received[0]?.body.body);
+    expect(body).toContain("Trades: 0 fills");
+    expect(body).toContain("Assertions: no checks seen");
+    // ACTIVE from before the period until T0 + 30 min, PAUSED after: 23.5 h of 24 h.
+    expect(body).toContain("Uptime: trading ACTIVE 97.9% of the period");
+  });
+});

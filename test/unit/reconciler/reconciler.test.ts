@@ -1,0 +1,276 @@
+/**
+ * The Reconciler on an EmbeddedFleet (VirtualClock, SeededRng, MemoryStore) against the simulated
+ * venue: books and venue agree, then the venue is changed behind the system's back, made
+ * incomplete, made to fail, or the books are broken.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { VirtualClock, type TimerHandle } from "../../../bus/clock.ts";
+import { SeededRng } from "../../../bus/rng.ts";
+import { MessageFactory } from "../../../bus/messages.ts";
+import type { ReconMismatch, ReconReport } from "../../../contracts/recon.ts";
+import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { silentLogger } from "../../../agents/runtime/logger.ts";
+import { MemoryStore } from "../../../infra/store/memory.ts";
+import { SimVenue } from "../../../infra/venue-sim/index.ts";
+import { createReconcilerAgent, type ReconcilerConfig } from "../../../agents/reconciler/index.ts";
+import { T0, TOKEN, fill, order, position } from "./fixtures.ts";
+
+const INTERVAL_MS = 2_000;
+const CONFIRM_MS = 300;
+
+class Bench {
+  readonly clock = new VirtualClock(T0);
+  readonly rng = new SeededRng(3);
+  readonly store = new MemoryStore();
+  readonly venue = new SimVenue({
+    clock: this.clock,
+    rng: this.rng.fork("venue"),
+    startingCollateral: 100_000_000,
+    liquidity: { enabled: false },
+    latency: { fixedMs: 5, jitterMs: 0 },
+  });
+  readonly fleet = new EmbeddedFleet({
+    clock: this.clock,
+    rng: this.rng,
+    store: this.store,
+    log: silentLogger(),
+    mode: "PAPER",
+  });
+  readonly bus = this.fleet.connect("test.1");
+  readonly reports: (ReconReport & { at: number })[] = [];
+  readonly mismatches: (ReconMismatch & { at: number })[] = [];
+
+  constructor() {
+    this.bus.subscribe("recon.report", (m) => {
+      this.reports.push({ ...m, at: this.clock.now() });
+    });
+    this.bus.subscribe("recon.mismatch", (m) => {
+      this.mismatches.push({ ...m, at: this.clock.now() });
+    });
+  }
+
+  /** Books and venue agree: one open position of 5 shares, its filled entry order, its fill. */
+  async seed(): Promise<void> {
+    await this.clock.advance(120_000);
+    await this.store.upsertOrder(order());
+    await this.store.recordFill(fill());
+    await this.store.savePosition(position());
+    await this.store.appendAudit({
+      ts: T0 + 59_000,
+      agent: "cro",
+      kind: "cro.decision",
+      correlationId: "corr-1",
+      intentId: "int-1",
+      orderId: null,
+      positionId: "pos-1",
+      decisionId: "dec-1",
+      detail: { approved: true, checks: [] },
+    });
+    this.venue.adjustPosition(TOKEN, 5_000_000);
+  }
+
+  async start(config: Partial<ReconcilerConfig> = {}): Promise<void> {
+    const definition = createReconcilerAgent({
+      venue: this.venue,
+      config: {
+        reconIntervalMs: INTERVAL_MS,
+        confirmDelayMs: CONFIRM_MS,
+        requiredAgents: [],
+        ...config,
+      },
+    });
+    await this.fleet.start(definition);
+    await this.clock.advance(INTERVAL_MS + 100);
+  }
+
+  /** Steps the clock until `done()` or `boundMs` of virtual time have passed. */
+  async until(done: () => boolean, boundMs: number): Promise<void> {
+    const end = this.clock.now() + boundMs;
+    while (!done() && this.clock.now() < end) await this.clock.advance(10);
+  }
+
+  reportsSince(t: number) {
+    return this.reports.filter((r) => r.at >= t);
+  }
+
+  crashed(): Error | null {
+    return this.fleet.host("reconciler")?.crashError() ?? null;
+  }
+}
+
+let bench: Bench;
+afterEach(async () => {
+  await bench.fleet.stop();
+});
+
+describe("Reconciler agent", () => {
+  it("reports CLEAN while the venue and the books agree, and audits every run", async () => {
+    bench = new Bench();
+    await bench.seed();
+    await bench.start();
+    expect(bench.reports.length).toBeGreaterThanOrEqual(2);
+    expect(bench.reports.map((r) => r.verdict)).toEqual(bench.reports.map(() => "CLEAN"));
+    expect(bench.reports[0]).toMatchObject({
+      positionsChecked: 1,
+      balance: 100_000_000,
+      mismatches: [],
+    });
+    expect(bench.reports[0]?.assertions).toHaveLength(9);
+    expect(bench.mismatches).toEqual([]);
+    const last = bench.reports.at(-1);
+    const audit = await bench.store.auditFor(last?.correlationId ?? "");
+    expect(audit).toEqual([expect.objectContaining({ kind: "recon.run", agent: "reconciler" })]);
+  });
+
+  it("publishes recon.mismatch within one interval (plus the confirmation) of a change behind its back", async () => {
+    bench = new Bench();
+    await bench.seed();
+    await bench.start();
+    const changedAt = bench.clock.now();
+    bench.venue.adjustPosition(TOKEN, 2_000_000);
+    await bench.until(() => bench.mismatches.length > 0, 5 * INTERVAL_MS);
+    const first = bench.mismatches[0];
+    expect(first?.mismatches).toEqual([
+      {
+        kind: "POSITION",
+        key: TOKEN,
+        expected: "5.000000 shares (provisional +0.000000/-0.000000)",
+        actual: "7.000000 shares",
+      },
+    ]);
+    expect((first?.at ?? Infinity) - changedAt).toBeLessThanOrEqual(INTERVAL_MS + CONFIRM_MS);
+    expect(bench.reports.at(-1)?.verdict).toBe("MISMATCH");
+    expect(bench.mismatches.every((m) => m.correlationId !== "")).toBe(true);
+  });
+
+  it("gives NO_VERDICT and no mismatch while the venue's reports are incomplete", async () => {
+    bench = new Bench();
+    await bench.seed();
+    await bench.start();
+    bench.venue.setFaults({ report: () => "truncate" });
+    const from = bench.clock.now();
+    bench.venue.adjustPosition(TOKEN, -5_000_000); // the venue now looks flat, but only half-listed
+    await bench.clock.advance(5 * INTERVAL_MS);
+    expect(bench.reportsSince(from).map((r) => r.verdict)).toEqual(
+      bench.reportsSince(from).map(() => "NO_VERDICT"),
+    );
+    expect(bench.reportsSince(from).length).toBeGreaterThanOrEqual(5);
+    expect(bench.mismatches).toEqual([]);
+    // The same change, once the reports are complete again, is a mismatch: the test can fail.
+    bench.venue.setFaults(null);
+    await bench.until(() => bench.mismatches.length > 0, 2 * INTERVAL_MS);
+    expect(bench.mismatches[0]?.mismatches[0]).toMatchObject({
+      kind: "POSITION",
+      actual: "0.000000 shares",
+    });
+  });
+
+  it.each(["5xx", "timeout"] as const)(
+    "survives a venue %s as NO_VERDICT, naming the error",
+    async (fault) => {
+      bench = new Bench();
+      await bench.seed();
+      await bench.start();
+      bench.venue.setFaults({ beforeCall: () => fault });
+      const from = bench.clock.now();
+      await bench.clock.advance(3 * INTERVAL_MS);
+      const reports = bench.reportsSince(from);
+      expect(reports.length).toBeGreaterThanOrEqual(2);
+      expect(reports.every((r) => r.verdict === "NO_VERDICT")).toBe(true);
+      const audit = await bench.store.auditFor(reports[0]?.correlationId ?? "");
+      const detail = audit[0]?.detail as { reasons: string[] };
+      const code = fault === "5xx" ? "VENUE_SERVER_ERROR" : "VENUE_TIMEOUT";
+      expect(detail.reasons).toEqual([
+        expect.stringContaining(`positions: ${code}`),
+        expect.stringContaining(`openOrders: ${code}`),
+        expect.stringContaining(`balance: ${code}`),
+      ]);
+      expect(bench.mismatches).toEqual([]);
+      expect(bench.crashed()).toBeNull();
+      bench.venue.setFaults(null);
+      await bench.clock.advance(INTERVAL_MS);
+      expect(bench.reports.at(-1)?.verdict).toBe("CLEAN");
+    },
+  );
+
+  it("does not flag a fill in flight: provisional shares, or books that catch up before confirmation", async () => {
+    bench = new Bench();
+    await bench.seed();
+    await bench.start();
+    // Venue has 7; the books hold 5 confirmed + 2 provisional.
+    await bench.store.savePosition(position({ provisionalSize: 2_000_000 }));
+    bench.venue.adjustPosition(TOKEN, 2_000_000);
+    await bench.clock.advance(2 * INTERVAL_MS);
+    expect(bench.reports.at(-1)?.verdict).toBe("CLEAN");
+    // Venue moves to 9 first; the books learn it between the detecting and the confirming run.
+    const from = bench.clock.now();
+    bench.venue.adjustPosition(TOKEN, 2_000_000);
+    await bench.until(
+      () => bench.reportsSince(from).some((r) => r.verdict === "NO_VERDICT"),
+      2 * INTERVAL_MS,
+    );
+    await bench.store.savePosition(position({ size: 9_000_000 }));
+    await bench.clock.advance(3 * INTERVAL_MS);
+    expect(bench.mismatches).toEqual([]);
+    expect(bench.reports.at(-1)?.verdict).toBe("CLEAN");
+  });
+
+  it("trips on a failed assertion at once, naming it, even when the venue report is incomplete", async () => {
+    bench = new Bench();
+    await bench.seed();
+    await bench.start();
+    bench.venue.setFaults({ report: () => "truncate" });
+    const rogue = order({
+      orderId: "ord-rogue",
+      decisionId: null,
+      createdAt: bench.clock.now() - 5_000,
+    });
+    await bench.store.upsertOrder(rogue);
+    await bench.clock.advance(INTERVAL_MS);
+    expect(bench.mismatches[0]?.mismatches).toEqual([
+      expect.objectContaining({
+        kind: "ASSERTION",
+        key: "signal-order-mapping",
+        actual: expect.stringContaining("ord-rogue") as unknown,
+      }),
+    ]);
+    expect(bench.reports.at(-1)?.verdict).toBe("NO_VERDICT");
+  });
+
+  it("fails the heartbeats assertion when a required agent falls silent", async () => {
+    bench = new Bench();
+    await bench.seed();
+    const factory = new MessageFactory(bench.clock, bench.rng.fork("exec"), {
+      agent: "execution",
+      instance: "1",
+    });
+    let seq = 0;
+    const beat = () =>
+      void bench.bus.publish(
+        factory.make("hb", {
+          agent: "execution",
+          instance: "1",
+          seq: seq++,
+          lifecycle: "running",
+          leader: true,
+          pid: 1,
+          startedAt: T0,
+          mailboxDepth: 0,
+          intervalMs: 500,
+        }),
+      );
+    const timer: TimerHandle = bench.clock.setInterval(500, beat);
+    await bench.start({ requiredAgents: ["execution"] });
+    await bench.clock.advance(2 * INTERVAL_MS);
+    expect(bench.mismatches).toEqual([]);
+    bench.clock.clearTimer(timer);
+    await bench.until(() => bench.mismatches.length > 0, 3 * INTERVAL_MS);
+    expect(bench.mismatches[0]?.mismatches).toEqual([
+      expect.objectContaining({
+        kind: "ASSERTION",
+        key: "heartbeats",
+        actual: expect.stringContaining("execution: last heartbeat") as unknown,
+      }),
+    ]);
+  });
+});
