@@ -7,6 +7,7 @@ import { contractsCommand } from "./commands/contracts.ts";
 import { agentCommand } from "./commands/agent.ts";
 import { startCommand } from "./commands/start.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { auditCommand } from "./commands/audit.ts";
 import { venueSimCommand } from "./commands/venue-sim.ts";
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   agentCommand(program);
   startCommand(program);
   migrateCommand(program);
+  auditCommand(program);
   venueSimCommand(program);
   return program;
 }
