@@ -65,10 +65,10 @@ export function makeDeadLetter(
 /** Counts dead letters by a coarse reason (the part before the first colon). */
 export function countDeadLetter(stats: BusStats, reason: string): void {
   stats.deadLettered += 1;
-  const key = reason.split(":")[0] ?? reason;
+  const key = (reason.split(/[:"]/)[0] ?? reason).trim();
   stats.deadLetterReasons[key] = (stats.deadLetterReasons[key] ?? 0) + 1;
 }
 
 export function emptyStats(): BusStats {
-  return { published: 0, delivered: 0, deadLettered: 0, deadLetterReasons: {} };
+  return { published: 0, delivered: 0, deadLettered: 0, deadLetterReasons: {}, handlerErrors: 0 };
 }

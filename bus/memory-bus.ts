@@ -266,8 +266,7 @@ export class MemoryBus implements Bus {
   }
 
   private handlerFailed(subject: string, error: unknown): void {
-    const key = `handler: ${subject}`;
-    this.counters.deadLetterReasons[key] = (this.counters.deadLetterReasons[key] ?? 0) + 1;
+    this.counters.handlerErrors++;
     this.broker.reportHandlerError(this.name, subject, error);
   }
 

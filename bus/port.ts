@@ -61,7 +61,10 @@ export interface BusStats {
   published: number;
   delivered: number;
   deadLettered: number;
+  /** Dead letters by coarse reason (bounded: the reason up to its first colon or quote). */
   deadLetterReasons: Record<string, number>;
+  /** Handlers that threw or rejected; the subscription kept running. */
+  handlerErrors: number;
 }
 
 export interface RequestOptions {

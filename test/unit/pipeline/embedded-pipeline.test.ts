@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { auditChain, missingLinks } from "../../../agents/ops/audit.ts";
 import {
   startEmbeddedPipeline,
   stopOnVirtualClock,
@@ -48,6 +49,11 @@ describe("the fleet in one process on the in-memory bus", () => {
     }
     expect(positions.filter((x) => x.state === "CLOSED").length).toBeGreaterThanOrEqual(2);
     expect(p.events.some((e) => e.startsWith("state HALTED"))).toBe(false);
+    // Every entry and exit is reconstructable from the audit log.
+    for (const pos of positions) {
+      expect(missingLinks(await auditChain(p.store, pos.positionId)), pos.positionId).toEqual([]);
+    }
+    for (const [name, host] of p.fleet.hosts) expect(host.crashError(), name).toBeNull();
     await stopOnVirtualClock(p);
   });
 

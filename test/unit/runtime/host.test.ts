@@ -47,10 +47,12 @@ function setup() {
   });
   const ops = fleet.connect("test.1");
   const heartbeats: Heartbeat[] = [];
-  ops.subscribe("hb", (m) => heartbeats.push(m));
+  ops.subscribe("hb", (m) => {
+    heartbeats.push(m);
+  });
   let n = 0;
-  const sendState = (reason: string) =>
-    ops.publish({
+  const sendState = (reason: string) => {
+    const state: CroState = {
       id: `s${++n}`,
       type: "cro.state",
       v: 1,
@@ -65,7 +67,9 @@ function setup() {
       blockers: [],
       operatorHold: false,
       agents: [],
-    } satisfies CroState);
+    };
+    return ops.publish(state);
+  };
   return { clock, fleet, heartbeats, sendState };
 }
 
