@@ -1,0 +1,79 @@
+/**
+ * Builds the `portfolio.exit` intent for a triggered position. Exits are FAK sells: they take what
+ * the book offers now and never rest. The limit price is the best bid minus a named slippage
+ * allowance, floored to the tick (a lower limit is the more marketable one for a sell) and clamped
+ * to [tick, 1 − tick] so that it is always a valid price.
+ *
+ * The intent id is deterministic (position + attempt): a restarted Portfolio that re-sends the
+ * exit of a position it had already triggered sends the same id, which the INTENTS stream
+ * deduplicates, so the CRO sees one intent.
+ */
+import { createHash } from "node:crypto";
+import { MICRO, fromMicro } from "../../contracts/money.ts";
+import type { Payload } from "../../bus/messages.ts";
+import { InvariantError } from "../runtime/errors.ts";
+import type { PositionContext } from "./machine.ts";
+
+/** Used only when no book has told us the token's tick size yet (Polymarket's usual tick). */
+export const FALLBACK_TICK_MICRO = 10_000;
+const INTENT_ID_LENGTH_MAX = 128;
+
+/** What Portfolio keeps of a token's latest book. */
+export interface BookView {
+  bid: number | null;
+  tickSize: number;
+  minSize: number;
+  seq: number;
+}
+
+export function exitLimitPrice(
+  bid: number | null,
+  tickSize: number,
+  slippageMicro: number,
+): number {
+  const tick = tickSize > 0 ? tickSize : FALLBACK_TICK_MICRO;
+  if (bid === null) return tick;
+  const onTick = Math.floor((bid - slippageMicro) / tick) * tick;
+  return Math.min(Math.max(onTick, tick), MICRO - tick);
+}
+
+export function exitIntentId(positionId: string, attempt: number): string {
+  const id = `exit-${attempt}-${positionId}`;
+  if (id.length <= INTENT_ID_LENGTH_MAX) return id;
+  return `exit-${attempt}-${createHash("sha256").update(positionId).digest("hex")}`;
+}
+
+export function exitIntent(
+  position: PositionContext,
+  sellableSize: number,
+  book: BookView | null,
+  slippageMicro: number,
+  detail: string,
+): Payload<"portfolio.exit"> {
+  const exitReason = position.exitReason;
+  if (exitReason === null) {
+    throw new InvariantError(`position ${position.positionId}: exit without an exit reason`);
+  }
+  const limitPrice = exitLimitPrice(
+    book?.bid ?? null,
+    book?.tickSize ?? FALLBACK_TICK_MICRO,
+    slippageMicro,
+  );
+  const bid = book?.bid ?? null;
+  return {
+    intentId: exitIntentId(position.positionId, position.exitAttempts + 1),
+    strategy: position.strategy,
+    windowId: position.windowId,
+    tokenId: position.tokenId,
+    kind: "EXIT",
+    side: "SELL",
+    orderType: "FAK",
+    limitPrice,
+    size: sellableSize,
+    expiresAt: null,
+    positionId: position.positionId,
+    exitReason,
+    bookSeq: book?.seq ?? null,
+    reason: `${exitReason}: ${detail}; bid ${bid === null ? "none" : fromMicro(bid)}`.slice(0, 500),
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Fills and settlements into positions. Idempotent by (tradeId, status) through each position's
+ * ledger, which is persisted with its snapshot before the fill is acknowledged: a redelivered
+ * fill, or the same trade reported twice, changes nothing (invariant 5).
+ *
+ * A fill that names no position, a different mode, or an unknown position with anything but an
+ * entry buy is bad input: logged, audited, acknowledged, nothing changed. A new report about a
+ * position that is already closed cannot be booked any more; it is logged as an error and audited
+ * ("fill.after-close") so that reconciliation and a person can see it, rather than crash-looping.
+ */
+import type { Logger } from "pino";
+import type { Cause } from "../../bus/messages.ts";
+import { MICRO } from "../../contracts/money.ts";
+import type { MdWindow } from "../../contracts/market-data.ts";
+import type { ExecFill } from "../../contracts/orders.ts";
+import type { ActorContext } from "../runtime/actor.ts";
+import { classifyFill, type FillFact } from "./ledger.ts";
+import type { PositionEvent } from "./machine.ts";
+import { windowEndFromSlug, type Markets } from "./markets.ts";
+import { slippage } from "./pnl.ts";
+import type { LivePosition, PositionBook } from "./positions.ts";
+import { fromRecord } from "./record.ts";
+import type { Exits } from "./exits.ts";
+
+const FILL_EVENT = {
+  MATCHED: "FILL_MATCHED",
+  CONFIRMED: "FILL_CONFIRMED",
+  FAILED: "FILL_FAILED",
+} as const;
+
+export class FillDesk {
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly book: PositionBook,
+    private readonly markets: Markets,
+    private readonly exits: Exits,
+  ) {}
+
+  async onFill(m: ExecFill, log: Logger): Promise<void> {
+    if (m.positionId === null || m.mode !== this.ctx.mode) {
+      const why =
+        m.positionId === null ? "names no position" : `is ${m.mode}, not ${this.ctx.mode}`;
+      log.warn({ tradeId: m.tradeId }, `fill ignored: it ${why}`);
+      await this.audit("fill.rejected", m, m.positionId, { reason: `fill ${why}`, fill: m });
+      return;
+    }
+    const live = this.book.get(m.positionId) ?? (await this.open(m, m.positionId, log));
+    if (live === null) return;
+    const verdict = classifyFill(live.context().fills, m.tradeId, m.status);
+    if (verdict === "duplicate") {
+      log.debug({ tradeId: m.tradeId, status: m.status }, "fill already booked");
+      return;
+    }
+    if (verdict === "conflict") {
+      const was = live.context().fills[m.tradeId]?.status;
+      log.error({ tradeId: m.tradeId, was, now: m.status }, "fill status conflict: ignored");
+      await this.audit("fill.conflict", m, live.id, { was, fill: m });
+      return;
+    }
+    if (live.context().fills[m.tradeId] === undefined) await this.recordSlippage(m, live.id);
+    const fill: FillFact = {
+      tradeId: m.tradeId,
+      kind: m.kind,
+      side: m.side,
+      price: m.price,
+      size: m.size,
+      fee: m.fee,
+    };
+    const event: PositionEvent = { type: FILL_EVENT[m.status], fill, at: this.ctx.clock.now() };
+    await this.book.send(live, event, m);
+    await this.exits.evaluate(live, m);
+  }
+
+  /** The window resolved: its tokens pay 1 (the winning side) or 0 per share. */
+  async settleWindow(m: MdWindow): Promise<void> {
+    for (const live of this.book.open()) {
+      const c = live.context();
+      if (c.tokenId !== m.upTokenId && c.tokenId !== m.downTokenId) continue;
+      const wins = (c.tokenId === m.upTokenId) === (m.outcome === "UP");
+      const payoutPerShare = wins ? MICRO : 0;
+      const event: PositionEvent = { type: "SETTLED", payoutPerShare, at: this.ctx.clock.now() };
+      if (!(await this.book.send(live, event, m))) continue;
+      await this.audit("position.settled", m, live.id, {
+        windowId: m.windowId,
+        outcome: m.outcome,
+        payoutPerShare,
+        settledSize: live.context().holdings.settledSize,
+        payout: live.context().holdings.payout,
+      });
+    }
+  }
+
+  /** Audit of every closed position: how it ended and what it made, net of fees. */
+  async closed(live: LivePosition, cause: Cause | null): Promise<void> {
+    const c = live.context();
+    const h = c.holdings;
+    this.ctx.log.info(
+      { positionId: live.id, exitReason: c.exitReason, realizedPnl: h.realizedPnl, fees: h.fees },
+      "position closed",
+    );
+    await this.audit("position.closed", cause, live.id, { exitReason: c.exitReason, holdings: h });
+  }
+
+  /** A position seen for the first time, or a report about one that already closed. */
+  private async open(m: ExecFill, positionId: string, log: Logger): Promise<LivePosition | null> {
+    const stored = await this.ctx.store.getPosition(positionId);
+    if (stored !== null) {
+      const known = fromRecord(stored).context.fills[m.tradeId];
+      if (known?.status === m.status) return null;
+      log.error({ tradeId: m.tradeId, state: stored.state }, "fill for a closed position");
+      await this.audit("fill.after-close", m, positionId, { fill: m, state: stored.state });
+      return null;
+    }
+    if (m.kind !== "ENTRY" || m.side !== "BUY" || m.status === "FAILED") {
+      log.warn(
+        { tradeId: m.tradeId, kind: m.kind, status: m.status },
+        "fill for no known position",
+      );
+      await this.audit("fill.orphan", m, positionId, { fill: m });
+      return null;
+    }
+    const window = this.markets.windowOf(m.windowId);
+    return this.book.create({
+      positionId,
+      strategy: m.strategy,
+      windowId: m.windowId,
+      tokenId: m.tokenId,
+      mode: m.mode,
+      openedAt: this.ctx.clock.now(),
+      windowEndTs: window?.endTs ?? windowEndFromSlug(m.windowId),
+      feeRateBps: window?.feeRateBps ?? null,
+    });
+  }
+
+  /** Intended vs actual price of each new trade, for the audit trail (entries and exits). */
+  private async recordSlippage(m: ExecFill, positionId: string): Promise<void> {
+    const s = slippage(m);
+    await this.audit("fill.slippage", m, positionId, {
+      tradeId: m.tradeId,
+      kind: m.kind,
+      side: m.side,
+      status: m.status,
+      intendedPrice: m.intendedPrice,
+      price: m.price,
+      size: m.size,
+      fee: m.fee,
+      ...s,
+    });
+  }
+
+  private async audit(
+    kind: string,
+    cause: Cause | ExecFill | null,
+    positionId: string | null,
+    detail: unknown,
+  ): Promise<void> {
+    const fill = cause !== null && "tradeId" in cause ? cause : null;
+    await this.ctx.store.appendAudit({
+      ts: this.ctx.clock.now(),
+      agent: this.ctx.identity.agent,
+      kind,
+      correlationId: cause?.correlationId ?? null,
+      intentId: fill?.intentId ?? null,
+      orderId: fill?.orderId ?? null,
+      positionId,
+      decisionId: null,
+      detail,
+    });
+  }
+}
