@@ -118,7 +118,12 @@ export const registry: Registry = {
     dedupeKey: (m) => m.id,
   },
   "md.health": fixed("md.health", CORE),
-  "md.window": fixed("md.window", stream("MARKETS"), (m) => `${m.windowId}:${m.status}`),
+  // The tick size is in the key: a window's tick can change while it is OPEN (near 0 or 1).
+  "md.window": fixed(
+    "md.window",
+    stream("MARKETS"),
+    (m) => `${m.windowId}:${m.status}:${m.tickSize}`,
+  ),
   // Both share the INTENTS stream's duplicate window, so the key names the type too.
   "strategy.intent": fixed("strategy.intent", stream("INTENTS"), (m) => `entry:${m.intentId}`),
   "portfolio.exit": fixed("portfolio.exit", stream("INTENTS"), (m) => `exit:${m.intentId}`),

@@ -19,6 +19,8 @@ import type { RiskWorld } from "./world.ts";
 
 const AUDIT_LOOKUP_MAX = 200;
 
+type StoreReads = Pick<CheckSnapshot, "tokenOrders" | "openOrders" | "position">;
+
 interface Prior {
   messageId: string | null;
   decision: DecisionPayload | null;
@@ -47,7 +49,8 @@ export class IntentDesk {
 
   async handle(msg: StrategyIntent | PortfolioExit, log: Logger): Promise<void> {
     const intent = intentSchema.parse(msg);
-    const prior = await this.prior(intent.intentId);
+    // Independent reads, issued together: one store round trip on the way to a decision, not two.
+    const [prior, reads] = await Promise.all([this.prior(intent.intentId), this.reads(intent)]);
     if (prior !== null && prior.decision !== null && prior.messageId === msg.id) {
       log.info({ intentId: intent.intentId }, "redelivered intent: publishing the same decision");
       await this.ctx.publish("cro.decision", prior.decision, msg);
@@ -56,7 +59,7 @@ export class IntentDesk {
     const now = this.ctx.clock.now();
     const epoch = this.ctx.fence()?.epoch;
     invariant(epoch !== undefined, "the CRO decides only while it holds its lease");
-    const snapshot = await this.snapshot(intent, now, prior !== null);
+    const snapshot = this.snapshot(intent, now, prior !== null, reads);
     const verdict = runChecks(snapshot);
     const ttl = this.world.controls.approval_ttl_ms;
     const decision: DecisionPayload = {
@@ -92,13 +95,19 @@ export class IntentDesk {
     return null;
   }
 
-  private async snapshot(intent: Intent, now: number, decided: boolean): Promise<CheckSnapshot> {
+  /** What the checks need from the store about this intent. */
+  private async reads(intent: Intent): Promise<StoreReads> {
     const { store } = this.ctx;
     const [tokenOrders, openOrders, position] = await Promise.all([
       store.listOrders({ tokenId: intent.tokenId }),
       store.listOrders({ statuses: WORKING_STATUSES }),
       intent.positionId === null ? null : store.getPosition(intent.positionId),
     ]);
+    return { tokenOrders, openOrders, position };
+  }
+
+  private snapshot(intent: Intent, now: number, decided: boolean, r: StoreReads): CheckSnapshot {
+    const { tokenOrders, openOrders, position } = r;
     const w = this.world;
     return {
       intent,

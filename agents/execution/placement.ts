@@ -87,13 +87,15 @@ export class Placement {
       expiresAt: decision.expiresAt,
       intentHash: decision.intentHash,
     };
-    // Not awaited before sending: the row above is the durable record; this is the audit copy.
+    // The order leaves first; its audit copy is written while the venue answers (the PENDING row
+    // above is the durable record, and the audit append never throws).
+    const placed = placeOnce(this.env, request);
     const payloadAudited = audit(this.env, "order.payload", refs, {
       request,
       approval,
       causeId: decision.id,
     });
-    const result = await placeOnce(this.env, request);
+    const result = await placed;
     await payloadAudited;
     await audit(this.env, "venue.response", refs, { call: "placeOrder", result });
     try {

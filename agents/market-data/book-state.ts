@@ -143,6 +143,12 @@ function applyTickSize(
   const token = tokenOf(state, e.tokenId, e.windowId);
   if ("kind" in token) return token;
   if (!isPrice(e.newTickSize)) return reject("BAD_TICK", `new tick size ${e.newTickSize}`);
-  // The next snapshot carries the new tick size; nothing to publish until then.
+  // The CRO checks prices against the window's tick (md.window): announce the new one there, once
+  // per window (both outcome tokens change together). Books carry it from their next snapshot.
+  const w = state.windows.get(token.windowId);
+  if (w !== undefined && w.market.status !== "RESOLVED" && w.market.tickSize !== e.newTickSize) {
+    w.market = { ...w.market, tickSize: e.newTickSize };
+    return { kind: "window", market: { ...w.market } };
+  }
   return { kind: "tick", tokenId: e.tokenId, tickSize: e.newTickSize };
 }

@@ -2,8 +2,13 @@ import { z } from "zod";
 import type { Clock } from "../../bus/clock.ts";
 import type { Rng } from "../../bus/rng.ts";
 import { toMicro } from "../../contracts/money.ts";
-import type { SimVenueOptions } from "../../infra/venue-sim/index.ts";
+import {
+  DEFAULT_SIM_VENUE_CONFIG,
+  windowInstrument,
+  type SimVenueOptions,
+} from "../../infra/venue-sim/index.ts";
 import { ConfigError } from "../runtime/errors.ts";
+import type { Store } from "../runtime/store.ts";
 
 export interface VenueCliOptions {
   seed?: string;
@@ -89,4 +94,20 @@ export function simVenueOptions(options: VenueOptions, clock: Clock, rng: Rng): 
     startingCollateral: toMicro(options.collateral),
     windowMs: options.windowMs,
   };
+}
+
+/**
+ * The CRO's default `allowed_instruments` is the real 15-minute market. Shorter simulated windows
+ * are another instrument (`btc-updown-70s`, `btc-updown-3m`): allow exactly that one, or nothing
+ * would ever be approved. Returns the instrument allowed, or null for 15-minute windows.
+ */
+export async function allowSimulatedInstrument(
+  store: Store,
+  options: VenueOptions,
+  now: number,
+): Promise<string | null> {
+  if (options.windowMs === DEFAULT_WINDOW_MINUTES * 60_000) return null;
+  const instrument = windowInstrument(DEFAULT_SIM_VENUE_CONFIG.asset, options.windowMs);
+  await store.setControl("allowed_instruments", instrument, "predator start", now);
+  return instrument;
 }

@@ -168,6 +168,47 @@ export class StrategyActor extends Actor {
     } catch (error) {
       // Not retried: a new intent id could double the entry if this one did land.
       this.ctx.log.error({ err: error, intentId: payload.intentId }, "intent publish failed");
+      return;
+    }
+    await this.auditSignal(w, signal, payload, book?.cause ?? cause);
+  }
+
+  /**
+   * The audit trail's first links: the signal and both books exactly as the strategy saw them when
+   * it decided. Written after the publish, off the tick-to-order path; a failed write is logged.
+   */
+  private async auditSignal(
+    w: WindowInfo,
+    signal: Signal,
+    intent: Payload<"strategy.intent">,
+    cause: Cause | null,
+  ): Promise<void> {
+    const seen = (tokenId: string) => {
+      const b = this.view.book(tokenId);
+      if (b === null) return null;
+      const { seq, bids, asks, sourceTs, receiveTs, seenAt } = b;
+      return { tokenId, seq, bids, asks, sourceTs, receiveTs, seenAt };
+    };
+    try {
+      await this.ctx.store.appendAudit({
+        ts: this.ctx.clock.now(),
+        agent: this.ctx.identity.agent,
+        kind: "strategy.signal",
+        correlationId: cause?.correlationId ?? null,
+        intentId: intent.intentId,
+        orderId: null,
+        positionId: intent.positionId,
+        decisionId: null,
+        detail: {
+          strategy: intent.strategy,
+          windowId: w.windowId,
+          windowEndTs: w.endTs,
+          signal,
+          books: { up: seen(w.upTokenId), down: seen(w.downTokenId) },
+        },
+      });
+    } catch (error) {
+      this.ctx.log.error({ err: error, intentId: intent.intentId }, "signal audit failed");
     }
   }
 

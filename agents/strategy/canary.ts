@@ -20,7 +20,10 @@ export type CanaryParams = z.infer<typeof canaryParams>;
 
 export const canary: Strategy<typeof canaryParams> = {
   name: "canary",
-  instruments: ["btc-updown-15m"],
+  // Every BTC Up-or-Down window, whatever its length (the simulator's compressed test windows are
+  // `btc-updown-70s-…`): the canary proves the pipeline trades; the CRO's allowed_instruments
+  // decides which instruments may actually be traded.
+  instruments: ["btc-updown"],
   params: canaryParams,
   evaluate(w: WindowState, p: CanaryParams): Signal | null {
     if (w.positionsOpen > 0 || w.minSize <= 0) return null;

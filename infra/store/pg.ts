@@ -27,7 +27,7 @@ import type {
   StoredFeedGap,
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
-import { createPool, inTransaction, type Db, type PoolOptions } from "./pg-db.ts";
+import { createPool, inTransaction, prepared, type Db, type PoolOptions } from "./pg-db.ts";
 import { toStoreError } from "./pg-errors.ts";
 import * as leases from "./pg-leases.ts";
 import * as rows from "./pg-rows.ts";
@@ -46,8 +46,11 @@ export interface PgStoreOptions extends PoolOptions {
 
 export class PgStore implements Store {
   private closed = false;
+  private readonly db: Db;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {
+    this.db = prepared(pool);
+  }
 
   /** Opens a pool (after migrating, if asked) and checks the server answers. */
   static async open(databaseUrl: string, options: PgStoreOptions = {}): Promise<PgStore> {
@@ -279,7 +282,7 @@ export class PgStore implements Store {
   private async run<T>(operation: string, work: (db: Db) => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError(`${operation}: store is closed`);
     try {
-      return await work(this.pool);
+      return await work(this.db);
     } catch (err) {
       throw toStoreError(err, operation);
     }

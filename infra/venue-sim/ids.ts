@@ -4,9 +4,20 @@
  */
 import { createHash } from "node:crypto";
 
-/** `{asset}-updown-15m-{window start, unix seconds}` (reference/polymarket-api.md §4.5). */
+/**
+ * The instrument a window belongs to: `{asset}-updown-15m` (reference/polymarket-api.md §4.5). The
+ * length label says what the window really is, since Execution and Portfolio read the span from the
+ * id: `3m` for whole minutes, `70s` for a compressed test window that is not.
+ */
+export function windowInstrument(asset: string, windowMs: number): string {
+  const label =
+    windowMs % 60_000 === 0 ? `${windowMs / 60_000}m` : `${Math.round(windowMs / 1000)}s`;
+  return `${asset}-updown-${label}`;
+}
+
+/** `{asset}-updown-15m-{window start, unix seconds}`. */
 export function windowSlug(asset: string, startTs: number, windowMs: number): string {
-  return `${asset}-updown-${Math.round(windowMs / 60_000)}m-${Math.floor(startTs / 1000)}`;
+  return `${windowInstrument(asset, windowMs)}-${Math.floor(startTs / 1000)}`;
 }
 
 /** A decimal token id (digits only, so it is subject-safe) for one outcome of a window. */

@@ -17,5 +17,5 @@ export type {
 export type { SimSnapshot } from "./snapshot.ts";
 export { OrderBook, type PlannedFill } from "./order-book.ts";
 export { type PriceScenario, UnderlyingModel, normalCdf, upProbability } from "./price-model.ts";
-export { outcomeTokenId, windowSlug } from "./ids.ts";
+export { outcomeTokenId, windowInstrument, windowSlug } from "./ids.ts";
 export { ceilNotional, worstCaseFee } from "./amounts.ts";

@@ -2,12 +2,18 @@ import { fileURLToPath } from "node:url";
 import type { SystemClock } from "../../../bus/clock.ts";
 import { NatsBus } from "../../../bus/nats.ts";
 import { migrate } from "../../../infra/store/migrate.ts";
+import { PgStore } from "../../../infra/store/pg.ts";
 import { AGENT_NAMES } from "../../catalog.ts";
 import type { RuntimeSettings } from "../../runtime/config.ts";
 import { createLogger } from "../../runtime/logger.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { Dashboard } from "../dashboard.ts";
-import { windowArgs, type VenueCliOptions } from "../venue-options.ts";
+import {
+  allowSimulatedInstrument,
+  parseVenueOptions,
+  windowArgs,
+  type VenueCliOptions,
+} from "../venue-options.ts";
 
 const CLI = fileURLToPath(new URL("../predator.js", import.meta.url));
 
@@ -24,6 +30,14 @@ export async function startProcesses(args: {
   const databaseUrl = settings.DATABASE_URL ?? "";
   const applied = await migrate(databaseUrl);
   log.info({ applied }, "migrations applied");
+  const store = await PgStore.open(databaseUrl);
+  try {
+    const allowed = await allowSimulatedInstrument(store, parseVenueOptions(raw), clock.now());
+    if (allowed !== null)
+      log.info({ allowed }, "allowed_instruments set for the simulated windows");
+  } finally {
+    await store.close();
+  }
   const supervisor = new Supervisor({
     clock,
     log,

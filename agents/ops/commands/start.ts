@@ -15,6 +15,7 @@ import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
 import { createLogger } from "../../runtime/logger.ts";
 import { Dashboard } from "../dashboard.ts";
 import {
+  allowSimulatedInstrument,
   DEFAULT_WINDOW_MINUTES,
   describeWindow,
   parseVenueOptions,
@@ -76,6 +77,7 @@ export function startCommand(program: Command): void {
       });
       const rng = options.seed === null ? new SystemRng() : new SeededRng(options.seed);
       const store = new MemoryStore();
+      const allowed = await allowSimulatedInstrument(store, options, clock.now());
       const venue = new SimVenue(simVenueOptions(options, clock, rng.fork("venue")));
       const fleet = new EmbeddedFleet({ clock, rng, store, log, mode: "PAPER" });
       const dashboard = new Dashboard(fleet.connect("ops.dashboard"), clock, (t) =>
@@ -85,6 +87,8 @@ export function startCommand(program: Command): void {
       process.stdout.write(
         `predator: embedded fleet (in-memory bus, embedded store), PAPER mode, ${describeWindow(options.windowMs)} windows. Ctrl-C to stop.\n`,
       );
+      if (allowed !== null)
+        process.stdout.write(`predator: allowed_instruments set to ${allowed}\n`);
       venue.start();
       const webhooks = parseWebhooks(process.env.PREDATOR_ALERT_WEBHOOKS);
       for (const name of AGENT_NAMES)

@@ -122,6 +122,34 @@ describe("book state: windows", () => {
     expect(statusOf("opened")).toBe("ignored");
   });
 
+  it("re-announces an OPEN window once when its tick size changes (the CRO checks against it)", () => {
+    const state = withWindow();
+    const tick = (tokenId: string, newTickSize: number) =>
+      applyEvent(
+        state,
+        {
+          type: "tick_size_change",
+          tokenId,
+          windowId: m.windowId,
+          oldTickSize: 10_000,
+          newTickSize,
+          ts: T0,
+        },
+        T0,
+      );
+    expect(tick(m.upTokenId, 1_000)).toMatchObject({
+      kind: "window",
+      market: { windowId: m.windowId, status: "OPEN", tickSize: 1_000 },
+    });
+    // The other outcome token changes with it: nothing new to announce.
+    expect(tick(m.downTokenId, 1_000)).toEqual({
+      kind: "tick",
+      tokenId: m.downTokenId,
+      tickSize: 1_000,
+    });
+    expect(state.windows.get(m.windowId)?.market.tickSize).toBe(1_000);
+  });
+
   it("still accepts books of a resolved window until it is pruned", () => {
     const state = withWindow();
     applyEvent(state, windowEvent(m, "resolved"), T0 + 900_000);

@@ -7,7 +7,7 @@ const run = (o: Parameters<typeof windowState>[0]) => canary.evaluate(windowStat
 
 describe("canary strategy", () => {
   it("declares its instrument and parameter defaults", () => {
-    expect(canary.instruments).toEqual(["btc-updown-15m"]);
+    expect(canary.instruments).toEqual(["btc-updown"]);
     expect(params).toEqual({
       entryRemainingMs: 60_000,
       entryRemainingMinMs: 45_000,

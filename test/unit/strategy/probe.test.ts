@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { probe, probeParams } from "../../../agents/strategy/probe.ts";
+import { agentDefinition, parseStrategyConfig } from "../../../agents/catalog.ts";
+import { ConfigError } from "../../../agents/runtime/errors.ts";
+import type { Venue } from "../../../agents/runtime/venue.ts";
 import { book, MIN_SIZE, windowState } from "./helpers.ts";
+
+/** The Strategy agent never touches a venue. */
+const noVenue = (): Venue => {
+  throw new Error("the strategy agent asked for a venue");
+};
 
 const on = probeParams.parse({ askMax: 450_000 });
 const run = (o: Parameters<typeof windowState>[0], p = on) =>
@@ -50,5 +58,35 @@ describe("probe strategy", () => {
   it("rejects a nonsensical threshold", () => {
     expect(probeParams.safeParse({ askMax: 0 }).success).toBe(false);
     expect(probeParams.safeParse({ askMax: 1_000_000 }).success).toBe(false);
+  });
+});
+
+describe("PREDATOR_STRATEGY_CONFIG (the Strategy agent's config in process mode)", () => {
+  it("is optional, and parsed and validated when given", () => {
+    expect(parseStrategyConfig(undefined)).toBeUndefined();
+    expect(parseStrategyConfig("  ")).toBeUndefined();
+    const config = parseStrategyConfig(
+      '{"enabled":["probe"],"entriesPerWindowMax":4,"params":{"probe":{"askMax":450000}}}',
+    );
+    expect(config).toMatchObject({
+      enabled: ["probe"],
+      entriesPerWindowMax: 4,
+      croSilenceMs: 2_000,
+      params: { probe: { askMax: 450_000 } },
+    });
+    expect(
+      agentDefinition("strategy", { venue: noVenue, ...(config && { strategy: config }) }),
+    ).toMatchObject({ name: "strategy", singleton: false });
+  });
+
+  it("fails fast, naming the setting, on bad JSON, a bad value or an unknown strategy", () => {
+    expect(() => parseStrategyConfig("{enabled:")).toThrow(ConfigError);
+    expect(() => parseStrategyConfig('{"entriesPerWindowMax":0}')).toThrow(
+      /PREDATOR_STRATEGY_CONFIG.*entriesPerWindowMax/,
+    );
+    const unknown = parseStrategyConfig('{"enabled":["nope"]}');
+    expect(() =>
+      agentDefinition("strategy", { venue: noVenue, ...(unknown && { strategy: unknown }) }),
+    ).toThrow(/unknown strategy "nope"/);
   });
 });
