@@ -333,7 +333,9 @@ export class ActorHost implements ActorContext {
     const n = (this.droppedByType.get(label) ?? 0) + 1;
     this.droppedByType.set(label, n);
     if (n === 1 || n % 1000 === 0) {
-      this.log.warn({ handler: label, dropped: n }, "mailbox full: message dropped");
+      // A closed mailbox (stopping, or crashed) refuses too; say which, so the log does not lie.
+      const why = this.lifecycle === "running" ? "mailbox full" : `agent ${this.lifecycle}`;
+      this.log.warn({ handler: label, dropped: n }, `${why}: message dropped`);
     }
   }
 
