@@ -78,10 +78,6 @@ export default tseslint.config(
     rules: { "no-restricted-imports": "off" },
   },
   {
-    files: ["agents/ops/cli*.ts", "agents/ops/commands/**/*.ts"],
-    rules: { "no-restricted-syntax": "off" },
-  },
-  {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -9,6 +9,7 @@ import { startCommand } from "./commands/start.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { venueSimCommand } from "./commands/venue-sim.ts";
+import { printError } from "./output.ts";
 
 export function buildProgram(): Command {
   const program = new Command("predator")
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
       return;
     }
     const e = error as Error & { code?: string };
-    console.error(`predator: ${e.message}`);
+    printError(`predator: ${e.message}`);
     process.exitCode = e.code === "CONFIG" ? 2 : 1;
   }
 }

@@ -29,7 +29,7 @@ export type MomentumParams = z.infer<typeof momentumParams>;
 
 export const momentum: Strategy<typeof momentumParams> = {
   name: "momentum",
-  instruments: ["btc-updown-15m"],
+  instruments: ["btc-updown"],
   params: momentumParams,
   evaluate(w: WindowState, p: MomentumParams): Signal | null {
     if (w.positionsOpen > 0 || w.minSize <= 0 || w.timeRemainingMs < p.timeRemainingMinMs) {

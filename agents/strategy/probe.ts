@@ -18,7 +18,7 @@ export type ProbeParams = z.infer<typeof probeParams>;
 
 export const probe: Strategy<typeof probeParams> = {
   name: "probe",
-  instruments: ["btc-updown-15m"],
+  instruments: ["btc-updown"],
   params: probeParams,
   evaluate(w: WindowState, p: ProbeParams): Signal | null {
     if (p.askMax === null || w.minSize <= 0) return null;

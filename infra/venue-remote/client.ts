@@ -4,7 +4,7 @@
  * may have accepted the order. Replies are validated against the method's result schema; a
  * malformed reply is a VenueError("VENUE_BAD_REPLY") and changes nothing.
  */
-import type { Bus, Subscription } from "../../bus/port.ts";
+import type { Bus } from "../../bus/port.ts";
 import type { MessageFactory } from "../../bus/messages.ts";
 import { RequestTimeoutError, NoRespondersError } from "../../bus/errors.ts";
 import { venueMethods, type VenueMethod } from "../../contracts/venue.ts";
@@ -29,8 +29,6 @@ export interface RemoteVenueOptions {
 }
 
 export class RemoteVenue implements Venue {
-  private readonly subs: Array<Promise<Subscription> | Subscription> = [];
-
   constructor(
     private readonly bus: Bus,
     private readonly messages: MessageFactory,
@@ -94,7 +92,6 @@ export class RemoteVenue implements Venue {
         await d.ack();
       },
     );
-    this.subs.push(pending);
     return () => void pending.then((s) => s.unsubscribe());
   }
 

@@ -3,6 +3,7 @@ import { PgStore } from "../../../infra/store/pg.ts";
 import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
 import { ConfigError } from "../../runtime/errors.ts";
 import { auditChain, formatChain, missingLinks } from "../audit.ts";
+import { print, printError } from "../output.ts";
 
 export function auditCommand(program: Command): void {
   program
@@ -17,13 +18,13 @@ export function auditCommand(program: Command): void {
       try {
         const chain = await auditChain(store, id);
         if (chain.entries.length === 0 && chain.position === null) {
-          console.error(`predator: nothing recorded for "${id}"`);
+          printError(`predator: nothing recorded for "${id}"`);
           process.exitCode = 1;
           return;
         }
         if (options.json === true)
-          console.log(JSON.stringify({ ...chain, missing: missingLinks(chain) }));
-        else console.log(formatChain(chain));
+          print(JSON.stringify({ ...chain, missing: missingLinks(chain) }));
+        else print(formatChain(chain));
       } finally {
         await store.close();
       }

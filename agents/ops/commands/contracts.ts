@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { jsonSchemas } from "../../../contracts/json-schema.ts";
 import { messageTypes, registry } from "../../../contracts/registry.ts";
+import { print } from "../output.ts";
 
 export function contractsCommand(program: Command): void {
   program
@@ -34,8 +35,8 @@ export function contractsCommand(program: Command): void {
           file: `${d.type}.schema.json`,
         }));
         await writeFile(join(dir, "index.json"), JSON.stringify(index, null, 2) + "\n");
-        if (options.json === true) console.log(JSON.stringify({ dir, written: docs.length }));
-        else console.log(`wrote ${docs.length} JSON Schemas to ${dir}`);
+        if (options.json === true) print(JSON.stringify({ dir, written: docs.length }));
+        else print(`wrote ${docs.length} JSON Schemas to ${dir}`);
         return;
       }
       const rows = messageTypes.map((t) => {
@@ -46,9 +47,8 @@ export function contractsCommand(program: Command): void {
           delivery: spec.delivery.kind === "core" ? "core" : `stream ${spec.delivery.stream}`,
         };
       });
-      if (options.json === true) console.log(JSON.stringify(rows));
+      if (options.json === true) print(JSON.stringify(rows));
       else
-        for (const r of rows)
-          console.log(`${r.type.padEnd(30)} ${r.subject.padEnd(30)} ${r.delivery}`);
+        for (const r of rows) print(`${r.type.padEnd(30)} ${r.subject.padEnd(30)} ${r.delivery}`);
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { migrate } from "../../../infra/store/migrate.ts";
 import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
 import { ConfigError } from "../../runtime/errors.ts";
+import { print } from "../output.ts";
 
 export function migrateCommand(program: Command): void {
   program
@@ -12,8 +13,7 @@ export function migrateCommand(program: Command): void {
       const settings = loadConfig(runtimeSettings, process.env);
       if (settings.DATABASE_URL === undefined) throw new ConfigError("DATABASE_URL", "required");
       const applied = await migrate(settings.DATABASE_URL);
-      if (options.json === true) console.log(JSON.stringify({ applied }));
-      else
-        console.log(applied.length === 0 ? "schema up to date" : `applied: ${applied.join(", ")}`);
+      if (options.json === true) print(JSON.stringify({ applied }));
+      else print(applied.length === 0 ? "schema up to date" : `applied: ${applied.join(", ")}`);
     });
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SeededRng, type Rng } from "../../../bus/rng.ts";
-import { messageTypes, parseMessage, specOf } from "../../../contracts/registry.ts";
+import { parseMessage, specOf } from "../../../contracts/registry.ts";
 import { startEmbeddedPipeline, stopOnVirtualClock } from "../../support/embedded-pipeline.ts";
 import { Messages } from "../../integration/bus-harness.ts";
 import { sampleOf, sampledTypes } from "../../integration/bus-samples.ts";
@@ -82,7 +82,6 @@ describe("malformed messages while the whole fleet trades", () => {
     const lastFill = Math.max(...fills.map((f) => f.ts));
     expect(fills.length).toBeGreaterThan(0);
     expect(lastFill).toBeGreaterThan(p.clock.now() - 35 * 60_000);
-    expect(messageTypes.length).toBeGreaterThan(20);
     await stopOnVirtualClock(p);
   });
 });

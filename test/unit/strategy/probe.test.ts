@@ -18,7 +18,7 @@ const quiet = { up: book(350_000, 550_000), down: book(350_000, 550_000) };
 
 describe("probe strategy", () => {
   it("is off by default and declares its instrument", () => {
-    expect(probe.instruments).toEqual(["btc-updown-15m"]);
+    expect(probe.instruments).toEqual(["btc-updown"]);
     expect(probeParams.parse({})).toEqual({ askMax: null, orderType: "FAK" });
     expect(run({ ...quiet, up: book(100_000, 110_000) }, probeParams.parse({}))).toBeNull();
   });
