@@ -4,6 +4,8 @@
  */
 import type { AgentDefinition } from "./runtime/actor.ts";
 import type { Venue } from "./runtime/venue.ts";
+import type { ConnectionEvents } from "../bus/connection-events.ts";
+import type { ApprovalKey } from "../contracts/approval-signature.ts";
 import { ConfigError } from "./runtime/errors.ts";
 import { createMarketDataAgent } from "./market-data/index.ts";
 import { venueFeed } from "./market-data/feed.ts";
@@ -43,6 +45,10 @@ export interface AgentDeps {
   webhooks?: Array<{ format: AlertFormat; url: string }>;
   /** Strategy agent settings (which strategies run, their parameters); defaults when absent. */
   strategy?: Partial<StrategyConfig>;
+  /** Bus connection events for the CRO (NATS `$SYS` or the embedded fleet's); absent: heartbeats only. */
+  connectionEvents?: ConnectionEvents;
+  /** Signs (CRO) and checks (Execution) every approval: PREDATOR_APPROVAL_KEY; absent: unsigned. */
+  approvalKey?: ApprovalKey;
 }
 
 export function agentDefinition(name: AgentName, deps: AgentDeps): AgentDefinition {
@@ -55,9 +61,15 @@ export function agentDefinition(name: AgentName, deps: AgentDeps): AgentDefiniti
         ...(deps.strategy === undefined ? {} : { config: deps.strategy }),
       });
     case "cro":
-      return createCroAgent({});
+      return createCroAgent({
+        ...(deps.connectionEvents === undefined ? {} : { connectionEvents: deps.connectionEvents }),
+        ...(deps.approvalKey === undefined ? {} : { approvalKey: deps.approvalKey }),
+      });
     case "execution":
-      return createExecutionAgent({ venue: deps.venue(name) });
+      return createExecutionAgent({
+        venue: deps.venue(name),
+        ...(deps.approvalKey === undefined ? {} : { approvalKey: deps.approvalKey }),
+      });
     case "portfolio":
       return createPortfolioAgent({});
     case "reconciler":

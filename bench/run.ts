@@ -10,8 +10,10 @@ import { fileURLToPath } from "node:url";
 import type { Bench, BenchResult } from "./types.ts";
 import { benches as busBenches } from "./bus.ts";
 import { benches as tickBenches } from "./tick-to-order.ts";
+import { benches as recoveryBenches } from "./recovery.ts";
+import { benches as simBenches } from "./sim.ts";
 
-const MODULES: Bench[][] = [busBenches, tickBenches];
+const MODULES: Bench[][] = [busBenches, tickBenches, recoveryBenches, simBenches];
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
 

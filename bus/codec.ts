@@ -38,7 +38,7 @@ export function decode(subject: string, data: Uint8Array | string): Decoded {
 export function checkOutgoing(message: {
   type: MessageType;
 }):
-  | { ok: true; subject: string; dedupeKey: string }
+  | { ok: true; subject: string; dedupeKey: string; message: MessageOf<MessageType> }
   | { ok: false; subject: string; reason: string } {
   const spec: SubjectSpec<MessageType> = specOf(message.type);
   let subject: string;
@@ -49,7 +49,7 @@ export function checkOutgoing(message: {
   }
   const result = parseMessage(subject, message);
   if (!result.ok) return { ok: false, subject, reason: result.reason };
-  return { ok: true, subject, dedupeKey: spec.dedupeKey(result.message) };
+  return { ok: true, subject, dedupeKey: spec.dedupeKey(result.message), message: result.message };
 }
 
 export function makeDeadLetter(

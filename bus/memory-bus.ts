@@ -14,7 +14,13 @@ import type {
   Subscription,
 } from "./port.ts";
 import { DEAD_LETTER_SUBJECT } from "./port.ts";
-import { checkOutgoing, countDeadLetter, emptyStats, makeDeadLetter } from "./codec.ts";
+import {
+  checkOutgoing,
+  countDeadLetter,
+  emptyStats,
+  makeDeadLetter,
+  type Decoded,
+} from "./codec.ts";
 import {
   BusClosedError,
   BusError,
@@ -22,7 +28,7 @@ import {
   NoRespondersError,
   RequestTimeoutError,
 } from "./errors.ts";
-import type { DurableEnvelope, Envelope, MemoryBroker, Sub } from "./memory.ts";
+import type { ConsumerState, DurableEnvelope, Envelope, MemoryBroker, Sub } from "./memory.ts";
 
 export class MemoryBus implements Bus {
   private readonly counters: BusStats = emptyStats();
@@ -30,6 +36,8 @@ export class MemoryBus implements Bus {
   private readonly statusListeners = new Set<(s: BusStatus) => void>();
   private current: BusStatus = "connected";
   private inboxSeq = 0;
+  private replaySeq = 0;
+  private readonly replays = new Set<ConsumerState>();
 
   constructor(
     private readonly broker: MemoryBroker,
@@ -45,10 +53,12 @@ export class MemoryBus implements Bus {
     }
     const raw = JSON.stringify(message);
     this.counters.published++;
+    // Validated just now: receivers share this parsed copy instead of parsing the bytes again.
+    const decoded: Decoded = { ok: true, type: message.type, message: checked.message };
     if (specOf(message.type).delivery.kind === "stream") {
-      return Promise.resolve(this.broker.publishDurable(message, raw));
+      return Promise.resolve(this.broker.publishDurable(message, raw, decoded));
     }
-    this.broker.route({ subject: checked.subject, raw, replyTo: null, decoded: null });
+    this.broker.route({ subject: checked.subject, raw, replyTo: null, decoded });
     return Promise.resolve({ seq: null, duplicate: false });
   }
 
@@ -158,10 +168,15 @@ export class MemoryBus implements Bus {
     if (spec.delivery.kind !== "stream") {
       return Promise.reject(new BusError("NOT_DURABLE", `${type} is not carried by a stream`));
     }
-    const consumer = this.broker.consumer(spec.delivery.stream, options.durable, {
+    // A replay is a consumer of its own, read once from its start and dropped when unsubscribed.
+    const replay = options.replay === true;
+    const name = replay
+      ? `${options.durable}#replay.${this.name}.${++this.replaySeq}`
+      : options.durable;
+    const consumer = this.broker.consumer(spec.delivery.stream, name, {
       filter: options.subject ?? spec.pattern,
       ackWaitMs: options.ackWaitMs,
-      maxDeliver: options.maxDeliver,
+      maxDeliver: replay ? 1 : options.maxDeliver,
       deliverPolicy: options.deliverPolicy,
     });
     const sub = this.broker.addSub(this, `$consumer.${consumer.key}`, null, (env) => {
@@ -183,11 +198,17 @@ export class MemoryBus implements Bus {
               return Promise.resolve();
             },
             nak: (delayMs) => {
-              this.broker.nak(consumer, d.streamSeq, delayMs);
+              // A replay redelivers nothing: a nak just lets the message go.
+              if (replay) this.broker.ack(consumer, d.streamSeq);
+              else this.broker.nak(consumer, d.streamSeq, delayMs);
               return Promise.resolve();
             },
           });
         } catch (error) {
+          if (replay) {
+            this.broker.ack(consumer, d.streamSeq);
+            throw error;
+          }
           if (d.deliveryCount >= options.maxDeliver) {
             this.broker.term(consumer, d.streamSeq);
             this.reportDeadLetter(env.subject, `max deliveries: ${errorText(error)}`, env.raw);
@@ -198,10 +219,15 @@ export class MemoryBus implements Bus {
       }, env.subject);
     });
     this.subs.add(sub);
+    if (replay) this.replays.add(consumer);
     this.broker.attach(consumer, sub);
     return Promise.resolve({
       unsubscribe: () => {
         this.broker.detach(consumer, sub);
+        if (replay) {
+          this.replays.delete(consumer);
+          this.broker.dropConsumer(consumer);
+        }
         this.drop(sub);
         return Promise.resolve();
       },
@@ -227,12 +253,23 @@ export class MemoryBus implements Bus {
     return this.current;
   }
 
+  /**
+   * Fault injection: reports a connection status change, as NATS does when it loses or regains the
+   * server. Messages keep flowing; what is under test is how the listeners (agents) fail closed.
+   */
+  simulateStatus(status: Exclude<BusStatus, "closed">): void {
+    this.assertOpen();
+    if (status !== this.current) this.setStatus(status);
+  }
+
   stats(): BusStats {
     return { ...this.counters, deadLetterReasons: { ...this.counters.deadLetterReasons } };
   }
 
   close(): Promise<void> {
     for (const sub of [...this.subs]) this.drop(sub);
+    for (const consumer of this.replays) this.broker.dropConsumer(consumer);
+    this.replays.clear();
     this.setStatus("closed");
     return Promise.resolve();
   }

@@ -17,6 +17,9 @@ import { MemoryBus } from "./memory-bus.ts";
 
 export { MemoryBus };
 
+/** Subjects whose matching subscriptions (and capturing stream) are cached. */
+const MATCH_CACHE_MAX = 4_096;
+
 /** NATS JetStream's default duplicate window. */
 export const DUPLICATE_WINDOW_MS = 120_000;
 
@@ -63,6 +66,51 @@ export interface ConsumerState {
   active: Sub | null;
 }
 
+/** One delivery as a fault injector sees it (see `MemoryBroker.setFaultInjector`). */
+export interface DeliveryInfo {
+  /** The receiving connection's name (`<agent>.<instance>` for fleet members). */
+  readonly to: string;
+  readonly subject: string;
+  readonly raw: string;
+  /** A stream (JetStream-like) delivery: at-least-once, redelivered after ack-wait if dropped. */
+  readonly durable: boolean;
+  /** The sending agent, from the envelope's `source` (decoded on demand; null if undecodable). */
+  sender(): string | null;
+}
+
+/**
+ * What happens to one delivery. A dropped durable delivery stays un-acked and comes back after
+ * ack-wait, as on NATS; `corrupt` hands the receiver mangled bytes (a durable one also gets the
+ * intact copy after it, so corruption never loses a stream message).
+ */
+export type DeliveryFault =
+  | { kind: "deliver" }
+  | { kind: "drop" }
+  | { kind: "delay"; ms: number }
+  | { kind: "duplicate" }
+  | { kind: "corrupt" };
+
+export type FaultInjector = (delivery: DeliveryInfo) => DeliveryFault;
+
+const DELIVER: DeliveryFault = { kind: "deliver" };
+
+/**
+ * What a tap sees: every message as it is published (routed to subscribers or stored by a stream,
+ * before any delivery) and every delivery to a connection. Observation only (the simulator's
+ * invariant checker); a tap must not publish or throw.
+ */
+export interface BusTapEvent {
+  readonly phase: "publish" | "deliver";
+  readonly at: number;
+  /** The receiving connection for deliveries; "" for publishes. */
+  readonly connection: string;
+  readonly subject: string;
+  readonly raw: string;
+  /** The validated message, parsed at most once per envelope (shared with the receivers). */
+  decoded(): Decoded;
+}
+export type BusTap = (event: BusTapEvent) => void;
+
 export interface MemoryBrokerOptions {
   clock: Clock;
   rng: Rng;
@@ -82,9 +130,13 @@ export class MemoryBroker {
   private readonly hash: Hash = createHash("sha256");
   private readonly log: string[] | null;
   private readonly onHandlerError: MemoryBrokerOptions["onHandlerError"];
+  private readonly taps = new Set<BusTap>();
+  private readonly matchCache = new Map<string, Sub[]>();
+  private readonly captureCache = new Map<string, StreamState | null>();
   private nextSubId = 1;
   private pumpScheduled = false;
   private deliveries = 0;
+  private faultInjector: FaultInjector | null = null;
 
   constructor(options: MemoryBrokerOptions) {
     this.clock = options.clock;
@@ -113,6 +165,24 @@ export class MemoryBroker {
     return this.deliveries;
   }
 
+  /** Observes every publish and delivery (see BusTapEvent); returns the removal function. */
+  tap(listener: BusTap): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
+  }
+
+  private emitTap(phase: BusTapEvent["phase"], connection: string, env: Envelope): void {
+    const event: BusTapEvent = {
+      phase,
+      at: this.clock.now(),
+      connection,
+      subject: env.subject,
+      raw: env.raw,
+      decoded: () => this.decodeOnce(env),
+    };
+    for (const listener of this.taps) listener(event);
+  }
+
   // ---- core subjects -------------------------------------------------------------------------
 
   addSub(
@@ -131,6 +201,7 @@ export class MemoryBroker {
       closed: false,
     };
     this.subs.push(sub);
+    this.matchCache.clear();
     return sub;
   }
 
@@ -139,6 +210,7 @@ export class MemoryBroker {
     sub.pending.length = 0;
     const i = this.subs.indexOf(sub);
     if (i >= 0) this.subs.splice(i, 1);
+    this.matchCache.clear();
   }
 
   /**
@@ -146,10 +218,11 @@ export class MemoryBroker {
    * already stored by a durable publish, lets a stream capture it. Returns how many received it.
    */
   route(env: Envelope, capture = true): number {
+    if (this.taps.size > 0) this.emitTap("publish", "", env);
     const groups = new Map<string, Sub[]>();
     let receivers = 0;
-    for (const sub of this.subs) {
-      if (sub.closed || !subjectMatches(sub.pattern, env.subject)) continue;
+    for (const sub of this.matching(env.subject)) {
+      if (sub.closed) continue;
       if (sub.queue === null) {
         this.enqueue(sub, env);
         receivers++;
@@ -170,13 +243,70 @@ export class MemoryBroker {
     return receivers;
   }
 
+  /**
+   * The subscriptions whose pattern matches `subject`, in subscription order. Cached per subject
+   * (matching every pattern on every publish was the simulator's top cost); any change to the
+   * subscriptions clears the cache, and it is bounded.
+   */
+  private matching(subject: string): readonly Sub[] {
+    let subs = this.matchCache.get(subject);
+    if (subs === undefined) {
+      if (this.matchCache.size >= MATCH_CACHE_MAX) this.matchCache.clear();
+      subs = this.subs.filter((s) => subjectMatches(s.pattern, subject));
+      this.matchCache.set(subject, subs);
+    }
+    return subs;
+  }
+
   hasResponders(subject: string): boolean {
     return this.subs.some((s) => !s.closed && subjectMatches(s.pattern, subject));
   }
 
+  /** Chaos hook: consulted once per delivery to a subscription; null (the default) delivers all. */
+  setFaultInjector(injector: FaultInjector | null): void {
+    this.faultInjector = injector;
+  }
+
   enqueue(sub: Sub, env: Envelope): void {
+    const fault = this.faultInjector?.(this.deliveryInfo(sub, env)) ?? DELIVER;
+    switch (fault.kind) {
+      case "deliver":
+        this.push(sub, env);
+        return;
+      case "drop":
+        return;
+      case "delay":
+        this.clock.setTimer(fault.ms, () => {
+          if (!sub.closed) this.push(sub, env);
+        });
+        return;
+      case "duplicate":
+        this.push(sub, env);
+        this.push(sub, env);
+        return;
+      case "corrupt":
+        this.push(sub, { ...env, raw: env.raw.slice(0, env.raw.length >> 1), decoded: null });
+        if ("streamSeq" in env) this.push(sub, env);
+        return;
+    }
+  }
+
+  private push(sub: Sub, env: Envelope): void {
     sub.pending.push(env);
     this.schedulePump();
+  }
+
+  private deliveryInfo(sub: Sub, env: Envelope): DeliveryInfo {
+    return {
+      to: sub.conn.name,
+      subject: env.subject,
+      raw: env.raw,
+      durable: "streamSeq" in env,
+      sender: () => {
+        const decoded = this.decodeOnce(env);
+        return decoded.ok ? decoded.message.source.agent : null;
+      },
+    };
   }
 
   private schedulePump(): void {
@@ -200,6 +330,7 @@ export class MemoryBroker {
     const line = `${this.clock.now()}|${sub.conn.name}|${env.subject}|${env.raw}\n`;
     this.hash.update(line);
     this.log?.push(line);
+    if (this.taps.size > 0) this.emitTap("deliver", sub.conn.name, env);
     sub.deliver(env);
   }
 
@@ -226,7 +357,11 @@ export class MemoryBroker {
   // ---- streams -------------------------------------------------------------------------------
 
   /** Stores a validated stream message unless its dedupe key is inside the duplicate window. */
-  publishDurable(message: { type: MessageType }, raw: string): { seq: number; duplicate: boolean } {
+  publishDurable(
+    message: { type: MessageType },
+    raw: string,
+    decoded: Decoded | null = null,
+  ): { seq: number; duplicate: boolean } {
     const checked = checkOutgoing(message);
     const spec = specOf(message.type);
     if (!checked.ok || spec.delivery.kind !== "stream") {
@@ -238,7 +373,7 @@ export class MemoryBroker {
     if (seen !== undefined && now - seen.at < DUPLICATE_WINDOW_MS) {
       return { seq: seen.seq, duplicate: true };
     }
-    const env: Envelope = { subject: checked.subject, raw, replyTo: null, decoded: null };
+    const env: Envelope = { subject: checked.subject, raw, replyTo: null, decoded };
     const seq = this.append(stream, env);
     stream.dedupe.set(checked.dedupeKey, { seq, at: now });
     this.route(env, false);
@@ -247,12 +382,19 @@ export class MemoryBroker {
 
   /** A core publish on a stream's subject is captured by that stream, as on a NATS server. */
   private capture(env: Envelope): void {
-    for (const stream of this.streams.values()) {
-      if (STREAMS[stream.name].subjects.some((p) => subjectMatches(p, env.subject))) {
-        this.append(stream, env);
-        return;
+    let stream = this.captureCache.get(env.subject);
+    if (stream === undefined) {
+      if (this.captureCache.size >= MATCH_CACHE_MAX) this.captureCache.clear();
+      stream = null;
+      for (const s of this.streams.values()) {
+        if (STREAMS[s.name].subjects.some((p) => subjectMatches(p, env.subject))) {
+          stream = s;
+          break;
+        }
       }
+      this.captureCache.set(env.subject, stream);
     }
+    if (stream !== null) this.append(stream, env);
   }
 
   private append(stream: StreamState, env: Envelope): number {
@@ -275,7 +417,12 @@ export class MemoryBroker {
   consumer(
     stream: StreamName,
     durable: string,
-    init: { filter: string; ackWaitMs: number; maxDeliver: number; deliverPolicy: "all" | "new" },
+    init: {
+      filter: string;
+      ackWaitMs: number;
+      maxDeliver: number;
+      deliverPolicy: "all" | "new" | "last_per_subject";
+    },
   ): ConsumerState {
     const key = `${stream}/${durable}`;
     let c = this.consumers.get(key);
@@ -289,7 +436,9 @@ export class MemoryBroker {
         maxDeliver: init.maxDeliver,
         cursor: init.deliverPolicy === "all" ? 1 : state.messages.length + 1,
         inFlight: new Map(),
-        redeliver: [],
+        // The last stored message of each matching subject goes out first, on attach.
+        redeliver:
+          init.deliverPolicy === "last_per_subject" ? lastPerSubject(state, init.filter) : [],
         active: null,
       };
       this.consumers.set(key, c);
@@ -299,6 +448,16 @@ export class MemoryBroker {
       c.maxDeliver = init.maxDeliver;
     }
     return c;
+  }
+
+  /** Forgets a consumer and its position (a replay consumer, when its subscription ends). */
+  dropConsumer(consumer: ConsumerState): void {
+    for (const entry of consumer.inFlight.values()) {
+      if (entry.timer !== null) this.clock.clearTimer(entry.timer);
+    }
+    consumer.inFlight.clear();
+    consumer.active = null;
+    this.consumers.delete(consumer.key);
   }
 
   attach(consumer: ConsumerState, sub: Sub): void {
@@ -383,4 +542,13 @@ export interface DurableEnvelope extends Envelope {
 
 function durableEnvelope(stored: StoredMessage, deliveryCount: number): DurableEnvelope {
   return { ...stored.env, streamSeq: stored.seq, deliveryCount, decoded: stored.env.decoded };
+}
+
+/** The stream positions of the last message of each subject matching `filter`, oldest first. */
+function lastPerSubject(stream: StreamState, filter: string): number[] {
+  const last = new Map<string, number>();
+  for (const stored of stream.messages) {
+    if (subjectMatches(filter, stored.env.subject)) last.set(stored.env.subject, stored.seq);
+  }
+  return [...last.values()].sort((a, b) => a - b);
 }

@@ -28,6 +28,9 @@ export interface NatsBusOptions {
   /** `<agent>.<instance>`: the NATS connection name and the `receivedBy` of dead letters. */
   name: string;
   clock: Clock;
+  /** User and password for a server with per-agent users (infra/nats/); never logged. */
+  user?: string;
+  pass?: string;
   /** Namespaces subjects (`<prefix>.x.y`) and streams (`<prefix>_NAME`) on the wire. */
   prefix?: string;
   /** Wait between reconnect attempts (plus up to RECONNECT_JITTER_MS); attempts never stop. */
@@ -65,6 +68,8 @@ export async function openConnection(options: NatsBusOptions): Promise<OpenConne
     nc = await connect({
       servers: options.servers,
       name: options.name,
+      ...(options.user === undefined ? {} : { user: options.user }),
+      ...(options.pass === undefined ? {} : { pass: options.pass }),
       timeout,
       maxReconnectAttempts: -1,
       reconnectTimeWait: options.reconnectTimeWaitMs ?? RECONNECT_TIME_WAIT_MS,

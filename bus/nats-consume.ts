@@ -8,7 +8,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstrea
 import { specOf, subjectMatches, type MessageOf, type MessageType } from "../contracts/registry.ts";
 import { decode } from "./codec.ts";
 import { BusError } from "./errors.ts";
-import { consumerName, ensureDurable, type WireNames } from "./nats-streams.ts";
+import { consumerName, deliverPolicyOf, ensureDurable, type WireNames } from "./nats-streams.ts";
 import type { ConsumeOptions, DurableDelivery, DurableHandler, Subscription } from "./port.ts";
 
 /** Messages pulled ahead of the handler; un-handled ones are redelivered after ack wait. */
@@ -42,22 +42,31 @@ export async function startDurableConsumer<T extends MessageType>(
   }
   const stream = hooks.names.stream(spec.delivery.stream);
   const name = consumerName(options.durable);
-  await ensureDurable(jsm, {
-    stream,
-    name,
-    filterSubject: hooks.names.subject(logicalFilter),
-    ackWaitMs: options.ackWaitMs,
-    maxDeliver: options.maxDeliver,
-    deliverPolicy: options.deliverPolicy,
-  });
-  const consumer = await js.consumers.get(stream, name);
+  const replay = options.replay === true;
+  if (!replay) {
+    await ensureDurable(jsm, {
+      stream,
+      name,
+      filterSubject: hooks.names.subject(logicalFilter),
+      ackWaitMs: options.ackWaitMs,
+      maxDeliver: options.maxDeliver,
+      deliverPolicy: options.deliverPolicy,
+    });
+  }
+  // A replay reads through an ordered consumer: private, un-acked, gone with the connection.
+  const consumer = replay
+    ? await js.consumers.get(stream, {
+        filter_subjects: hooks.names.subject(logicalFilter),
+        deliver_policy: deliverPolicyOf(options.deliverPolicy),
+      })
+    : await js.consumers.get(stream, name);
   const messages = await consumer.consume({ max_messages: CONSUME_BATCH_MAX });
   const state = { stopped: false };
   const loop = (async () => {
     for await (const m of messages) {
       // Messages already pulled when we stop stay un-acked and go to the next consumer.
       if (state.stopped) break;
-      await handleOne(hooks, type, options.maxDeliver, handler, m);
+      await handleOne(hooks, type, options.maxDeliver, handler, m, replay);
     }
   })().catch((error: unknown) => {
     hooks.handlerFailed(error, { durable: name, stream, stage: "consume loop" });
@@ -78,23 +87,24 @@ async function handleOne<T extends MessageType>(
   maxDeliver: number,
   handler: DurableHandler<T>,
   m: JsMsg,
+  replay: boolean,
 ): Promise<void> {
   const subject = hooks.names.logical(m.subject);
   const decoded = decode(subject, m.data);
   if (!decoded.ok || decoded.type !== type) {
     const reason = decoded.ok ? `${decoded.type} is not ${type}` : decoded.reason;
     hooks.deadLetter(subject, reason, decoded.ok ? decoder.decode(m.data) : decoded.raw);
-    m.term();
+    if (!replay) m.term();
     return;
   }
-  const delivery = makeDelivery(hooks, m, subject, decoded.message as MessageOf<T>);
+  const delivery = makeDelivery(hooks, m, subject, decoded.message as MessageOf<T>, replay);
   hooks.delivered();
   try {
     await handler(delivery);
   } catch (error) {
     const context = { subject, streamSeq: m.seq, deliveryCount: delivery.deliveryCount };
     hooks.handlerFailed(error, context);
-    if (delivery.deliveryCount >= maxDeliver) {
+    if (!replay && delivery.deliveryCount >= maxDeliver) {
       const why = error instanceof Error ? error.message : String(error);
       hooks.deadLetter(
         subject,
@@ -111,7 +121,12 @@ function makeDelivery<T extends MessageType>(
   m: JsMsg,
   subject: string,
   message: MessageOf<T>,
+  replay: boolean,
 ): DurableDelivery<T> {
+  if (replay) {
+    const none = () => Promise.resolve();
+    return { message, subject, deliveryCount: 1, streamSeq: m.seq, ack: none, nak: none };
+  }
   return {
     message,
     subject,

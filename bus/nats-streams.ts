@@ -111,7 +111,19 @@ export interface DurableSpec {
   filterSubject: string;
   ackWaitMs: number;
   maxDeliver: number;
-  deliverPolicy: "all" | "new";
+  deliverPolicy: "all" | "new" | "last_per_subject";
+}
+
+/** The JetStream deliver policy of a port-level one. */
+export function deliverPolicyOf(policy: DurableSpec["deliverPolicy"]): DeliverPolicy {
+  switch (policy) {
+    case "all":
+      return DeliverPolicy.All;
+    case "new":
+      return DeliverPolicy.New;
+    case "last_per_subject":
+      return DeliverPolicy.LastPerSubject;
+  }
 }
 
 /**
@@ -125,7 +137,7 @@ export async function ensureDurable(jsm: JetStreamManager, spec: DurableSpec): P
     ack_wait: nanos(spec.ackWaitMs),
     max_deliver: spec.maxDeliver,
     filter_subject: spec.filterSubject,
-    deliver_policy: spec.deliverPolicy === "all" ? DeliverPolicy.All : DeliverPolicy.New,
+    deliver_policy: deliverPolicyOf(spec.deliverPolicy),
   };
   try {
     let existing;

@@ -36,8 +36,19 @@ export interface ConsumeOptions {
   ackWaitMs: number;
   /** Deliveries per message before it is given up and dead-lettered. */
   maxDeliver: number;
-  /** Where a new consumer starts: every stored message, or only those published from now on. */
-  deliverPolicy: "all" | "new";
+  /**
+   * Where a new consumer starts: every stored message, only those published from now on, or the
+   * last stored message of each subject.
+   */
+  deliverPolicy: "all" | "new" | "last_per_subject";
+  /**
+   * Replay instead of resume: no position is kept anywhere. Every `consume()` reads the stream
+   * afresh from `deliverPolicy` and then follows it live, through a consumer private to this
+   * connection (NATS: an ordered consumer; the server drops it when the connection goes). For
+   * state an agent rebuilds at each start (open windows, say); every replica sees every message.
+   * `durable` only names it in logs; ack and nak are no-ops; nothing is redelivered.
+   */
+  replay?: boolean;
   /** A concrete subject within the type's pattern; default: all. */
   subject?: string;
 }

@@ -48,6 +48,11 @@ export const croDecision = messageSchema("cro.decision", {
   checks: z.array(checkResult).max(64),
   epoch: z.number().int().nonnegative(),
   expiresAt: z.number().int().nonnegative(),
+  /** HMAC-SHA256 by the CRO's approval key (contracts/approval-signature.ts); absent: unsigned. */
+  signature: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type CroDecision = z.infer<typeof croDecision>;
 

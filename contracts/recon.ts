@@ -28,6 +28,11 @@ export const reconReport = messageSchema("recon.report", {
   positionsChecked: z.number().int().nonnegative(),
   ordersChecked: z.number().int().nonnegative(),
   balance: micro.nullable(),
+  /**
+   * What the exchange may spend for us (balance-allowance endpoint, and on-chain in LIVE), next to
+   * `balance`; the CRO's BALANCE check uses the smaller. Absent: not reported.
+   */
+  allowance: micro.nullable().optional(),
   assertions: z.array(assertionResult).max(64),
   mismatches: z.array(mismatch).max(256),
 });

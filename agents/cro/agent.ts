@@ -7,8 +7,15 @@
  * the bus directly, so they join the same queue here.
  */
 import type { Subscription } from "../../bus/port.ts";
+import {
+  parseConnectionName,
+  type ConnectionEvent,
+  type ConnectionEvents,
+  type Unsubscribe,
+} from "../../bus/connection-events.ts";
 import type { Outgoing } from "../../bus/messages.ts";
 import type { OpsCommand } from "../../contracts/ops.ts";
+import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import type { PortfolioExit, StrategyIntent } from "../../contracts/intents.ts";
 import { Actor, type ActorContext, type Delivery } from "../runtime/actor.ts";
 import { InvariantError } from "../runtime/errors.ts";
@@ -33,10 +40,13 @@ export class CroActor extends Actor {
   private opsSub: Subscription | null = null;
   private stopped = false;
   private chain: Promise<unknown> = Promise.resolve();
+  private unwatch: Unsubscribe[] = [];
 
   constructor(
     ctx: ActorContext,
     private readonly config: CroConfig,
+    private readonly connectionEvents: ConnectionEvents | null = null,
+    private readonly approvalKey: ApprovalKey | null = null,
   ) {
     super(ctx);
   }
@@ -52,11 +62,12 @@ export class CroActor extends Actor {
       this.config.decisionsRememberedMax,
       this.config.orderRateWindowMs,
     );
-    this.desk = new IntentDesk(this.ctx, this.world, this.trading, memory);
+    this.desk = new IntentDesk(this.ctx, this.world, this.trading, memory, this.approvalKey);
     this.blockers = this.world.blockers(now);
     await this.record(this.ctx.identity.agent);
     this.ctx.log.info({ state: this.trading.state, epoch: this.epoch() }, "cro started");
     await this.subscribe();
+    if (this.connectionEvents !== null) this.watchConnections(this.connectionEvents);
     this.startTimers();
     this.opsSub = this.ctx.bus.serve("ops.command", "ops.reply", (cmd) =>
       this.serial(() => this.answer(cmd)),
@@ -65,6 +76,7 @@ export class CroActor extends Actor {
 
   override async stop(): Promise<void> {
     this.stopped = true;
+    for (const unwatch of this.unwatch.splice(0)) unwatch();
     await this.opsSub?.unsubscribe();
     this.trading.stop();
   }
@@ -103,7 +115,8 @@ export class CroActor extends Actor {
       }),
     );
     const durable = (name: string) => ({ durable: `cro-${name}` });
-    await ctx.onDurable("md.window", durable("windows"), (m) =>
+    // Replayed at every start: windows acked before a restart are known again.
+    await ctx.onDurable("md.window", { ...durable("windows"), replay: true }, (m) =>
       this.serial(() => {
         world.recordWindow(m);
       }),
@@ -115,6 +128,38 @@ export class CroActor extends Actor {
     );
     await ctx.onDurable("strategy.intent", durable("intents"), (m, d) => this.decide(m, d));
     await ctx.onDurable("portfolio.exit", durable("exits"), (m, d) => this.decide(m, d));
+  }
+
+  /**
+   * A closed bus connection named after a live instance of a required agent is that agent's
+   * death: the state leaves ACTIVE now, by the same blocker as a heartbeat timeout (issue 4,
+   * "Liveness"). A standby's or a stranger's connection changes nothing.
+   */
+  private watchConnections(events: ConnectionEvents): void {
+    const { ctx, world } = this;
+    const onDisconnect = (e: ConnectionEvent) => {
+      const who = parseConnectionName(e.name);
+      // A stopped or deposed (e.g. killed in the embedded fleet) CRO no longer decides anything.
+      if (who === null || this.stopped || ctx.fence() === null) return;
+      this.serial(() =>
+        this.after(() => {
+          const now = ctx.clock.now();
+          if (world.recordDisconnect(who.agent, who.instance, now, e.reason)) {
+            ctx.log.warn({ connection: e.name, reason: e.reason }, "agent connection closed");
+          }
+        }),
+      ).catch((error: unknown) => {
+        ctx.log.error({ err: error, connection: e.name }, "disconnect not evaluated");
+      });
+    };
+    const onConnect = (e: ConnectionEvent) => {
+      const who = parseConnectionName(e.name);
+      if (who === null) return;
+      void this.serial(() => {
+        world.recordConnect(who.agent, who.instance);
+      });
+    };
+    this.unwatch.push(events.onDisconnect(onDisconnect), events.onConnect(onConnect));
   }
 
   private startTimers(): void {
@@ -154,10 +199,16 @@ export class CroActor extends Actor {
     if (this.trading.send(event).changed || this.unrecorded) await this.record(actor);
   }
 
-  /** Writes the current state to cro_events (fenced) and publishes it. */
+  /**
+   * Writes the current state to cro_events (fenced) and publishes it. A halt is published before
+   * the write — a more restrictive state is safe to announce early, and every millisecond counts
+   * between an agent's death and Execution hearing of it; ACTIVE is announced only once recorded.
+   */
   private async record(actor: string): Promise<void> {
     const fence = this.ctx.fence();
     if (fence === null) throw new InvariantError("the CRO changed state without its lease");
+    const halting = this.trading.state !== "ACTIVE";
+    if (halting) await this.publishState();
     const { context } = this.trading;
     const blockers = blockerTexts(this.blockers);
     try {
@@ -181,7 +232,7 @@ export class CroActor extends Actor {
       this.unrecorded = true;
       this.ctx.log.error({ err: error }, "cro state change not recorded; will retry");
     }
-    await this.publishState();
+    if (!halting) await this.publishState();
   }
 
   private async publishState(): Promise<void> {

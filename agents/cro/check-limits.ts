@@ -91,8 +91,20 @@ export function reservedBalance(s: CheckSnapshot): number {
 export function balance(s: CheckSnapshot): CheckResult {
   if (s.balance === null)
     return result("BALANCE", false, "no balance reported by reconciliation yet");
-  const available = s.balance - reservedBalance(s);
+  const reserved = reservedBalance(s);
   const need = intentCost(s);
+  const available = s.balance - reserved;
+  const allowance = s.allowance ?? null;
+  if (allowance !== null && allowance - reserved < available) {
+    // Collateral the exchange may not spend is not available: the allowance binds.
+    const free = allowance - reserved;
+    const ok = need <= free;
+    return result(
+      "BALANCE",
+      ok,
+      `needs ${formatUsd(need)}, allowance available ${formatUsd(free)} (balance ${formatUsd(available)})`,
+    );
+  }
   const ok = need <= available;
   return result("BALANCE", ok, `needs ${formatUsd(need)}, available ${formatUsd(available)}`);
 }

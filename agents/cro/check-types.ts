@@ -84,6 +84,11 @@ export interface CheckSnapshot {
   sessionPnl: number;
   /** From the last reconciliation report that carried one; null: never reported. */
   balance: number | null;
+  /**
+   * The exchange's allowance from the same reports (absent or null: never reported, the balance
+   * alone bounds). An entry needs both: a shortfall in either is a BALANCE veto.
+   */
+  allowance?: number | null;
   /** Entry approvals issued inside the order-rate window. */
   recentEntryApprovals: number;
   /** This intentId was already decided (by any earlier message). */

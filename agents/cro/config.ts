@@ -5,13 +5,18 @@
 import { z } from "zod";
 import { agentName } from "../../contracts/envelope.ts";
 
-/** Agents that must be alive before the CRO lets anything trade. Alert is deliberately absent. */
+/**
+ * Agents that must be alive before the CRO lets anything trade. Alert counts: an operator trusting
+ * the system with money must hear about halts and mismatches, so trading without the alerting
+ * channel is trading blind (the state goes PAUSED; exits still pass).
+ */
 export const REQUIRED_AGENTS = [
   "market-data",
   "strategy",
   "execution",
   "portfolio",
   "reconciler",
+  "alert",
 ] as const;
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);

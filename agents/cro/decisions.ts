@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Logger } from "pino";
 import { checkResult, checkCode } from "../../contracts/cro.ts";
+import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import { intent as intentSchema, intentHash, type Intent } from "../../contracts/intents.ts";
 import type { PortfolioExit, StrategyIntent } from "../../contracts/intents.ts";
 import type { ActorContext } from "../runtime/actor.ts";
@@ -45,7 +46,13 @@ export class IntentDesk {
     private readonly world: RiskWorld,
     private readonly trading: TradingKeeper,
     private readonly memory: DecisionLog,
+    private readonly approvalKey: ApprovalKey | null = null,
   ) {}
+
+  /** Signs at publish time (the audit log keeps the unsigned decision; a replay signs again). */
+  private signed(d: DecisionPayload): DecisionPayload {
+    return this.approvalKey === null ? d : { ...d, signature: this.approvalKey.sign(d) };
+  }
 
   async handle(msg: StrategyIntent | PortfolioExit, log: Logger): Promise<void> {
     const intent = intentSchema.parse(msg);
@@ -53,7 +60,7 @@ export class IntentDesk {
     const [prior, reads] = await Promise.all([this.prior(intent.intentId), this.reads(intent)]);
     if (prior !== null && prior.decision !== null && prior.messageId === msg.id) {
       log.info({ intentId: intent.intentId }, "redelivered intent: publishing the same decision");
-      await this.ctx.publish("cro.decision", prior.decision, msg);
+      await this.ctx.publish("cro.decision", this.signed(prior.decision), msg);
       return;
     }
     const now = this.ctx.clock.now();
@@ -74,7 +81,7 @@ export class IntentDesk {
     };
     await this.audit(msg, decision, snapshot);
     this.memory.record(msg.id, decision, now, this.reserved(intent, snapshot));
-    await this.ctx.publish("cro.decision", decision, msg);
+    await this.ctx.publish("cro.decision", this.signed(decision), msg);
     const level = decision.approved ? "info" : "warn";
     log[level]({ intentId: intent.intentId, reasons: decision.reasons }, "cro decision");
   }
@@ -125,6 +132,7 @@ export class IntentDesk {
       dailyPnl: w.dailyPnl(now),
       sessionPnl: w.sessionPnl(),
       balance: w.balance,
+      allowance: w.allowance,
       recentEntryApprovals: this.memory.recentEntries(now),
       alreadyDecided: decided,
     };
@@ -155,6 +163,7 @@ export class IntentDesk {
         state: s.state,
         controls: s.controls,
         balance: s.balance,
+        allowance: s.allowance ?? null,
         dailyPnl: s.dailyPnl,
         sessionPnl: s.sessionPnl,
         agentsDown: s.agentsDown,

@@ -2,6 +2,8 @@
  * Risk/CRO: the trading state, the kill switch, the limits and every approval. Public surface:
  * the agent definition, its config, and the pure parts other code and tests use directly.
  */
+import type { ConnectionEvents } from "../../bus/connection-events.ts";
+import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import type { AgentDefinition } from "../runtime/actor.ts";
 import { CroActor } from "./agent.ts";
 import { croConfig, type CroConfig } from "./config.ts";
@@ -14,6 +16,10 @@ export { tradingMachine, MACHINE_VERSION, type TradingEvent } from "./machine.ts
 
 export interface CroDeps {
   config?: Partial<CroConfig>;
+  /** Bus connection events (NATS `$SYS`, or the embedded fleet's): an agent's death at once. */
+  connectionEvents?: ConnectionEvents;
+  /** Signs every decision (PREDATOR_APPROVAL_KEY, shared with Execution only). */
+  approvalKey?: ApprovalKey;
 }
 
 export function createCroAgent(deps: CroDeps = {}): AgentDefinition {
@@ -21,6 +27,7 @@ export function createCroAgent(deps: CroDeps = {}): AgentDefinition {
   return {
     name: "cro",
     singleton: true,
-    create: (ctx) => new CroActor(ctx, config),
+    create: (ctx) =>
+      new CroActor(ctx, config, deps.connectionEvents ?? null, deps.approvalKey ?? null),
   };
 }

@@ -13,6 +13,11 @@ interface Seen {
   receivedAt: number;
   lifecycle: Heartbeat["lifecycle"];
   leader: boolean | null;
+  /** Its bus connection closed (a connection event, bus/connection-events.ts): not alive. */
+  disconnectedAt: number | null;
+  disconnectReason: string | null;
+  /** A connection of the same name opened again after the disconnect. */
+  reconnected: boolean;
 }
 
 export interface InstanceLiveness {
@@ -34,13 +39,58 @@ export class Liveness {
   ) {}
 
   record(hb: Heartbeat, receivedAt: number): void {
-    this.seen.set(`${hb.agent}.${hb.instance}`, {
+    const key = `${hb.agent}.${hb.instance}`;
+    const prior = this.seen.get(key);
+    // A heartbeat already in flight when the connection dropped must not revive the instance; one
+    // after a reconnect, or a full interval after the drop, proves the process is back.
+    const gone = prior?.disconnectedAt ?? null;
+    const stillGone =
+      prior !== undefined &&
+      gone !== null &&
+      !prior.reconnected &&
+      receivedAt - gone < hb.intervalMs;
+    this.seen.set(key, {
       agent: hb.agent,
       instance: hb.instance,
       receivedAt,
       lifecycle: hb.lifecycle,
       leader: hb.leader,
+      disconnectedAt: stillGone ? gone : null,
+      disconnectReason: stillGone ? prior.disconnectReason : null,
+      reconnected: false,
     });
+  }
+
+  /**
+   * The instance's bus connection closed: it is dead now, not after the heartbeat timeout.
+   * Returns true when that instance was alive (a standby or an unknown one changes nothing).
+   */
+  disconnected(
+    agent: string,
+    instance: string,
+    at: number,
+    timeoutMs: number,
+    reason?: string,
+  ): boolean {
+    const key = `${agent}.${instance}`;
+    const s = this.seen.get(key);
+    if (s === undefined) return false;
+    const wasAlive = instanceAlive(s, at, timeoutMs);
+    this.seen.set(key, {
+      ...s,
+      disconnectedAt: at,
+      disconnectReason: reason ?? null,
+      reconnected: false,
+    });
+    return wasAlive;
+  }
+
+  /** A connection of that name opened again: its next heartbeat counts. */
+  connected(agent: string, instance: string): void {
+    const key = `${agent}.${instance}`;
+    const s = this.seen.get(key);
+    if (s !== undefined && s.disconnectedAt !== null)
+      this.seen.set(key, { ...s, reconnected: true });
   }
 
   /** Every known instance plus a placeholder for each required agent never seen. */
@@ -77,6 +127,12 @@ export class Liveness {
   private whyDown(agent: string, now: number, timeoutMs: number): string {
     const instances = [...this.seen.values()].filter((s) => s.agent === agent);
     if (instances.length === 0) return "never seen";
+    const dropped = instances.find((s) => s.disconnectedAt !== null && s.leader !== false);
+    if (dropped !== undefined && dropped.disconnectedAt !== null) {
+      const why = dropped.disconnectReason === null ? "" : ` (${dropped.disconnectReason})`;
+      const ago = Math.max(0, now - dropped.disconnectedAt);
+      return `instance ${dropped.instance} disconnected from the bus ${ago} ms ago${why}`;
+    }
     const freshest = instances.reduce((a, b) => (b.receivedAt > a.receivedAt ? b : a));
     const age = now - freshest.receivedAt;
     if (age >= timeoutMs) return `silent for ${age} ms (timeout ${timeoutMs} ms)`;
@@ -92,7 +148,12 @@ export class Liveness {
 }
 
 function instanceAlive(s: Seen, now: number, timeoutMs: number): boolean {
-  return now - s.receivedAt < timeoutMs && s.lifecycle === "running" && s.leader !== false;
+  return (
+    s.disconnectedAt === null &&
+    now - s.receivedAt < timeoutMs &&
+    s.lifecycle === "running" &&
+    s.leader !== false
+  );
 }
 
 /** Code-unit order: the same on every machine, unlike localeCompare. */

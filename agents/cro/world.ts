@@ -25,6 +25,8 @@ export class RiskWorld {
   controlErrors: string[] = [];
   storeError: string | null = null;
   balance: number | null = null;
+  /** The exchange's allowance from the last report that carried one; null: never reported. */
+  allowance: number | null = null;
   private recon: ReconView = { lastCleanAt: null, mismatch: null };
   /** Sender time of the last CLEAN report: older mismatches are already superseded. */
   private lastCleanSentAt = Number.NEGATIVE_INFINITY;
@@ -42,7 +44,19 @@ export class RiskWorld {
   }
 
   recordHeartbeat(hb: Heartbeat, now: number): void {
-    this.liveness.record(hb, now);
+    // A heartbeat that lagged on the bus proves the sender alive when it was sent, not now: count
+    // the earlier of its send and receipt times (a sender's skewed clock can only age it).
+    this.liveness.record(hb, Math.min(now, hb.ts));
+  }
+
+  /** A bus connection named `<agent>.<instance>` closed; true if that instance was alive. */
+  recordDisconnect(agent: string, instance: string, now: number, reason?: string): boolean {
+    const timeoutMs = this.controls.agent_timeout_ms;
+    return this.liveness.disconnected(agent, instance, now, timeoutMs, reason);
+  }
+
+  recordConnect(agent: string, instance: string): void {
+    this.liveness.connected(agent, instance);
   }
 
   recordHealth(health: MdHealth, now: number): void {
@@ -72,6 +86,7 @@ export class RiskWorld {
 
   recordReport(r: ReconReport, now: number): void {
     if (r.balance !== null) this.balance = r.balance;
+    if (r.allowance !== undefined && r.allowance !== null) this.allowance = r.allowance;
     if (r.verdict === "CLEAN") {
       // A clean run made after the mismatch clears it; an older report arriving late does not.
       const cleared = this.recon.mismatch === null || r.ts > this.recon.mismatch.sentAt;

@@ -4,7 +4,9 @@
  * the venue and missed fills fetched BEFORE any decision is consumed; decisions are consumed only
  * once a cro.state has been seen, since none could be executed before.
  */
+import type { BusStatus } from "../../bus/port.ts";
 import type { CroState } from "../../contracts/index.ts";
+import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import { Actor, type ActorContext, type Delivery } from "../runtime/actor.ts";
 import type { UserEvent, Venue } from "../runtime/venue.ts";
 import { croFresh } from "./approval.ts";
@@ -26,17 +28,23 @@ export class ExecutionActor extends Actor {
   private readonly cancels: Cancels;
   private readonly placement: Placement;
   private unsubscribeUser: (() => void) | null = null;
+  private unsubscribeStatus: (() => void) | null = null;
   private startupBuffer: UserEvent[] | null = [];
   private decisionsAttached = false;
   private feedingVenueHeartbeat = false;
 
-  constructor(ctx: ActorContext, venue: Venue, config: ExecutionConfig) {
+  constructor(
+    ctx: ActorContext,
+    venue: Venue,
+    config: ExecutionConfig,
+    approvalKey: ApprovalKey | null = null,
+  ) {
     super(ctx);
     this.env = { ctx, venue, config, state: newState() };
     this.resolver = new Resolver(this.env);
     this.fills = new Fills(this.env);
     this.cancels = new Cancels(this.env);
-    this.placement = new Placement(this.env, this.resolver, this.fills, this.cancels);
+    this.placement = new Placement(this.env, this.resolver, this.fills, this.cancels, approvalKey);
   }
 
   override async start(): Promise<void> {
@@ -49,7 +57,14 @@ export class ExecutionActor extends Actor {
     const buffered = this.startupBuffer ?? [];
     this.startupBuffer = null;
     for (const e of buffered) this.onVenueEvent(e);
+    ctx.onControl("cro.state", (m) => {
+      this.heardCroState(m);
+    });
     ctx.on("cro.state", (m, d) => this.onCroState(m, d));
+    this.env.state.busUp = ctx.bus.status() === "connected";
+    this.unsubscribeStatus = ctx.bus.onStatus((s) => {
+      this.onBusStatus(s);
+    });
     ctx.every(config.heartbeatMs, "exec.venue-heartbeat", () => this.feedVenueHeartbeat());
     ctx.every(config.confirmCheckMs, "exec.confirm", () => this.fills.checkConfirmations());
     ctx.every(config.sweepIntervalMs, "exec.sweep", () => this.resolver.sweep());
@@ -59,6 +74,8 @@ export class ExecutionActor extends Actor {
   override stop(): Promise<void> {
     this.unsubscribeUser?.();
     this.unsubscribeUser = null;
+    this.unsubscribeStatus?.();
+    this.unsubscribeStatus = null;
     return Promise.resolve();
   }
 
@@ -84,6 +101,39 @@ export class ExecutionActor extends Actor {
     this.env.ctx.after(0, "venue.user", () => this.fills.onUserEvent(e));
   }
 
+  /**
+   * Fail closed on the bus: while it is down nothing risk-increasing leaves (cancels still do) and
+   * the venue's dead man is not fed; when it is back, open orders and missed fills are re-read
+   * from the venue before anything else (the cro.state must also be heard again to be fresh).
+   */
+  private onBusStatus(status: BusStatus): void {
+    const { ctx, state } = this.env;
+    const up = status === "connected";
+    if (up === state.busUp) return;
+    state.busUp = up;
+    if (!up) {
+      // What was heard before the outage is stale: a cro.state must arrive after it to count.
+      if (state.cro !== null) {
+        state.cro = { ...state.cro, receivedAt: ctx.clock.now() - this.env.config.croSilenceMs };
+      }
+      ctx.log.warn({ status }, "bus down: no new orders, venue heartbeat stopped");
+      return;
+    }
+    ctx.log.info("bus back: resynchronising orders and fills with the venue");
+    ctx.after(0, "exec.resync", async () => {
+      await this.resolver.resolveAtStart();
+      await this.fills.catchUp();
+    });
+  }
+
+  /** At delivery, ahead of the mailbox: remember the newest state so a queued halt already binds. */
+  private heardCroState(m: CroState): void {
+    const heard = this.env.state.croHeard;
+    if (heard !== null && (m.epoch < heard.epoch || (m.epoch === heard.epoch && m.ts < heard.ts)))
+      return;
+    this.env.state.croHeard = { state: m.state, epoch: m.epoch, ts: m.ts };
+  }
+
   private async onCroState(m: CroState, delivery: Delivery): Promise<void> {
     const { ctx, state } = this.env;
     const previous = state.cro;
@@ -107,11 +157,16 @@ export class ExecutionActor extends Actor {
     this.decisionsAttached = true;
   }
 
-  /** The venue's dead man is fed only while the CRO is alive and not HALTED. */
+  /**
+   * The venue's dead man is fed only while the CRO is healthy (heard recently and ACTIVE, PAUSED
+   * or FLATTENING) and Execution's bus is up: if the CRO or Execution dies, the venue cancels.
+   */
   private async feedVenueHeartbeat(): Promise<void> {
     const { ctx, venue, config, state } = this.env;
     const healthy =
-      croFresh(state.cro, ctx.clock.now(), config.croSilenceMs) && state.cro?.state !== "HALTED";
+      state.busUp &&
+      croFresh(state.cro, ctx.clock.now(), config.croSilenceMs) &&
+      state.cro?.state !== "HALTED";
     if (!healthy) {
       if (this.feedingVenueHeartbeat) ctx.log.warn("CRO silent or HALTED: venue heartbeat stopped");
       this.feedingVenueHeartbeat = false;

@@ -6,6 +6,7 @@
  */
 import type { CroDecision, IntentKind, TradingState } from "../../contracts/index.ts";
 import { intentHash } from "../../contracts/index.ts";
+import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import { ORDER_ID_MAX, orderIdFor } from "./orders.ts";
 import { parseWindowId } from "./window.ts";
 
@@ -25,14 +26,22 @@ export interface ApprovalInput {
   alreadyExecuted: boolean;
   /** An order on this token is UNKNOWN or PENDING: re-entry waits until it resolves. */
   unresolvedOnToken: boolean;
+  /** Execution's own bus connection is up; while it is down only cancels go out. Default true. */
+  busConnected?: boolean;
+  /** The newest cro.state delivered but perhaps not yet processed (ExecState.croHeard). */
+  heard?: HeardState | null;
+  /** When set, the approval must carry the CRO's signature by this key (PREDATOR_APPROVAL_KEY). */
+  approvalKey?: ApprovalKey | null;
 }
 
 export type RefusalCode =
   | "NOT_APPROVED"
   | "NOT_FROM_CRO"
+  | "SIGNATURE"
   | "INTENT_HASH"
   | "NO_CRO_STATE"
   | "CRO_SILENT"
+  | "BUS_DOWN"
   | "EPOCH"
   | "EXPIRED"
   | "TRADING_STATE"
@@ -63,6 +72,35 @@ export function kindPermitted(state: TradingState, kind: IntentKind): boolean {
 }
 
 /** True when the CRO has spoken within `croSilenceMs`: the dead man has not tripped. */
+/** A cro.state as delivered, before the mailbox processed it. */
+export interface HeardState {
+  state: TradingState;
+  epoch: number;
+}
+
+/**
+ * What the newest delivered cro.state forbids even though it still waits in the mailbox: a kind
+ * its state does not permit, or an approval from an epoch older than the CRO now speaks in.
+ */
+export function heardRefusals(
+  heard: HeardState | null | undefined,
+  decision: CroDecision,
+): Refusal[] {
+  if (heard === null || heard === undefined) return [];
+  const out: Refusal[] = [];
+  const kind = decision.intent.kind;
+  if (!kindPermitted(heard.state, kind)) {
+    out.push({
+      code: "TRADING_STATE",
+      detail: `${kind} not permitted while ${heard.state} (newest cro.state heard)`,
+    });
+  }
+  if (heard.epoch > decision.epoch) {
+    out.push({ code: "EPOCH", detail: `approval epoch ${decision.epoch}, CRO now ${heard.epoch}` });
+  }
+  return out;
+}
+
 export function croFresh(cro: CroView | null, now: number, croSilenceMs: number): boolean {
   return cro !== null && now - cro.receivedAt < croSilenceMs;
 }
@@ -77,8 +115,11 @@ export function describeRefusals(refusals: readonly Refusal[]): string {
   return refusals.map((r) => `${r.code}: ${r.detail}`).join("; ");
 }
 
-function approvalRefusals({ decision, now }: ApprovalInput): Refusal[] {
+function approvalRefusals({ decision, now, approvalKey }: ApprovalInput): Refusal[] {
   const out: Refusal[] = [];
+  // A forged or altered approval (contracts/approval-signature.ts): not the CRO's key.
+  const unsigned = approvalKey?.problem(decision) ?? null;
+  if (unsigned !== null) out.push({ code: "SIGNATURE", detail: unsigned });
   if (!decision.approved) {
     const reasons = decision.reasons.join(",") || "none given";
     out.push({ code: "NOT_APPROVED", detail: `vetoed by the CRO (${reasons})` });
@@ -99,9 +140,13 @@ function approvalRefusals({ decision, now }: ApprovalInput): Refusal[] {
   return out;
 }
 
-function stateRefusals({ decision, now, cro, croSilenceMs }: ApprovalInput): Refusal[] {
-  if (cro === null) return [{ code: "NO_CRO_STATE", detail: "no cro.state received yet" }];
+function stateRefusals(input: ApprovalInput): Refusal[] {
+  const { decision, now, cro, croSilenceMs } = input;
   const out: Refusal[] = [];
+  if (input.busConnected === false && decision.intent.kind !== "CANCEL") {
+    out.push({ code: "BUS_DOWN", detail: "Execution's bus connection is down: only cancels" });
+  }
+  if (cro === null) return [...out, { code: "NO_CRO_STATE", detail: "no cro.state received yet" }];
   if (!croFresh(cro, now, croSilenceMs)) {
     out.push({
       code: "CRO_SILENT",
@@ -114,6 +159,9 @@ function stateRefusals({ decision, now, cro, croSilenceMs }: ApprovalInput): Ref
   const kind = decision.intent.kind;
   if (!kindPermitted(cro.state, kind)) {
     out.push({ code: "TRADING_STATE", detail: `${kind} not permitted while ${cro.state}` });
+  }
+  for (const r of heardRefusals(input.heard, decision)) {
+    if (!out.some((o) => o.code === r.code)) out.push(r);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * need: audit an event, announce an order, and retry an idempotent task through the mailbox.
  */
 import type { Cause } from "../../bus/messages.ts";
-import type { OrderEvent } from "../../contracts/index.ts";
+import type { OrderEvent, TradingState } from "../../contracts/index.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import { InvariantError } from "../runtime/errors.ts";
 import type { Fence, OrderRecord } from "../runtime/store.ts";
@@ -21,6 +21,13 @@ const CAUSES_MAX = 10_000;
 export interface ExecState {
   /** The latest cro.state (highest epoch, then latest); null until one arrives. */
   cro: CroView | null;
+  /**
+   * The newest cro.state delivered (highest epoch, then latest send time), applied at delivery
+   * ahead of the mailbox: a halt queued behind an approval still stops that approval's order.
+   */
+  croHeard: { state: TradingState; epoch: number; ts: number } | null;
+  /** Execution's bus connection is up (Bus.onStatus); while down, nothing risk-increasing leaves. */
+  busUp: boolean;
   /** orderId → the decision that caused it, so fills continue its correlation chain. */
   readonly causes: Map<string, Cause>;
   readonly counters: { refused: number; placed: number; unknown: number; fills: number };
@@ -36,6 +43,8 @@ export interface ExecEnv {
 export function newState(): ExecState {
   return {
     cro: null,
+    croHeard: null,
+    busUp: true,
     causes: new Map(),
     counters: { refused: 0, placed: 0, unknown: 0, fills: 0 },
   };

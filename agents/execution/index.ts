@@ -4,6 +4,7 @@
  */
 import type { AgentDefinition } from "../runtime/actor.ts";
 import type { Venue } from "../runtime/venue.ts";
+import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import { ExecutionActor } from "./actor.ts";
 import { resolveExecutionConfig, type ExecutionConfig } from "./config.ts";
 
@@ -24,6 +25,8 @@ export { orderIdFor } from "./orders.ts";
 export interface ExecutionDeps {
   venue: Venue;
   config?: Partial<ExecutionConfig>;
+  /** Approvals must carry the CRO's signature by this key (PREDATOR_APPROVAL_KEY). */
+  approvalKey?: ApprovalKey;
 }
 
 export function createExecutionAgent(deps: ExecutionDeps): AgentDefinition {
@@ -31,6 +34,6 @@ export function createExecutionAgent(deps: ExecutionDeps): AgentDefinition {
   return {
     name: "execution",
     singleton: true,
-    create: (ctx) => new ExecutionActor(ctx, deps.venue, config),
+    create: (ctx) => new ExecutionActor(ctx, deps.venue, config, deps.approvalKey ?? null),
   };
 }

@@ -7,11 +7,18 @@
  */
 import type { Cause } from "../../bus/messages.ts";
 import type { CroDecision } from "../../contracts/index.ts";
+import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import type { Delivery } from "../runtime/actor.ts";
 import { InvariantError } from "../runtime/errors.ts";
 import type { OrderRecord } from "../runtime/store.ts";
 import type { PlaceResult } from "../runtime/venue.ts";
-import { croFresh, describeRefusals, verifyApproval, type Refusal } from "./approval.ts";
+import {
+  croFresh,
+  describeRefusals,
+  heardRefusals,
+  verifyApproval,
+  type Refusal,
+} from "./approval.ts";
 import type { Cancels } from "./cancels.ts";
 import {
   announceOrder,
@@ -34,6 +41,7 @@ export class Placement {
     private readonly resolver: Resolver,
     private readonly fills: Fills,
     private readonly cancels: Cancels,
+    private readonly approvalKey: ApprovalKey | null = null,
   ) {}
 
   /** The durable `cro.decision` handler. A store failure before sending throws → redelivery. */
@@ -48,6 +56,9 @@ export class Placement {
       croSilenceMs: config.croSilenceMs,
       alreadyExecuted: existing !== null,
       unresolvedOnToken: this.resolver.unresolvedOnToken(intent.tokenId),
+      busConnected: state.busUp,
+      heard: state.croHeard,
+      approvalKey: this.approvalKey,
     });
     if (!verdict.ok && isRedelivery(decision, existing)) {
       // At-least-once delivery, not an attack: this very decision already became this order.
@@ -149,6 +160,11 @@ export class Placement {
     if (!croFresh(state.cro, now, config.croSilenceMs)) {
       out.push({ code: "CRO_SILENT", detail: "the CRO fell silent while persisting" });
     }
+    if (!state.busUp && decision.intent.kind !== "CANCEL") {
+      out.push({ code: "BUS_DOWN", detail: "the bus connection dropped while persisting" });
+    }
+    // A halt delivered while the order was being persisted counts even if it is still queued.
+    out.push(...heardRefusals(state.croHeard, decision));
     return out.length === 0 ? null : out;
   }
 

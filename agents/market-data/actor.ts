@@ -7,6 +7,7 @@
  * mailbox hop would cost a timer tick (≥ 1 ms on the system clock) on the tick-to-order path.
  */
 import type { Payload } from "../../bus/messages.ts";
+import type { BusStatus } from "../../bus/port.ts";
 import type { MessageType } from "../../contracts/registry.ts";
 import { Actor, type ActorContext } from "../runtime/actor.ts";
 import type { MarketEvent, VenueMarket } from "../runtime/venue.ts";
@@ -33,6 +34,8 @@ export class MarketDataActor extends Actor {
   /** Events received while the market list loads; null once live. */
   private buffer: { raw: unknown; receiveTs: number }[] | null = [];
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeStatus: (() => void) | null = null;
+  private busUp = true;
   private status: FeedStatus | null = null;
   private readonly counts = { received: 0, published: 0, publishFailures: 0, bufferDropped: 0 };
   /** md.health and feed_gaps allow 64 characters. */
@@ -54,6 +57,10 @@ export class MarketDataActor extends Actor {
       this.receive(e);
     });
     this.ctx.every(this.config.healthIntervalMs, "md.health", () => this.publishHealth());
+    this.busUp = this.ctx.bus.status() === "connected";
+    this.unsubscribeStatus = this.ctx.bus.onStatus((status) => {
+      this.onBusStatus(status);
+    });
     void this.loadMarkets();
     return Promise.resolve();
   }
@@ -61,6 +68,8 @@ export class MarketDataActor extends Actor {
   override stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeStatus?.();
+    this.unsubscribeStatus = null;
     return Promise.resolve();
   }
 
@@ -74,6 +83,37 @@ export class MarketDataActor extends Actor {
       rejected: Object.fromEntries(this.state.rejected),
       ...this.counts,
     };
+  }
+
+  /**
+   * Books (core messages) published while the bus was down are lost, and agents that lost it too
+   * dropped theirs: once it is back, every window and every fresh, gap-free book goes out again.
+   * Windows are deduplicated by the stream; a book keeps its seq, so who has it ignores it.
+   */
+  private onBusStatus(status: BusStatus): void {
+    const up = status === "connected";
+    if (up === this.busUp) return;
+    this.busUp = up;
+    if (!up) {
+      this.ctx.log.warn({ status }, "bus down: books published now are lost");
+      return;
+    }
+    this.ctx.after(0, "md.resync", () => {
+      this.republish();
+    });
+  }
+
+  private republish(): void {
+    const now = this.ctx.clock.now();
+    let books = 0;
+    for (const w of this.state.windows.values()) this.send("md.window", windowPayload(w.market));
+    for (const t of this.state.tokens.values()) {
+      const fresh = t.lastSeenAt !== null && now - t.lastSeenAt <= this.config.staleAfterMs;
+      if (t.book === null || t.gap || !fresh) continue;
+      this.send("md.book", bookPayload(t.book));
+      books++;
+    }
+    this.ctx.log.info({ windows: this.state.windows.size, books }, "bus back: republished");
   }
 
   private async loadMarkets(): Promise<void> {

@@ -9,6 +9,21 @@ import { startCommand } from "./commands/start.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { venueSimCommand } from "./commands/venue-sim.ts";
+import { venueCommand } from "./commands/venue.ts";
+import { simCommand } from "./commands/sim.ts";
+import { campaignCommand } from "./commands/campaign.ts";
+import { replayCommand } from "./commands/replay.ts";
+import { venueLiveCommand } from "./commands/venue-live.ts";
+import { preflightCommand } from "./commands/preflight.ts";
+import { tradeOnceCommand } from "./commands/trade-once.ts";
+import { healthCommand } from "./commands/health.ts";
+import { upCommand } from "./commands/up.ts";
+import { statusCommand } from "./commands/status.ts";
+import { haltCommand } from "./commands/halt.ts";
+import { resumeCommand } from "./commands/resume.ts";
+import { controlsCommand } from "./commands/controls.ts";
+import { eventsCommand } from "./commands/events.ts";
+import { killCommand } from "./commands/kill.ts";
 import { printError } from "./output.ts";
 
 export function buildProgram(): Command {
@@ -23,6 +38,21 @@ export function buildProgram(): Command {
   migrateCommand(program);
   auditCommand(program);
   venueSimCommand(program);
+  venueCommand(program);
+  simCommand(program);
+  campaignCommand(program);
+  healthCommand(program);
+  replayCommand(program);
+  venueLiveCommand(program);
+  preflightCommand(program);
+  tradeOnceCommand(program);
+  upCommand(program);
+  statusCommand(program);
+  haltCommand(program);
+  resumeCommand(program);
+  controlsCommand(program);
+  eventsCommand(program);
+  killCommand(program);
   return program;
 }
 

@@ -75,6 +75,15 @@ export class PortfolioActor extends Actor {
     await this.ctx.onDurable("md.window", { durable: "portfolio-windows" }, (m) =>
       this.onWindow(m),
     );
+    // The durable above settles each resolution once; this replay re-learns, at every start, the
+    // windows announced (and acked) before it, so their ends and ticks are known again.
+    await this.ctx.onDurable(
+      "md.window",
+      { durable: "portfolio-windows-replay", replay: true },
+      (m) => {
+        this.markets.window(m);
+      },
+    );
     this.ctx.every(this.config.controlsRefreshMs, "portfolio.controls", () =>
       this.refreshControls(),
     );

@@ -51,6 +51,7 @@ export type Comparison =
       positionsChecked: number;
       ordersChecked: number;
       collateral: number;
+      allowance: number;
     };
 
 const RESTING: ReadonlySet<OrderStatus> = new Set(["OPEN", "PARTIALLY_FILLED"]);
@@ -75,6 +76,7 @@ export function compareWithVenue(venue: VenueReports, books: Books): Comparison 
     positionsChecked: pos.checked,
     ordersChecked: ord.checked,
     collateral: balance.report.value.collateral,
+    allowance: balance.report.value.allowance,
   };
 }
 

@@ -33,6 +33,7 @@ interface RunOutcome {
   positionsChecked: number;
   ordersChecked: number;
   balance: number | null;
+  allowance: number | null;
 }
 
 export class Reconciler extends Actor {
@@ -129,6 +130,7 @@ export class Reconciler extends Actor {
       positionsChecked: comparison.positionsChecked,
       ordersChecked: comparison.ordersChecked,
       balance: comparison.collateral,
+      allowance: comparison.allowance,
     };
   }
 
@@ -189,6 +191,7 @@ export class Reconciler extends Actor {
       positionsChecked: o.positionsChecked,
       ordersChecked: o.ordersChecked,
       balance: o.balance,
+      allowance: o.allowance,
       assertions: o.assertions,
       mismatches,
     });
@@ -235,5 +238,6 @@ function emptyOutcome(): RunOutcome {
     positionsChecked: 0,
     ordersChecked: 0,
     balance: null,
+    allowance: null,
   };
 }

@@ -37,6 +37,8 @@ export interface DurableOptions {
   maxDeliver?: number;
   deliverPolicy?: ConsumeOptions["deliverPolicy"];
   subject?: string;
+  /** Re-read the stream at every start instead of resuming (see `ConsumeOptions.replay`). */
+  replay?: boolean;
 }
 
 /** What the runtime gives an actor. Everything nondeterministic comes through here. */
@@ -52,6 +54,12 @@ export interface ActorContext {
   /** The lease fence for singleton writes; null for agents that are not singletons. */
   fence(): Fence | null;
   on<T extends MessageType>(type: T, handler: MessageHandler<T>, options?: SubscribeOptions): void;
+  /**
+   * Control plane: `handler` runs at delivery, ahead of the mailbox, so a halt takes effect even
+   * while older work is queued. It must be synchronous and only update in-memory state; anything
+   * with side effects belongs in an `on` handler for the same type, which still runs in order.
+   */
+  onControl<T extends MessageType>(type: T, handler: (message: MessageOf<T>) => void): void;
   onDurable<T extends MessageType>(
     type: T,
     options: DurableOptions,

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import { MemoryBroker } from "../../bus/memory.ts";
+import { MemoryConnectionEvents } from "../../bus/connection-events.ts";
 import type { Clock } from "../../bus/clock.ts";
 import type { Rng } from "../../bus/rng.ts";
 import type { Mode } from "../../contracts/common.ts";
@@ -26,6 +27,8 @@ export interface EmbeddedOptions {
 export class EmbeddedFleet {
   readonly broker: MemoryBroker;
   readonly hosts = new Map<string, ActorHost>();
+  /** What a NATS server's `$SYS` events say, in memory: give it to the CRO (AgentDeps). */
+  readonly connectionEvents = new MemoryConnectionEvents();
   private readonly settings: HostSettings;
   private pid = 1000;
 
@@ -60,6 +63,7 @@ export class EmbeddedFleet {
       this.settings,
     );
     this.hosts.set(key, host);
+    this.connectionEvents.connected(key, clock.now());
     await host.start();
     return host;
   }
@@ -72,6 +76,18 @@ export class EmbeddedFleet {
     host.crash(new Error("killed"));
     await host.bus.close();
     this.hosts.delete(key);
+    this.connectionEvents.disconnected(key, this.options.clock.now(), "killed");
+  }
+
+  /** Hangs an agent (fault injection): no mailbox processing, no heartbeats, until `resume`. */
+  pause(agent: string, instance = "1"): boolean {
+    const host = this.hosts.get(`${agent}.${instance}`);
+    host?.pause();
+    return host !== undefined;
+  }
+
+  resume(agent: string, instance = "1"): void {
+    this.hosts.get(`${agent}.${instance}`)?.resume();
   }
 
   host(agent: string, instance = "1"): ActorHost | undefined {

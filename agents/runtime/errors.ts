@@ -27,3 +27,12 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** A singleton without its lease tried to publish: a standby or deposed leader must not send. */
+export class FencedPublishError extends Error {
+  readonly code = "NOT_LEADER";
+  constructor(message: string) {
+    super(`not leader: ${message}`);
+    this.name = "FencedPublishError";
+  }
+}

@@ -10,7 +10,7 @@ import type { Rng } from "../../bus/rng.ts";
 import { MessageFactory, type Cause, type Payload } from "../../bus/messages.ts";
 import type { Lifecycle } from "../../contracts/heartbeats.ts";
 import type { Mode } from "../../contracts/common.ts";
-import type { MessageType } from "../../contracts/registry.ts";
+import type { MessageOf, MessageType } from "../../contracts/registry.ts";
 import type {
   Actor,
   ActorContext,
@@ -19,7 +19,7 @@ import type {
   Identity,
   MessageHandler,
 } from "./actor.ts";
-import { InvariantError } from "./errors.ts";
+import { FencedPublishError, InvariantError } from "./errors.ts";
 import { Mailbox } from "./mailbox.ts";
 import { LeaseKeeper } from "./lease.ts";
 import type { Fence, Store } from "./store.ts";
@@ -74,6 +74,8 @@ export class ActorHost implements ActorContext {
   private crashed: Error | null = null;
   private readonly crashListeners = new Set<(error: Error) => void>();
   private readonly droppedByType = new Map<string, number>();
+  /** Set while a chaos hang holds the mailbox; resolving it lets processing continue. */
+  private pausedRelease: (() => void) | null = null;
 
   constructor(
     readonly definition: AgentDefinition,
@@ -115,6 +117,36 @@ export class ActorHost implements ActorContext {
     return this.mailbox.depth;
   }
 
+  /**
+   * Fault injection (the simulator's chaos engine): a hang. The mailbox stops processing and no
+   * heartbeat goes out until `resume`; messages keep queueing (and are refused when it is full).
+   */
+  pause(): void {
+    if (this.pausedRelease !== null) return;
+    const held = new Promise<void>((resolve) => {
+      this.pausedRelease = resolve;
+    });
+    this.mailbox.setGate(() => held);
+  }
+
+  resume(): void {
+    const release = this.pausedRelease;
+    if (release === null) return;
+    this.pausedRelease = null;
+    this.mailbox.setGate(null);
+    release();
+  }
+
+  isPaused(): boolean {
+    return this.pausedRelease !== null;
+  }
+
+  /** Fault injection: a slow leak. `delayMs()` of clock time passes before each mailbox item. */
+  setProcessingDelay(delayMs: (() => number) | null): void {
+    if (this.pausedRelease !== null) return;
+    this.mailbox.setGate(delayMs === null ? null : () => this.clock.sleep(delayMs()));
+  }
+
   /** Starts heartbeats; a singleton waits for its lease before its actor starts. */
   async start(): Promise<void> {
     this.heartbeatTimer = this.clock.setInterval(this.settings.heartbeatMs, () => {
@@ -129,7 +161,10 @@ export class ActorHost implements ActorContext {
       store: this.store,
       clock: this.clock,
       name: this.definition.name,
-      holder: `${this.identity.agent}.${this.identity.instance}`,
+      // One holder per incarnation: a restarted process is a new term (a new epoch) that waits out
+      // its predecessor's lease like any standby, and two processes misconfigured with the same
+      // instance name can never share a fence.
+      holder: `${this.identity.agent}.${this.identity.instance}#${this.ports.pid}@${this.startedAt}`,
       ttlMs: this.settings.leaseTtlMs,
       retryMs: Math.max(50, Math.floor(this.settings.leaseTtlMs / 3)),
     });
@@ -217,6 +252,18 @@ export class ActorHost implements ActorContext {
     this.subscriptions.push(sub);
   }
 
+  onControl<T extends MessageType>(type: T, handler: (message: MessageOf<T>) => void): void {
+    const sub = this.bus.subscribe(type, (message) => {
+      if (this.lifecycle === "stopped") return;
+      try {
+        handler(message);
+      } catch (error) {
+        this.log.error({ err: error, type }, "control handler failed");
+      }
+    });
+    this.subscriptions.push(sub);
+  }
+
   async onDurable<T extends MessageType>(
     type: T,
     options: DurableOptions,
@@ -230,6 +277,7 @@ export class ActorHost implements ActorContext {
         maxDeliver: options.maxDeliver ?? this.settings.maxDeliver,
         deliverPolicy: options.deliverPolicy ?? "all",
         ...(options.subject === undefined ? {} : { subject: options.subject }),
+        ...(options.replay === true ? { replay: true } : {}),
       },
       (d) =>
         new Promise<void>((resolve, reject) => {
@@ -296,13 +344,21 @@ export class ActorHost implements ActorContext {
     this.timers.delete(handle);
   }
 
+  /**
+   * Fenced publish: a singleton that does not hold its lease (a standby, or a deposed leader whose
+   * timers fired after a long pause) sends nothing but heartbeats. Its store writes are refused by
+   * the epoch fence; this refuses its messages, so peers never act on a stale leader's word.
+   */
   publish<T extends MessageType>(type: T, payload: Payload<T>, cause?: Cause | null) {
+    if (type !== "hb" && this.lease !== null && !this.lease.isLeader()) {
+      return Promise.reject(new FencedPublishError(`${this.identity.agent}: publish ${type}`));
+    }
     return this.bus.publish(this.messages.make(type, payload, cause));
   }
 
   /** Heartbeats bypass the mailbox: a busy actor is alive; a stalled event loop is not. */
   private async heartbeat(): Promise<void> {
-    if (this.crashed !== null || this.bus.status() === "closed") return;
+    if (this.crashed !== null || this.bus.status() === "closed" || this.isPaused()) return;
     const { agent, instance } = this.identity;
     try {
       await this.publish("hb", {

@@ -13,6 +13,8 @@ export class Mailbox {
   private running = false;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  /** Awaited before each item: a chaos hook (a hang or a slow leak); null in normal runs. */
+  private gate: (() => Promise<void>) | null = null;
 
   constructor(
     readonly capacity: number,
@@ -31,6 +33,11 @@ export class Mailbox {
     return true;
   }
 
+  /** Fault injection: `gate` is awaited before each item runs (null removes it). */
+  setGate(gate: (() => Promise<void>) | null): void {
+    this.gate = gate;
+  }
+
   /** Stops accepting new items; already queued ones still run. */
   close(): void {
     this.closed = true;
@@ -46,6 +53,7 @@ export class Mailbox {
     this.running = true;
     for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
       try {
+        if (this.gate !== null) await this.gate();
         await item.run();
       } catch (error) {
         this.onError(item, error);

@@ -4,6 +4,7 @@
  * gracefully on SIGTERM/SIGINT (drain, ack, close) and exits non-zero on a crash so the supervisor
  * (or Docker's restart policy) restarts it. Startup and recovery are the same code path.
  */
+import { hostname } from "node:os";
 import { SystemClock } from "../../bus/clock.ts";
 import { SystemRng } from "../../bus/rng.ts";
 import { NatsBus } from "../../bus/nats.ts";
@@ -14,6 +15,7 @@ import { loadConfig, runtimeSettings, type RuntimeSettings } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { ActorHost, DEFAULT_HOST_SETTINGS } from "./host.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { natsCredentials } from "./nats-auth.ts";
 import type { Bus } from "../../bus/port.ts";
 import type { Store } from "./store.ts";
 
@@ -43,13 +45,23 @@ export interface ProcessServices {
   instance: string;
 }
 
+/** The hostname as an instance id (letters, digits, _ and -; at most 64). */
+function hostInstance(): string {
+  const id = hostname()
+    .replace(/[^A-Za-z0-9_-]/g, "-")
+    .replace(/^[^A-Za-z0-9]+/, "");
+  return id === "" ? "p1" : id.slice(0, 64);
+}
+
 /** Connects to NATS and PostgreSQL for a process named `<agent>.<instance>`. */
 export async function connectServices(
   agent: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<ProcessServices> {
   const settings = loadConfig(runtimeSettings, env);
-  const instance = settings.PREDATOR_INSTANCE ?? `p${process.pid}`;
+  // In a container every process is pid 1: the hostname (the container id) tells replicas apart.
+  const instance =
+    settings.PREDATOR_INSTANCE ?? (process.pid === 1 ? hostInstance() : `p${process.pid}`);
   if (settings.NATS_URL === undefined)
     throw new ConfigError("NATS_URL", "required to run an agent as its own process");
   if (settings.DATABASE_URL === undefined)
@@ -61,9 +73,17 @@ export async function connectServices(
     name: `${agent}.${instance}`,
     clock,
     logger: log,
+    ...natsCredentials(agent, env),
     ...(env.PREDATOR_NATS_PREFIX === undefined ? {} : { prefix: env.PREDATOR_NATS_PREFIX }),
   });
-  const store = await PgStore.open(settings.DATABASE_URL);
+  let store: PgStore;
+  try {
+    store = await PgStore.open(settings.DATABASE_URL);
+  } catch (error) {
+    // An open NATS connection would keep this failed process alive (hung, never restarted).
+    await bus.close().catch(() => undefined);
+    throw error;
+  }
   return { bus, store, clock, rng: new SystemRng(), log, settings, instance };
 }
 

@@ -43,6 +43,10 @@ export interface OrderFilter {
   windowId?: string;
   tokenId?: string;
   mode?: Mode;
+  /** Only orders written (updatedAt) at or after this time: what changed since a checkpoint. */
+  updatedSince?: number;
+  /** Newest (by createdAt) first, so a `limit` keeps the latest rows rather than the oldest. */
+  newestFirst?: boolean;
   /** Rows past this are not returned (default LIST_ROWS_MAX). */
   limit?: number;
 }
@@ -55,6 +59,10 @@ export interface FillFilter {
   positionId?: string;
   windowId?: string;
   mode?: Mode;
+  /** Only fills first recorded (ts) at or after this time. */
+  sinceTs?: number;
+  /** Newest (by ts) first, so a `limit` keeps the latest rows rather than the oldest. */
+  newestFirst?: boolean;
   limit?: number;
 }
 
@@ -155,7 +163,7 @@ export interface Store {
   /** Inserts or replaces by orderId; createdAt is kept from the first write. */
   upsertOrder(order: OrderRecord, fence?: Fence): Promise<void>;
   getOrder(orderId: string): Promise<OrderRecord | null>;
-  /** Ordered by createdAt, then orderId. */
+  /** Ordered by createdAt, then orderId (reversed with `newestFirst`). */
   listOrders(filter?: OrderFilter): Promise<OrderRecord[]>;
 
   /**
@@ -163,7 +171,7 @@ export interface Store {
    * (status and updatedAt change, nothing else); a repeat or a backwards move changes nothing.
    */
   recordFill(fill: FillRecord, fence?: Fence): Promise<RecordFillResult>;
-  /** Ordered by ts, then tradeId. */
+  /** Ordered by ts, then tradeId (reversed with `newestFirst`). */
   listFills(filter?: FillFilter): Promise<FillRecord[]>;
 
   savePosition(rec: PositionRecord, fence?: Fence): Promise<void>;

@@ -4,8 +4,11 @@
  * window (and on a timer, so a quiet book does not skip a time slot); turns a Signal into a
  * `strategy.intent` for the CRO. It never talks to Execution, and emits nothing unless the last
  * cro.state is ACTIVE and fresh. At most `entriesPerWindowMax` entries per strategy per window.
+ * While its bus connection is down it emits nothing, and forgets the trading state and books it
+ * held: after the reconnect it acts again only on a cro.state and books heard since.
  */
 import type { Cause, Payload } from "../../bus/messages.ts";
+import type { BusStatus } from "../../bus/port.ts";
 import type { CroState } from "../../contracts/cro.ts";
 import type { MdBook, MdWindow } from "../../contracts/market-data.ts";
 import { Actor, type ActorContext, type Delivery } from "../runtime/actor.ts";
@@ -21,6 +24,8 @@ const ENDED_GRACE_MS = 300_000;
 export class StrategyActor extends Actor {
   private readonly view: MarketView;
   private lastCro: CroSeen | null = null;
+  private busUp = true;
+  private unsubscribeStatus: (() => void) | null = null;
   /** windowId → strategy → entry intents emitted (or found in the store at start). */
   private readonly entries = new Map<string, Map<string, number>>();
   private readonly counts = { intents: 0, suppressed: 0, badSignals: 0, evaluateErrors: 0 };
@@ -35,18 +40,44 @@ export class StrategyActor extends Actor {
   }
 
   async start(): Promise<void> {
+    this.busUp = this.ctx.bus.status() === "connected";
+    this.unsubscribeStatus = this.ctx.bus.onStatus((status) => {
+      this.onBusStatus(status);
+    });
     this.ctx.on("cro.state", (m) => {
       this.onCroState(m);
     });
     this.ctx.on("md.book", (m) => this.onBook(m));
-    await this.ctx.onDurable("md.window", { durable: "strategy-windows" }, (m, d) =>
+    // Replayed from the stream at every start: a restarted (or an added) replica knows every window.
+    await this.ctx.onDurable("md.window", { durable: "strategy-windows", replay: true }, (m, d) =>
       this.onWindow(m, d),
     );
     this.ctx.every(this.config.evaluateIntervalMs, "strategy.evaluate", () => this.evaluateAll());
   }
 
+  override stop(): Promise<void> {
+    this.unsubscribeStatus?.();
+    this.unsubscribeStatus = null;
+    return Promise.resolve();
+  }
+
+  /** Fail closed: a lost connection makes what was heard stale; nothing is emitted until back. */
+  private onBusStatus(status: BusStatus): void {
+    const up = status === "connected";
+    if (up === this.busUp) return;
+    this.busUp = up;
+    if (up) {
+      this.ctx.log.info("bus back: waiting for a fresh cro.state and books");
+      return;
+    }
+    this.lastCro = null;
+    this.view.dropBooks();
+    this.ctx.log.warn({ status }, "bus down: trading state and books dropped, emitting nothing");
+  }
+
   override describe(): Record<string, unknown> {
     return {
+      busUp: this.busUp,
       strategies: this.strategies.map((a) => a.strategy.name),
       windows: this.view.windows.size,
       croState: this.lastCro?.state ?? null,
@@ -110,7 +141,7 @@ export class StrategyActor extends Actor {
     );
     if (pending.length === 0) return;
     const gate = croGate(this.lastCro, now, this.config.croSilenceMs);
-    if (!gate.ok) {
+    if (!gate.ok || !this.busUp) {
       this.counts.suppressed++;
       return;
     }

@@ -99,6 +99,11 @@ export class MarketView {
     return window;
   }
 
+  /** Forgets every book (after a lost connection they are stale); windows and mids stay. */
+  dropBooks(): void {
+    this.books.clear();
+  }
+
   book(tokenId: string): HeldBook | null {
     return this.books.get(tokenId) ?? null;
   }

@@ -82,16 +82,19 @@ export class MemoryStore implements Store {
 
   listOrders(filter: OrderFilter = {}): Promise<OrderRecord[]> {
     return this.run(() => {
-      const { statuses, windowId, tokenId, mode } = filter;
+      const { statuses, windowId, tokenId, mode, updatedSince } = filter;
+      const sign = filter.newestFirst === true ? -1 : 1;
+      const order = byCreated<OrderRecord>((o) => o.orderId);
       return [...this.orders.values()]
         .filter(
           (o) =>
             (statuses === undefined || statuses.includes(o.status)) &&
             (windowId === undefined || o.windowId === windowId) &&
             (tokenId === undefined || o.tokenId === tokenId) &&
-            (mode === undefined || o.mode === mode),
+            (mode === undefined || o.mode === mode) &&
+            (updatedSince === undefined || o.updatedAt >= updatedSince),
         )
-        .sort(byCreated((o) => o.orderId))
+        .sort((a, b) => sign * order(a, b))
         .slice(0, rowLimit(filter.limit))
         .map((o) => ({ ...o }));
     });
@@ -116,16 +119,18 @@ export class MemoryStore implements Store {
 
   listFills(filter: FillFilter = {}): Promise<FillRecord[]> {
     return this.run(() => {
-      const { orderId, positionId, windowId, mode } = filter;
+      const { orderId, positionId, windowId, mode, sinceTs } = filter;
+      const sign = filter.newestFirst === true ? -1 : 1;
       return [...this.fills.values()]
         .filter(
           (f) =>
             (orderId === undefined || f.orderId === orderId) &&
             (positionId === undefined || f.positionId === positionId) &&
             (windowId === undefined || f.windowId === windowId) &&
-            (mode === undefined || f.mode === mode),
+            (mode === undefined || f.mode === mode) &&
+            (sinceTs === undefined || f.ts >= sinceTs),
         )
-        .sort((a, b) => a.ts - b.ts || compareText(a.tradeId, b.tradeId))
+        .sort((a, b) => sign * (a.ts - b.ts || compareText(a.tradeId, b.tradeId)))
         .slice(0, rowLimit(filter.limit))
         .map((f) => ({ ...f }));
     });

@@ -114,9 +114,11 @@ export class PgStore implements Store {
       )
       .add("window_id = $", filter.windowId)
       .add("token_id = $", filter.tokenId)
-      .add("mode = $", filter.mode);
+      .add("mode = $", filter.mode)
+      .add("updated_at >= $", filter.updatedSince);
+    const order = filter.newestFirst === true ? " DESC" : "";
     const text = `SELECT ${rows.ORDER_COLUMNS} FROM orders ${w.sql()}
-      ORDER BY created_at, order_id COLLATE "C"`;
+      ORDER BY created_at${order}, order_id COLLATE "C"${order}`;
     return this.select("listOrders", text, w.params, rows.orderFromRow, filter.limit);
   }
 
@@ -142,9 +144,11 @@ export class PgStore implements Store {
       .add("order_id = $", filter.orderId)
       .add("position_id = $", filter.positionId)
       .add("window_id = $", filter.windowId)
-      .add("mode = $", filter.mode);
+      .add("mode = $", filter.mode)
+      .add("ts >= $", filter.sinceTs);
+    const order = filter.newestFirst === true ? " DESC" : "";
     const text = `SELECT ${rows.FILL_COLUMNS} FROM fills ${w.sql()}
-      ORDER BY ts, trade_id COLLATE "C"`;
+      ORDER BY ts${order}, trade_id COLLATE "C"${order}`;
     return this.select("listFills", text, w.params, rows.fillFromRow, filter.limit);
   }
 

@@ -209,6 +209,68 @@ export class SimVenue implements Venue {
     return this.p.model.priceAt(this.p.clock.now());
   }
 
+  // ---- synchronous views and knobs for the Polymarket-compatible server (infra/venue-poly) ----
+
+  /** Every listed window now, without going through the transport. */
+  listMarkets(): VenueMarket[] {
+    return this.p.markets.all().map(marketView);
+  }
+
+  /** The token's current book (seq unchanged), or null when the token is unknown or pruned. */
+  bookSnapshot(tokenId: string): Extract<MarketEvent, { type: "book" }> | null {
+    const ref = this.p.markets.token(tokenId);
+    if (ref === undefined) return null;
+    // A token nobody has quoted yet has an empty book.
+    return (
+      this.p.outbox.snapshotOf(tokenId) ?? {
+        type: "book",
+        tokenId,
+        windowId: ref.windowId,
+        seq: 0,
+        ts: this.p.clock.now(),
+        bids: [],
+        asks: [],
+        tickSize: ref.window.tickSize,
+        minSize: ref.window.minSize,
+      }
+    );
+  }
+
+  /** Chance that a new trade of ours fails settlement (MATCHED then FAILED, reversed). */
+  setTradeFailProbability(p: number): void {
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`trade fail probability outside [0, 1]: ${p}`);
+    this.config.trades.failProbability = p;
+  }
+
+  /**
+   * Changes a window's tick size now (a mid-window tick change), emitting `tick_size_change` and a
+   * fresh book for both tokens. Returns false when the window is unknown or already resolved.
+   */
+  setTickSize(windowId: string, tickSize: number): boolean {
+    if (!Number.isInteger(tickSize) || tickSize <= 0 || tickSize >= 1_000_000) {
+      throw new RangeError(`tick size must be integer micro-units in (0, 1): ${tickSize}`);
+    }
+    const w = this.p.markets.get(windowId);
+    if (w === undefined || w.status === "RESOLVED") return false;
+    const oldTickSize = w.tickSize;
+    if (oldTickSize === tickSize) return true;
+    this.p.outbox.batch(() => {
+      w.tickSize = tickSize;
+      for (const tokenId of [w.upTokenId, w.downTokenId]) {
+        this.p.outbox.market({
+          type: "tick_size_change",
+          tokenId,
+          windowId,
+          oldTickSize,
+          newTickSize: tickSize,
+          ts: this.p.clock.now(),
+        });
+        this.p.outbox.markDirty(tokenId);
+      }
+    });
+    return true;
+  }
+
   /** Throws `Invariant: …` if orders, books and the ledger disagree. */
   assertInvariants(): void {
     this.p.exchange.assertInvariants();

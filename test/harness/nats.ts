@@ -5,10 +5,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  NATS_USERS,
+  SYS_USER,
+  passwordEnvOf,
+  renderAuthBlock,
+} from "../../infra/nats/permissions.ts";
 
 export interface NatsServerHandle {
   url: string;
@@ -24,6 +30,7 @@ export interface NatsServerHandle {
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 const POLL_MS = 10;
+const PORT_ATTEMPTS = 5;
 
 const INSTALL_HINT =
   "nats-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install -y nats-server`) " +
@@ -42,31 +49,58 @@ export function externalNatsUrl(): string | undefined {
   return url === undefined || url === "" ? undefined : url;
 }
 
-export async function startNatsServer(): Promise<NatsServerHandle> {
+export async function startNatsServer(): Promise<NatsServerHandle>;
+export async function startNatsServer(options: {
+  secure: true;
+}): Promise<NatsServerHandle & { secure: SecureNats }>;
+export async function startNatsServer(options: {
+  secure?: boolean;
+}): Promise<NatsServerHandle & { secure?: SecureNats }>;
+/**
+ * `secure: true` starts the server with the accounts, per-agent users and permissions of
+ * infra/nats/permissions.ts (random passwords) and returns them in `secure`; it needs a private
+ * server, so it refuses when TEST_NATS_URL / NATS_URL is set.
+ */
+export async function startNatsServer(
+  options: { secure?: boolean } = {},
+): Promise<NatsServerHandle & { secure?: SecureNats }> {
   const external = externalNatsUrl();
-  if (external !== undefined) return externalHandle(external);
-  const port = await freePort();
-  const storeDir = await mkdtemp(join(tmpdir(), "predator-nats-"));
-  let child: ChildProcess;
-  try {
-    child = await launch(port, storeDir);
-  } catch (error) {
-    await rm(storeDir, { recursive: true, force: true });
-    throw error;
+  if (external !== undefined && options.secure === true) {
+    throw new Error(`a secured nats-server must be private; unset TEST_NATS_URL (${external})`);
   }
+  if (external !== undefined) return externalHandle(external);
+  // A port found free can be taken by a parallel test before nats-server binds it; only that
+  // exact failure ("address already in use") picks another port, a bounded number of times.
+  let port = 0;
+  let storeDir = "";
+  let secure: Awaited<ReturnType<typeof secureSetup>> | undefined;
+  let child: ChildProcess | undefined;
+  for (let attempt = 1; child === undefined; attempt++) {
+    port = await freePort();
+    storeDir = await mkdtemp(join(tmpdir(), "predator-nats-"));
+    secure = options.secure === true ? await secureSetup(port, storeDir) : undefined;
+    try {
+      child = await launch(port, storeDir, secure?.launch);
+    } catch (error) {
+      await rm(storeDir, { recursive: true, force: true });
+      if (attempt >= PORT_ATTEMPTS || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
+  let proc: ChildProcess = child;
   return {
     url: `nats://127.0.0.1:${port}`,
     external: false,
+    ...(secure === undefined ? {} : { secure: secure.nats }),
     async stop() {
-      await terminate(child);
+      await terminate(proc);
       await rm(storeDir, { recursive: true, force: true });
     },
     async restart() {
-      await terminate(child);
-      child = await launch(port, storeDir);
+      await terminate(proc);
+      proc = await launch(port, storeDir, secure?.launch);
     },
     kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
     },
   };
 }
@@ -86,12 +120,32 @@ function externalHandle(url: string): NatsServerHandle {
   };
 }
 
-async function launch(port: number, storeDir: string): Promise<ChildProcess> {
-  const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir];
-  const child = spawn("nats-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+interface SecureLaunch {
+  configFile: string;
+  env: Record<string, string>;
+  /** Every line the server logs (permission violations are logged as errors). */
+  onLog(line: string): void;
+}
+
+async function launch(
+  port: number,
+  storeDir: string,
+  secure?: SecureLaunch,
+): Promise<ChildProcess> {
+  const args =
+    secure === undefined
+      ? ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir]
+      : ["-c", secure.configFile];
+  const child = spawn("nats-server", args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    ...(secure === undefined ? {} : { env: { ...process.env, ...secure.env } }),
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+    const text = chunk.toString();
+    stderr = (stderr + text).slice(-4000);
+    if (secure !== undefined)
+      for (const line of text.split("\n")) if (line !== "") secure.onLog(line);
   });
   const spawned = new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
@@ -155,3 +209,60 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** Credentials of a secured test server (see infra/nats/permissions.ts). */
+export interface SecureNats {
+  /** user → password, for every user of the config (agents, venue-sim, ops, sys). */
+  passwords: Readonly<Record<string, string>>;
+  /** The environment that gives a spawned `predator` process every user's password. */
+  env: Readonly<Record<string, string>>;
+  /** The connect options of one user: `{ user, pass }`. */
+  credentials(user: string): { user: string; pass: string };
+  /** Server log lines mentioning a permission violation, so far. */
+  violations(): string[];
+}
+
+async function secureSetup(
+  port: number,
+  storeDir: string,
+): Promise<{ nats: SecureNats; launch: SecureLaunch }> {
+  const passwords: Record<string, string> = {};
+  const env: Record<string, string> = {};
+  for (const u of NATS_USERS) {
+    // nats-server parses a `$VAR` value like config: one starting with a digit or "-" is read as
+    // a number and the server refuses to start. A letter first keeps it a string.
+    const password = `p${randomBytes(18).toString("hex")}`;
+    passwords[u.user] = password;
+    env[u.passwordEnv] = password;
+  }
+  const configFile = `${storeDir}.conf`;
+  const config = [
+    `listen: "127.0.0.1:${port}"`,
+    `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
+    renderAuthBlock(),
+    ``,
+  ].join("\n");
+  await writeFile(configFile, config);
+  const violations: string[] = [];
+  const nats: SecureNats = {
+    passwords,
+    env,
+    credentials(user) {
+      const pass = passwords[user];
+      if (pass === undefined) throw new Error(`no NATS user "${user}" (sys is "${SYS_USER}")`);
+      return { user, pass };
+    },
+    violations: () => [...violations],
+  };
+  const launch: SecureLaunch = {
+    configFile,
+    env,
+    onLog(line) {
+      if (/violation/i.test(line)) violations.push(line);
+    },
+  };
+  return { nats, launch };
+}
+
+/** The environment variable a process reads its NATS password from, per user. */
+export { passwordEnvOf };

@@ -52,7 +52,10 @@ export async function startEmbeddedPipeline(seed: number): Promise<EmbeddedPipel
     if (last !== line) events.push(line);
   });
   venue.start();
-  for (const name of AGENT_NAMES) await fleet.start(agentDefinition(name, { venue: () => venue }));
+  for (const name of AGENT_NAMES) {
+    const deps = { venue: () => venue, connectionEvents: fleet.connectionEvents };
+    await fleet.start(agentDefinition(name, deps));
+  }
   return { clock, store, venue, fleet, events };
 }
 

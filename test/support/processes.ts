@@ -39,6 +39,12 @@ export interface FleetEnv {
   logDir: string;
   /** LOG_LEVEL of the children (their logs go to files). */
   logLevel?: string;
+  /**
+   * More environment for every child and CLI run: e.g. a secured server's credentials,
+   * `(await startNatsServer({ secure: true })).secure.env` (each agent then connects as its own
+   * user and the CRO watches `$SYS` disconnects), plus PREDATOR_APPROVAL_KEY.
+   */
+  extraEnv?: Readonly<Record<string, string>>;
 }
 
 export function makeLogDir(): Promise<string> {
@@ -53,6 +59,7 @@ function childEnv(env: FleetEnv): Record<string, string | undefined> {
     PREDATOR_MODE: "paper",
     // JSON lines (stdout is a file, so never pino-pretty).
     LOG_LEVEL: env.logLevel ?? "info",
+    ...env.extraEnv,
   };
 }
 
@@ -91,6 +98,7 @@ export function addPredatorChild(
   name: string,
   args: string[],
   env: FleetEnv,
+  extraEnv: Record<string, string> = {},
 ): void {
   supervisor.add({
     name,
@@ -102,7 +110,7 @@ export function addPredatorChild(
       PREDATOR_CLI,
       ...args,
     ],
-    env: { ...childEnv(env), PREDATOR_TEST_LOG: join(env.logDir, `${name}.log`) },
+    env: { ...childEnv(env), ...extraEnv, PREDATOR_TEST_LOG: join(env.logDir, `${name}.log`) },
   });
 }
 

@@ -10,6 +10,9 @@ import { connectServices, runAgentProcess } from "../../runtime/process.ts";
 import { MessageFactory } from "../../../bus/messages.ts";
 import { RemoteVenue } from "../../../infra/venue-remote/client.ts";
 import { ConfigError } from "../../runtime/errors.ts";
+import { natsSystemCredentials } from "../../runtime/nats-auth.ts";
+import { approvalKeyFromEnv } from "../../runtime/approval-key.ts";
+import { NatsConnectionEvents } from "../../../bus/nats-system.ts";
 
 export function agentCommand(program: Command): void {
   program
@@ -35,6 +38,19 @@ export function agentCommand(program: Command): void {
       const webhooks = parseWebhooks(env.PREDATOR_ALERT_WEBHOOKS);
       const strategy = parseStrategyConfig(env.PREDATOR_STRATEGY_CONFIG);
       const services = await connectServices(name, env);
+      // Only the CRO (signs) and Execution (checks) use the approval key; others never read it.
+      const approvalKey = name === "cro" || name === "execution" ? approvalKeyFromEnv(env) : null;
+      // The CRO also watches the server's connection events when given system-account credentials.
+      const sys = name === "cro" ? natsSystemCredentials(env) : null;
+      const connectionEvents =
+        sys === null
+          ? undefined
+          : await NatsConnectionEvents.connect({
+              servers: services.settings.NATS_URL ?? "",
+              ...sys,
+              name: `cro.${services.instance}.sys`,
+              logger: services.log,
+            });
       const messages = new MessageFactory(services.clock, services.rng, {
         agent: name,
         instance: services.instance,
@@ -47,7 +63,10 @@ export function agentCommand(program: Command): void {
           }),
         webhooks,
         ...(strategy === undefined ? {} : { strategy }),
+        ...(connectionEvents === undefined ? {} : { connectionEvents }),
+        ...(approvalKey === null ? {} : { approvalKey }),
       });
       process.exitCode = await runAgentProcess(definition, services);
+      await connectionEvents?.close().catch(() => undefined);
     });
 }

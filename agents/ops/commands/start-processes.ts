@@ -1,21 +1,12 @@
-import { fileURLToPath } from "node:url";
 import type { SystemClock } from "../../../bus/clock.ts";
 import { NatsBus } from "../../../bus/nats.ts";
-import { migrate } from "../../../infra/store/migrate.ts";
-import { PgStore } from "../../../infra/store/pg.ts";
-import { AGENT_NAMES } from "../../catalog.ts";
 import type { RuntimeSettings } from "../../runtime/config.ts";
 import { createLogger } from "../../runtime/logger.ts";
+import { natsCredentials } from "../../runtime/nats-auth.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { Dashboard } from "../dashboard.ts";
-import {
-  allowSimulatedInstrument,
-  parseVenueOptions,
-  windowArgs,
-  type VenueCliOptions,
-} from "../venue-options.ts";
-
-const CLI = fileURLToPath(new URL("../predator.js", import.meta.url));
+import { fleetChildren, parseReplicas, prepareDatabase, venueSimArgs } from "../fleet.ts";
+import type { VenueCliOptions } from "../venue-options.ts";
 
 export async function startProcesses(args: {
   clock: SystemClock;
@@ -28,16 +19,7 @@ export async function startProcesses(args: {
   const log = createLogger({ agent: "supervisor", instance: "1" });
   const natsUrl = settings.NATS_URL ?? "";
   const databaseUrl = settings.DATABASE_URL ?? "";
-  const applied = await migrate(databaseUrl);
-  log.info({ applied }, "migrations applied");
-  const store = await PgStore.open(databaseUrl);
-  try {
-    const allowed = await allowSimulatedInstrument(store, parseVenueOptions(raw), clock.now());
-    if (allowed !== null)
-      log.info({ allowed }, "allowed_instruments set for the simulated windows");
-  } finally {
-    await store.close();
-  }
+  await prepareDatabase(databaseUrl, raw, clock, log);
   const supervisor = new Supervisor({
     clock,
     log,
@@ -48,31 +30,18 @@ export async function startProcesses(args: {
     stdio: "inherit",
   });
   const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
-  const venueArgs = [
-    "--collateral",
-    raw.collateral,
-    ...windowArgs(raw),
-    ...(raw.seed === undefined ? [] : ["--seed", raw.seed]),
-  ];
-  supervisor.add({
-    name: "venue-sim.1",
-    command: process.execPath,
-    args: [CLI, "venue-sim", ...venueArgs],
-    env,
-  });
-  for (const name of AGENT_NAMES) {
-    supervisor.add({
-      name: `${name}.1`,
-      command: process.execPath,
-      args: [CLI, "agent", name, "--instance", "1"],
-      env,
-    });
-  }
+  const plan = {
+    mode: "paper" as const,
+    replicas: parseReplicas(undefined),
+    venue: { command: "venue-sim" as const, args: venueSimArgs(raw) },
+  };
+  for (const child of fleetChildren(plan, env)) supervisor.add(child);
   const bus = await NatsBus.connect({
     servers: natsUrl,
     name: "ops.dashboard",
     clock,
     logger: log,
+    ...natsCredentials("ops", process.env),
   });
   const dashboard = new Dashboard(bus, clock, (t) => process.stdout.write(t));
   dashboard.start(args.statusEveryMs);

@@ -91,8 +91,8 @@ export function startCommand(program: Command): void {
         process.stdout.write(`predator: allowed_instruments set to ${allowed}\n`);
       venue.start();
       const webhooks = parseWebhooks(process.env.PREDATOR_ALERT_WEBHOOKS);
-      for (const name of AGENT_NAMES)
-        await fleet.start(agentDefinition(name, { venue: () => venue, webhooks }));
+      const deps = { venue: () => venue, webhooks, connectionEvents: fleet.connectionEvents };
+      for (const name of AGENT_NAMES) await fleet.start(agentDefinition(name, deps));
       const why = await stopSignal;
       process.stdout.write(`predator: stopping (${why})\n`);
       await fleet.stop();

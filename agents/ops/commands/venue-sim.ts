@@ -1,3 +1,4 @@
+import { natsCredentials } from "../../runtime/nats-auth.ts";
 import type { Command } from "commander";
 import { SystemClock } from "../../../bus/clock.ts";
 import { SeededRng, SystemRng } from "../../../bus/rng.ts";
@@ -40,6 +41,7 @@ export function venueSimCommand(program: Command): void {
         name: `venue-sim.${instance}`,
         clock,
         logger: log,
+        ...natsCredentials("venue-sim", process.env),
       });
       // The simulated market is a function of the seed and of this instant (the underlying path
       // starts here); logged so an in-process replay of the same run can start at the same time.

@@ -97,6 +97,7 @@ describe("CRO start", () => {
       .agents.filter((a) => a.alive)
       .map((a) => a.agent);
     expect(agents).toEqual([
+      "alert",
       "cro",
       "execution",
       "market-data",

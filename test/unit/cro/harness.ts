@@ -29,6 +29,8 @@ export interface Signals {
   health: MdHealth["status"] | null;
   recon: ReconReport["verdict"] | null;
   balance: number | null;
+  /** Sent with recon.report when set. */
+  allowance?: number | null;
 }
 
 export class CroHarness {
@@ -137,6 +139,7 @@ export class CroHarness {
         positionsChecked: 0,
         ordersChecked: 0,
         balance: this.signals.balance,
+        ...(this.signals.allowance === undefined ? {} : { allowance: this.signals.allowance }),
         assertions: [],
         mismatches,
       }),

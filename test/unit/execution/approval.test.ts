@@ -9,6 +9,7 @@ import {
   type TradingState,
 } from "../../../contracts/index.ts";
 import {
+  heardRefusals,
   verifyApproval,
   type ApprovalInput,
   type RefusalCode,
@@ -126,6 +127,18 @@ describe("verifyApproval", () => {
       expect(underState(state, "EXIT")).toEqual([]);
       expect(underState(state, "CANCEL")).toEqual([]);
     }
+  });
+
+  it("a halt heard but still queued behind the approval binds it (control plane)", () => {
+    const heardPaused = { state: "PAUSED" as const, epoch: 3 };
+    expect(codes(input({ heard: heardPaused }))).toEqual(["TRADING_STATE"]);
+    const exit = decision(intent({ kind: "EXIT", side: "SELL" }));
+    expect(codes(input({ decision: exit, heard: heardPaused }))).toEqual([]);
+    expect(codes(input({ heard: { state: "ACTIVE", epoch: 4 } }))).toEqual(["EPOCH"]);
+    expect(codes(input({ heard: { state: "ACTIVE", epoch: 3 } }))).toEqual([]);
+    expect(heardRefusals({ state: "HALTED", epoch: 3 }, exit).map((r) => r.code)).toEqual([
+      "TRADING_STATE",
+    ]);
   });
 
   it("lets only cancels through HALTED", () => {

@@ -163,7 +163,15 @@ export function harness(options: { store?: MemoryStore; seed?: number } = {}): H
   const clock = new VirtualClock(T0);
   const rng = new SeededRng(options.seed ?? 7);
   const store = options.store ?? new MemoryStore();
-  const fleet = new EmbeddedFleet({ clock, rng, store, log: silentLogger(), mode: "SIM" });
+  // A short lease: a restarted Portfolio is a new incarnation and waits out its predecessor's lease.
+  const fleet = new EmbeddedFleet({
+    clock,
+    rng,
+    store,
+    log: silentLogger(),
+    mode: "SIM",
+    settings: { leaseTtlMs: 300 },
+  });
   const bus = fleet.connect("test.1");
   const factory = new MessageFactory(clock, rng.fork("test"), { agent: "test", instance: "1" });
   const positions: Array<MessageOf<"portfolio.position">> = [];

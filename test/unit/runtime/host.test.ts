@@ -129,6 +129,70 @@ describe("ActorHost", () => {
   });
 });
 
+/** Its mailbox handler blocks until released; its control handler only records. */
+class Blocked extends Actor {
+  processed: string[] = [];
+  heard: string[] = [];
+  release: () => void = () => undefined;
+  override async start(): Promise<void> {
+    await Promise.resolve();
+    this.ctx.onControl("cro.state", (m) => {
+      this.heard.push(m.reason);
+    });
+    this.ctx.on("cro.state", async (m) => {
+      await new Promise<void>((resolve) => {
+        this.release = resolve;
+      });
+      this.processed.push(m.reason);
+    });
+  }
+}
+
+describe("ActorHost incarnations", () => {
+  it("a restarted singleton is a new term: it waits out its predecessor's lease and gets a new epoch", async () => {
+    const { clock, fleet } = setup();
+    const first = await fleet.start(probeDefinition(true, []), "a");
+    await clock.advance(300);
+    const epochBefore = first.fence()?.epoch ?? 0;
+    expect(epochBefore).toBeGreaterThan(0);
+    await fleet.kill("probe", "a");
+    const again = await fleet.start(probeDefinition(true, []), "a");
+    await clock.advance(100);
+    expect(again.isLeader()).toBe(false);
+    await clock.advance(1_000);
+    expect(again.isLeader()).toBe(true);
+    expect(again.fence()?.epoch).toBeGreaterThan(epochBefore);
+  });
+});
+
+describe("ActorHost control plane", () => {
+  it("applies a control message at delivery, while the mailbox is still busy with older work", async () => {
+    const { clock, fleet, sendState } = setup();
+    const actors: Blocked[] = [];
+    await fleet.start({
+      name: "probe",
+      singleton: false,
+      create: (ctx) => {
+        const a = new Blocked(ctx);
+        actors.push(a);
+        return a;
+      },
+    });
+    const a = actors[0];
+    if (a === undefined) throw new Error("actor not created");
+    await sendState("one");
+    await sendState("halt");
+    await clock.advance(10);
+    expect(a.processed).toEqual([]);
+    expect(a.heard).toEqual(["one", "halt"]);
+    a.release();
+    await clock.advance(10);
+    a.release();
+    await clock.advance(10);
+    expect(a.processed).toEqual(["one", "halt"]);
+  });
+});
+
 describe("Mailbox", () => {
   it("runs one item at a time, in order, and refuses when full", async () => {
     const order: string[] = [];

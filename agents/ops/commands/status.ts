@@ -1,0 +1,89 @@
+/**
+ * `predator status [--json]`: every agent instance (name, instance, pid, alive, last heartbeat
+ * age, leader or standby) heard on `hb.>` during one heartbeat interval plus a margin, merged with
+ * the CRO's liveness table, and the trading state with its reason. Exit 1 when the CRO does not
+ * answer.
+ */
+import type { Command } from "commander";
+import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
+import { ConfigError } from "../../runtime/errors.ts";
+import { connectOps } from "../connect.ts";
+import { composeStatus, type FleetStatus } from "../fleet-status.ts";
+import { HeartbeatTracker } from "../fleet-view.ts";
+import { cliActor, croStatus } from "../operator.ts";
+import { print, printError } from "../output.ts";
+
+/** Margin over one heartbeat interval so every live instance is heard at least once. */
+const LISTEN_MARGIN_MS = 500;
+const LISTEN_MS_MAX = 10_000;
+
+export function statusCommand(program: Command): void {
+  program
+    .command("status")
+    .description(
+      "each agent's pid, liveness, heartbeat age and role, and the trading state (NATS_URL)",
+    )
+    .option("--json", "print machine-readable output")
+    .option(
+      "--listen-ms <n>",
+      "how long to listen for heartbeats (default: heartbeat interval + 500)",
+    )
+    .action(async (options: { json?: boolean; listenMs?: string }) => {
+      const settings = loadConfig(runtimeSettings, process.env);
+      const listenMs = listenBound(
+        options.listenMs,
+        settings.PREDATOR_HEARTBEAT_MS + LISTEN_MARGIN_MS,
+      );
+      const ops = await connectOps("status");
+      const tracker = new HeartbeatTracker(ops.clock);
+      try {
+        tracker.start(ops.bus);
+        const [cro] = await Promise.all([
+          croStatus(ops.operator, cliActor()),
+          ops.clock.sleep(listenMs),
+        ]);
+        const status = composeStatus(cro, tracker.instances(), [], ops.clock.now());
+        if (options.json === true) print(JSON.stringify(status));
+        else print(renderStatus(status));
+        if (status.cro === null) {
+          printError("predator: the CRO did not answer (trading state unknown)");
+          process.exitCode = 1;
+        }
+      } finally {
+        await tracker.stop();
+        await ops.close();
+      }
+    });
+}
+
+function listenBound(value: string | undefined, fallback: number): number {
+  if (value === undefined) return Math.min(fallback, LISTEN_MS_MAX);
+  if (!/^\d+$/.test(value) || Number(value) < 100 || Number(value) > LISTEN_MS_MAX)
+    throw new ConfigError(
+      "--listen-ms",
+      `expected 100..${LISTEN_MS_MAX}, got ${JSON.stringify(value)}`,
+    );
+  return Number(value);
+}
+
+export function renderStatus(s: FleetStatus): string {
+  const state =
+    s.cro === null
+      ? "trading: UNKNOWN (the CRO did not answer)"
+      : `trading: ${s.cro.state} — ${s.cro.reason}${s.cro.blockers.length > 0 ? `\n  blockers: ${s.cro.blockers.join("; ")}` : ""}`;
+  const header = "agent        instance  pid      alive  hb age   role";
+  const rows = s.agents.map((r) =>
+    [
+      r.agent.padEnd(12),
+      r.instance.padEnd(9),
+      String(r.pid ?? "-").padEnd(8),
+      (r.alive ? "yes" : "NO").padEnd(6),
+      (r.heartbeatAgeMs === null ? "-" : `${r.heartbeatAgeMs}ms`).padEnd(8),
+      r.role ?? "-",
+    ].join(" "),
+  );
+  const health = s.healthy
+    ? "healthy"
+    : `UNHEALTHY: ${s.unhealthy.length > 0 ? s.unhealthy.join(", ") : "CRO silent"}`;
+  return [state, header, ...rows, health].join("\n");
+}

@@ -1,0 +1,205 @@
+/**
+ * `predator up`: the supervisor. Applies pending migrations, starts every agent as its own
+ * process (plus the simulated venue unless the mode is live), restarts one that dies with backoff,
+ * runs standby replicas of singletons when asked, serves the operator's HTTP API and /metrics, and
+ * stops everything cleanly on SIGINT/SIGTERM.
+ */
+import type { Command } from "commander";
+import { z } from "zod";
+// settings.ts only: the Polymarket client itself is loaded by the venue-live process alone.
+import {
+  assertLiveConfirmed,
+  LIVE_CONFIRM_FLAG,
+  liveSettingsFromEnv,
+} from "../../../infra/venue-live/settings.ts";
+import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
+import { ConfigError } from "../../runtime/errors.ts";
+import { createLogger } from "../../runtime/logger.ts";
+import { Supervisor } from "../../runtime/supervisor.ts";
+import { connectOps } from "../connect.ts";
+import { Dashboard } from "../dashboard.ts";
+import {
+  fleetChildren,
+  parseReplicas,
+  prepareDatabase,
+  venueSimArgs,
+  type FleetMode,
+  type FleetPlan,
+} from "../fleet.ts";
+import { fleetStatus } from "../fleet-status.ts";
+import { HeartbeatTracker, type LocalChild } from "../fleet-view.ts";
+import { apiToken, startApi } from "../http.ts";
+import { OpsMetrics } from "../metrics.ts";
+import { positiveSeconds } from "../args.ts";
+import { parseVenueOptions, type VenueCliOptions } from "../venue-options.ts";
+
+interface UpOptions extends VenueCliOptions {
+  mode: string;
+  confirmLive?: boolean;
+  replicas?: string;
+  apiPort?: string;
+  apiHost: string;
+  statusEveryS: string;
+}
+
+const fleetMode = z.enum(["paper", "dry-run", "live"], {
+  error: "expected paper, dry-run or live",
+});
+const port = z.coerce.number().int().min(0).max(65_535);
+
+/** Supervisor policy: Docker-like restart with exponential backoff. */
+const RESTART = {
+  restartDelayMs: 500,
+  restartDelayMaxMs: 30_000,
+  stableAfterMs: 10_000,
+  stopTimeoutMs: 10_000,
+};
+
+export function upCommand(program: Command): void {
+  program
+    .command("up")
+    .description(
+      "supervise the fleet: migrate, run every agent as its own process (restarted with backoff), standby replicas, HTTP API (NATS_URL, DATABASE_URL)",
+    )
+    .option("--mode <mode>", "paper | dry-run | live", "paper")
+    .option(
+      "--confirm-live",
+      "required with --mode live (or PREDATOR_LIVE_CONFIRM=yes): real orders, real money",
+    )
+    .option(
+      "--replicas <list>",
+      "replicas per singleton agent, e.g. cro=2,execution=2 (a second one is a hot standby)",
+    )
+    .option(
+      "--api-port <n>",
+      "serve the HTTP API and /metrics on this port (needs PREDATOR_API_TOKEN)",
+    )
+    .option("--api-host <host>", "address the HTTP API listens on", "127.0.0.1")
+    .option("--seed <n>", "seed the simulated market (default: random)")
+    .option("--collateral <usd>", "starting collateral of the simulated venue, dollars", "100")
+    .option("--window-minutes <n>", "length of each simulated window, minutes (default: 15)")
+    .option("--window-seconds <n>", "length of each simulated window in seconds (demos, tests)")
+    .option("--status-every-s <n>", "print the status block every N seconds", "30")
+    .action(async (raw: UpOptions) => {
+      await up(raw);
+    });
+}
+
+/** Everything checked before anything starts: a bad flag changes nothing (exit 2). */
+function plan(raw: UpOptions): { plan: FleetPlan; apiPort: number | null; token: string | null } {
+  const mode = fleetMode.safeParse(raw.mode);
+  if (!mode.success)
+    throw new ConfigError(
+      "--mode",
+      `expected paper, dry-run or live, got ${JSON.stringify(raw.mode)}`,
+    );
+  const replicas = parseReplicas(raw.replicas);
+  let apiPort: number | null = null;
+  if (raw.apiPort !== undefined) {
+    const p = port.safeParse(raw.apiPort);
+    if (!p.success || !/^\d+$/.test(raw.apiPort))
+      throw new ConfigError(
+        "--api-port",
+        `expected a port 0..65535, got ${JSON.stringify(raw.apiPort)}`,
+      );
+    apiPort = p.data;
+  }
+  const token = apiPort === null ? null : apiToken(process.env.PREDATOR_API_TOKEN);
+  return { plan: { mode: mode.data, replicas, venue: venueOf(mode.data, raw) }, apiPort, token };
+}
+
+/**
+ * paper and dry-run trade against the simulated venue (dry-run simulates its fills at the venue's
+ * book); live serves the Polymarket adapter over NATS (`predator venue-live`), only when confirmed
+ * and its settings are complete.
+ */
+function venueOf(mode: FleetMode, raw: UpOptions): FleetPlan["venue"] {
+  if (mode !== "live") {
+    parseVenueOptions(raw);
+    return { command: "venue-sim", args: venueSimArgs(raw) };
+  }
+  try {
+    assertLiveConfirmed(raw.confirmLive, process.env);
+  } catch {
+    throw new ConfigError(
+      "--mode live",
+      "trades real money: add --confirm-live (or set PREDATOR_LIVE_CONFIRM=yes) if that is what you want",
+    );
+  }
+  liveSettingsFromEnv(process.env);
+  return { command: "venue-live", args: [LIVE_CONFIRM_FLAG] };
+}
+
+async function up(raw: UpOptions): Promise<void> {
+  const checked = plan(raw);
+  const statusEveryMs = positiveSeconds(raw.statusEveryS, "--status-every-s") * 1000;
+  const settings = loadConfig(runtimeSettings, process.env);
+  if (settings.NATS_URL === undefined) throw new ConfigError("NATS_URL", "required by predator up");
+  if (settings.DATABASE_URL === undefined)
+    throw new ConfigError("DATABASE_URL", "required by predator up");
+  const databaseUrl = settings.DATABASE_URL;
+  const log = createLogger({ agent: "supervisor", instance: `up-${process.pid}` });
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => {
+      resolve("SIGINT");
+    });
+    process.once("SIGTERM", () => {
+      resolve("SIGTERM");
+    });
+  });
+  const ops = await connectOps("up");
+  const supervisor = new Supervisor({ clock: ops.clock, log, stdio: "inherit", ...RESTART });
+  const local = (): LocalChild[] => supervisor.status();
+  const tracker = new HeartbeatTracker(ops.clock);
+  const metrics = new OpsMetrics(ops.clock, tracker, local);
+  const dashboard = new Dashboard(ops.bus, ops.clock, (t) => process.stdout.write(t));
+  let api: { url: string; close(): Promise<void> } | null = null;
+  try {
+    await prepareDatabase(
+      databaseUrl,
+      checked.plan.venue.command === "venue-sim" ? raw : null,
+      ops.clock,
+      log,
+    );
+    tracker.start(ops.bus);
+    metrics.start(ops.bus);
+    // The API before the children: a port already in use stops `up` with nothing started.
+    if (checked.apiPort !== null && checked.token !== null) {
+      const status = () =>
+        fleetStatus({
+          operator: ops.operator,
+          tracker,
+          clock: ops.clock,
+          local,
+          actor: "http:health",
+        });
+      api = await startApi(
+        { token: checked.token, operator: ops.operator, status, metrics },
+        { host: raw.apiHost, port: checked.apiPort },
+      );
+    }
+    const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+    for (const child of fleetChildren(checked.plan, env)) supervisor.add(child);
+    dashboard.start(statusEveryMs);
+    process.stdout.write(`${banner(checked.plan, supervisor.status().length, api?.url ?? null)}\n`);
+    const why = await stopSignal;
+    process.stdout.write(`predator up: stopping (${why})\n`);
+  } finally {
+    await api?.close();
+    await supervisor.stop();
+    await dashboard.stop();
+    await metrics.stop();
+    await tracker.stop();
+    await ops.close();
+  }
+  process.stdout.write("predator up: stopped cleanly\n");
+}
+
+function banner(fleet: FleetPlan, processes: number, apiUrl: string | null): string {
+  const replicas = Object.entries(fleet.replicas)
+    .filter(([, n]) => n > 1)
+    .map(([name, n]) => `${name}×${n}`);
+  const standbys = replicas.length > 0 ? ` (${replicas.join(", ")})` : "";
+  const api = apiUrl === null ? "" : `, API at ${apiUrl}`;
+  return `predator up: ${fleet.mode} mode, ${processes} processes${standbys}${api}. Ctrl-C to stop.`;
+}

@@ -1,0 +1,828 @@
+/**
+ * The live Venue: Polymarket's CLOB V2 through the official `@polymarket/clob-client-v2` with a
+ * viem signer. Loaded only in LIVE mode, by dynamic import from ./index.ts — importing predator
+ * in any other mode never loads this file, the client or its signing stack.
+ *
+ * Outcomes (issue 5; shared/reference/polymarket-api.md §1.5, §1.9): the order is signed first and
+ * its EIP-712 hash — the venue's order id — computed before the POST, so a late answer or event
+ * attaches to it. A 4xx (or `success:false`) proves a refusal: rejected. A 5xx, a timeout or a
+ * dropped connection proves nothing: unknown, resolved later by getOrder on the hash.
+ * Credentials live only in the client; nothing here logs them.
+ */
+import { ORDER_V2_TYPES, orderV2Domain } from "./order-typed-data.ts";
+import {
+  AssetType,
+  Chain,
+  ClobClient,
+  SignatureTypeV2,
+  getContractConfig,
+  OrderType as ClobOrderType,
+  orderToJsonV2,
+  isV2Order,
+  Side as ClobSide,
+  type ApiKeyCreds,
+  type OpenOrder,
+  type OrderResponse,
+  type SignedOrder,
+  type Trade,
+} from "@polymarket/clob-client-v2";
+import {
+  createPublicClient,
+  createWalletClient,
+  erc20Abi,
+  hashTypedData,
+  http,
+  type Hex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { polygon, polygonAmoy } from "viem/chains";
+import type { Clock, TimerHandle } from "../../bus/clock.ts";
+import { fromMicro, takerFee, toMicro } from "../../contracts/money.ts";
+import type { OrderType, Side } from "../../contracts/common.ts";
+import type {
+  CallOptions,
+  CancelResult,
+  HeartbeatResult,
+  ListReport,
+  MarketEvent,
+  OrderUpdateKind,
+  PlaceOrderRequest,
+  PlaceResult,
+  RejectCode,
+  TradeStatus,
+  UserEvent,
+  ValueReport,
+  Venue,
+  VenueBalance,
+  VenueMarket,
+  VenueOrder,
+  VenueOrderStatus,
+  VenuePosition,
+  VenueTrade,
+} from "../../agents/runtime/venue.ts";
+import { VenueError } from "../../agents/runtime/venue.ts";
+import type { LiveVenueDeps, LiveVenueSettings } from "./settings.ts";
+import { marketEventsFeed } from "./feed.ts";
+import { cachedChain, type ChainReader } from "./chain.ts";
+import { findOrderHash, recordOrderHash, type VenueJournal } from "./journal.ts";
+import type { BookView } from "./book.ts";
+
+/** Collateral (pUSD) balance and the V2 exchange's allowance, read on-chain over `rpcUrl`. */
+export function createChainReader(rpcUrl: string, chainId: 137 | 80002): ChainReader {
+  const chain = chainId === 80002 ? polygonAmoy : polygon;
+  const client = createPublicClient({ chain, transport: http(rpcUrl) });
+  const cfg = getContractConfig(chainId);
+  return {
+    chainId: () => client.getChainId(),
+    async collateral(owner) {
+      const [balance, allowance] = await Promise.all([
+        client.readContract({
+          address: cfg.collateral as Hex,
+          abi: erc20Abi,
+          functionName: "balanceOf",
+          args: [owner as Hex],
+        }),
+        client.readContract({
+          address: cfg.collateral as Hex,
+          abi: erc20Abi,
+          functionName: "allowance",
+          args: [owner as Hex, cfg.exchangeV2 as Hex],
+        }),
+      ]);
+      const cap = (v: bigint): number =>
+        Number(v > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : v);
+      return { balance: cap(balance), allowance: cap(allowance) };
+    },
+  };
+}
+
+/** How long the venue's dead-man switch waits for the next heartbeat (docs: ~10 s). */
+export const HEARTBEAT_DEADLINE_MS = 10_000;
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; status: number | null; error: string };
+
+interface Sent {
+  hash: string;
+  signed: SignedOrder;
+  req: PlaceOrderRequest;
+}
+
+export async function createLiveVenue(
+  settings: LiveVenueSettings,
+  deps: LiveVenueDeps,
+): Promise<LiveVenue> {
+  const account = privateKeyToAccount(settings.privateKey as Hex);
+  const chain = settings.chainId === 80002 ? polygonAmoy : polygon;
+  // Signing is local; the transport is never used for it (no RPC call is made to sign).
+  const signer = createWalletClient({
+    account,
+    chain,
+    transport: http(settings.rpcUrl ?? "http://127.0.0.1:1"),
+  });
+  let creds: ApiKeyCreds | undefined = settings.creds ?? undefined;
+  if (creds === undefined) {
+    // L1: derive (or create) the API key from the wallet signature.
+    const l1 = new ClobClient({ host: settings.host, chain: chainOf(settings), signer });
+    creds = await l1.createOrDeriveApiKey();
+    if (typeof creds.key !== "string" || creds.key === "") {
+      throw new VenueError("LIVE_AUTH", "could not create or derive an API key");
+    }
+  }
+  const client = new ClobClient({
+    host: settings.host,
+    chain: chainOf(settings),
+    signer,
+    creds,
+    signatureType: SIGNATURE_TYPES[settings.signatureType],
+    ...(settings.funderAddress === undefined ? {} : { funderAddress: settings.funderAddress }),
+  });
+  const chainReader =
+    deps.chain ??
+    (settings.rpcUrl === undefined
+      ? undefined
+      : createChainReader(settings.rpcUrl, settings.chainId));
+  return new LiveVenue(
+    client,
+    settings,
+    chainReader === undefined ? deps : { ...deps, chain: chainReader },
+    account.address,
+  );
+}
+
+export class LiveVenue implements Venue {
+  private readonly clock: Clock;
+  private readonly byClientId = new Map<string, Sent>();
+  private readonly clientIdByHash = new Map<string, string>();
+  private readonly windowOfToken = new Map<string, string>();
+  private heartbeatId: string | null = null;
+  private readonly userListeners = new Set<(e: UserEvent) => void>();
+  private userTimer: TimerHandle | null = null;
+  private polling = false;
+  private readonly tradeSeen = new Map<string, TradeStatus>();
+  /** Orders placed here and not yet terminal → last reported "status:filled". */
+  private readonly orderSeen = new Map<string, string>();
+  private readonly feed;
+  /** On-chain reads, cached at most 30 s; null: the balance-allowance endpoint alone. */
+  private readonly chain: ChainReader | null;
+  /** Durable client order id → order hash; null: memory only (lost on restart). */
+  private readonly journal: VenueJournal | null;
+  /** Hashes found in the journal for client ids this process did not place. */
+  private readonly recovered = new Map<string, string>();
+
+  constructor(
+    private readonly client: ClobClient,
+    private readonly settings: LiveVenueSettings,
+    deps: LiveVenueDeps,
+    readonly address: string,
+  ) {
+    this.clock = deps.clock;
+    this.chain = deps.chain === undefined ? null : cachedChain(deps.chain, deps.clock);
+    this.journal = deps.journal ?? null;
+    this.feed = marketEventsFeed({
+      wsUrl: `${settings.wsUrl}/market`,
+      clock: deps.clock,
+      rng: deps.rng,
+      ...(deps.log === undefined ? {} : { log: deps.log }),
+      markets: async () => (await this.markets({ timeoutMs: 10_000 })).items,
+      fetchBook: (assetId) => this.client.getOrderBook(assetId),
+    });
+  }
+
+  /** The EIP-712 hash of a signed V2 order: the id the venue gives it. */
+  orderHash(signed: SignedOrder, negRisk: boolean): string {
+    const cfg = getContractConfig(this.settings.chainId);
+    const o = signed as unknown as Record<string, string | number>;
+    return hashTypedData({
+      domain: orderV2Domain(
+        this.settings.chainId,
+        (negRisk ? cfg.negRiskExchangeV2 : cfg.exchangeV2) as Hex,
+      ),
+      types: ORDER_V2_TYPES,
+      primaryType: "Order",
+      message: {
+        salt: BigInt(o.salt ?? 0),
+        maker: String(o.maker) as Hex,
+        signer: String(o.signer) as Hex,
+        tokenId: BigInt(o.tokenId ?? 0),
+        makerAmount: BigInt(o.makerAmount ?? 0),
+        takerAmount: BigInt(o.takerAmount ?? 0),
+        side: o.side === "SELL" || o.side === 1 ? 1 : 0,
+        signatureType: Number(o.signatureType),
+        timestamp: BigInt(o.timestamp ?? 0),
+        metadata: String(o.metadata) as Hex,
+        builder: String(o.builder) as Hex,
+      },
+    });
+  }
+
+  async placeOrder(req: PlaceOrderRequest, opts: CallOptions): Promise<PlaceResult> {
+    let prior: unknown = this.byClientId.get(req.clientOrderId);
+    if (prior === undefined && this.journal !== null) {
+      // Signed before a restart: never sign a second order for the same client id.
+      const found = await this.call(opts, "journal", () => this.recoverHash(req.clientOrderId));
+      if (!found.ok) return { outcome: "unknown", reason: `order-id journal: ${found.error}` };
+      prior = found.value ?? undefined;
+    }
+    if (prior !== undefined) {
+      // Idempotent by clientOrderId: never a second order; report the first one's state.
+      const order = await this.getOrder({ clientOrderId: req.clientOrderId }, opts);
+      if (order === null)
+        return { outcome: "unknown", reason: "repeated clientOrderId, order not found yet" };
+      return {
+        outcome: "accepted",
+        venueOrderId: order.venueOrderId,
+        status: order.status,
+        filledSize: order.filledSize,
+        trades: [],
+      };
+    }
+    const signedResult = await this.call(opts, "sign", async () => {
+      const negRisk = await this.client.getNegRisk(req.tokenId);
+      const signed = await this.client.createOrder(
+        {
+          tokenID: req.tokenId,
+          price: Number(fromMicro(req.price)),
+          size: Number(fromMicro(req.size)),
+          side: req.side === "BUY" ? ClobSide.BUY : ClobSide.SELL,
+          ...(req.orderType === "GTD" && req.expiresAt !== null
+            ? { expiration: Math.floor(req.expiresAt / 1000) }
+            : {}),
+        },
+        { negRisk },
+      );
+      return { signed, negRisk };
+    });
+    if (!signedResult.ok) return refusal(signedResult, "sign");
+    const { signed, negRisk } = signedResult.value;
+    const hash = this.orderHash(signed, negRisk);
+    if (this.journal !== null) {
+      // Durable before the POST: an UNKNOWN outcome stays resolvable after a restart.
+      const journal = this.journal;
+      const noted = await this.call(opts, "journal", () =>
+        recordOrderHash(journal, this.clock, req.clientOrderId, hash, {
+          tokenId: req.tokenId,
+          side: req.side,
+          orderType: req.orderType,
+          price: req.price,
+          size: req.size,
+        }),
+      );
+      if (!noted.ok) {
+        // Nothing was sent: a definitive refusal, not an unknown.
+        return {
+          outcome: "rejected",
+          code: "VENUE_UNAVAILABLE",
+          message: `order-id journal unavailable, order not sent: ${noted.error}`,
+        };
+      }
+    }
+    this.byClientId.set(req.clientOrderId, { hash, signed, req });
+    this.clientIdByHash.set(hash, req.clientOrderId);
+    this.orderSeen.set(hash, "");
+    // Past this line the order may exist at the venue: only a proven refusal is "rejected".
+    const posted = await this.call(opts, "post", () =>
+      this.client.postOrder(signed, clobType(req.orderType)),
+    );
+    if (!posted.ok) return refusal(posted, "post");
+    const res = posted.value;
+    if (!res.success || (res.errorMsg !== "" && res.orderID === "")) {
+      return { outcome: "rejected", code: rejectCode(res.errorMsg), message: res.errorMsg };
+    }
+    if (res.orderID !== "" && res.orderID.toLowerCase() !== hash.toLowerCase()) {
+      throw new VenueError(
+        "LIVE_HASH_MISMATCH",
+        `Invariant: venue id ${res.orderID} is not our order hash ${hash}`,
+      );
+    }
+    return this.acceptedState(hash, req, res, opts);
+  }
+
+  private async acceptedState(
+    hash: string,
+    req: PlaceOrderRequest,
+    res: OrderResponse,
+    opts: CallOptions,
+  ): Promise<PlaceResult> {
+    const order = await this.getOrder({ venueOrderId: hash }, opts).catch(() => null);
+    const trades =
+      (res.tradeIDs ?? []).length === 0
+        ? []
+        : ((await this.trades({}, opts).catch(() => null))?.items.filter(
+            (t) => t.venueOrderId === hash,
+          ) ?? []);
+    const filled = order?.filledSize ?? trades.reduce((n, t) => n + t.size, 0);
+    const status: VenueOrderStatus =
+      order?.status ??
+      (filled >= req.size ? "FILLED" : res.status === "live" ? "OPEN" : "PARTIALLY_FILLED");
+    return { outcome: "accepted", venueOrderId: hash, status, filledSize: filled, trades };
+  }
+
+  /**
+   * DRY_RUN: everything up to the final POST — the order signed exactly as it would be sent, its
+   * hash, and the JSON body the POST would carry. Nothing is sent.
+   */
+  async signOnly(req: PlaceOrderRequest): Promise<{ hash: string; body: unknown }> {
+    const negRisk = await this.client.getNegRisk(req.tokenId);
+    const signed = await this.client.createOrder(
+      {
+        tokenID: req.tokenId,
+        price: Number(fromMicro(req.price)),
+        size: Number(fromMicro(req.size)),
+        side: req.side === "BUY" ? ClobSide.BUY : ClobSide.SELL,
+      },
+      { negRisk },
+    );
+    if (!isV2Order(signed)) throw new VenueError("LIVE_ORDER_VERSION", "expected a V2 order");
+    const body = orderToJsonV2(
+      signed,
+      this.client.creds?.key ?? "",
+      clobType(req.orderType),
+      false,
+      false,
+    );
+    return { hash: this.orderHash(signed, negRisk), body };
+  }
+
+  /** The market channel's current book of a token (DRY_RUN fills against it). */
+  bookView(tokenId: string): BookView | null {
+    return this.feed.book(tokenId);
+  }
+
+  /** True when the venue has a book for the token (preflight's token-id check). */
+  async hasBook(tokenId: string, opts: CallOptions): Promise<boolean> {
+    const r = await this.call(opts, "book", () => this.client.getOrderBook(tokenId));
+    return r.ok && (r.value as { asset_id?: unknown }).asset_id === tokenId;
+  }
+
+  async cancelOrder(venueOrderId: string, opts: CallOptions): Promise<CancelResult> {
+    const r = await this.call(opts, "cancel", () =>
+      this.client.cancelOrder({ orderID: venueOrderId }),
+    );
+    return cancelResult(r, "cancel");
+  }
+
+  async cancelAll(opts: CallOptions): Promise<CancelResult> {
+    return cancelResult(
+      await this.call(opts, "cancel-all", () => this.client.cancelAll()),
+      "cancel-all",
+    );
+  }
+
+  async getOrder(
+    query: { venueOrderId?: string; clientOrderId?: string },
+    opts: CallOptions,
+  ): Promise<VenueOrder | null> {
+    let hash =
+      query.venueOrderId ??
+      this.byClientId.get(query.clientOrderId ?? "")?.hash ??
+      this.recovered.get(query.clientOrderId ?? "");
+    if (hash === undefined && query.clientOrderId !== undefined && this.journal !== null) {
+      const cid = query.clientOrderId;
+      const found = await this.call(opts, "journal", () => this.recoverHash(cid));
+      // A journal we cannot read proves nothing: never answer "no such order" on it.
+      if (!found.ok) throw new VenueError("LIVE_JOURNAL", `order-id journal: ${found.error}`);
+      hash = found.value ?? undefined;
+    }
+    if (hash === undefined) return null;
+    const r = await this.call(opts, "get-order", () => this.client.getOrder(hash));
+    if (!r.ok) {
+      if (r.status === 404) return null;
+      throw failure("get-order", r);
+    }
+    const o = r.value as OpenOrder | null | undefined;
+    return o === null || o === undefined || typeof o.id !== "string" ? null : this.orderOf(o);
+  }
+
+  async openOrders(opts: CallOptions): Promise<ListReport<VenueOrder>> {
+    const r = await this.call(opts, "open-orders", () => this.client.getOpenOrders());
+    if (!r.ok) throw failure("open-orders", r);
+    return { complete: true, items: r.value.map((o) => this.orderOf(o)), asOf: this.clock.now() };
+  }
+
+  async trades(query: { sinceTs?: number }, opts: CallOptions): Promise<ListReport<VenueTrade>> {
+    const r = await this.call(opts, "trades", () =>
+      this.client.getTrades(
+        query.sinceTs === undefined ? {} : { after: String(Math.floor(query.sinceTs / 1000)) },
+      ),
+    );
+    if (!r.ok) throw failure("trades", r);
+    const items = r.value.flatMap((t) => this.tradesOf(t));
+    return { complete: true, items, asOf: this.clock.now() };
+  }
+
+  async positions(opts: CallOptions): Promise<ListReport<VenuePosition>> {
+    const trades = await this.trades({}, opts);
+    const shares = new Map<string, number>();
+    for (const t of trades.items) {
+      if (t.status === "FAILED") continue;
+      shares.set(t.tokenId, (shares.get(t.tokenId) ?? 0) + (t.side === "BUY" ? t.size : -t.size));
+    }
+    const items = [...shares]
+      .filter(([, s]) => s !== 0)
+      .map(([tokenId, s]) => ({ tokenId, shares: s }));
+    return { complete: trades.complete, items, asOf: trades.asOf };
+  }
+
+  async balance(opts: CallOptions): Promise<ValueReport<VenueBalance>> {
+    const r = await this.call(opts, "balance", () =>
+      this.client.getBalanceAllowance({ asset_type: AssetType.COLLATERAL }),
+    );
+    if (!r.ok) throw failure("balance", r);
+    const body = r.value as {
+      balance: string;
+      allowances?: Record<string, string>;
+      allowance?: string;
+    };
+    const open = await this.openOrders(opts);
+    const reserved = open.items
+      .filter((o) => o.side === "BUY")
+      .reduce((n, o) => n + Math.floor((o.remaining * o.price) / 1_000_000), 0);
+    let collateral = Number(body.balance);
+    let allowance = allowanceOf(body);
+    if (this.chain !== null) {
+      // Issue 5: both sources, before every entry; the smaller of each counts (a shortfall seen by
+      // either is a CRO veto, through the reconciler's report).
+      const chain = this.chain;
+      const owner = this.settings.funderAddress ?? this.address;
+      const c = await this.call(opts, "chain-balance", () => chain.collateral(owner));
+      if (!c.ok) throw failure("chain-balance", c);
+      collateral = Math.min(collateral, c.value.balance);
+      allowance = Math.min(allowance, c.value.allowance);
+    }
+    const value: VenueBalance = { collateral, allowance, reserved };
+    return { complete: true, value, asOf: this.clock.now() };
+  }
+
+  async heartbeat(opts: CallOptions): Promise<HeartbeatResult> {
+    const r = await this.call(opts, "heartbeat", () =>
+      this.client.postHeartbeat(this.heartbeatId ?? undefined),
+    );
+    if (!r.ok) throw failure("heartbeat", r);
+    const id = (r.value as { heartbeat_id?: unknown }).heartbeat_id;
+    if (typeof id === "string" && id !== "") this.heartbeatId = id;
+    return { deadlineTs: this.clock.now() + HEARTBEAT_DEADLINE_MS };
+  }
+
+  async markets(opts: CallOptions): Promise<ListReport<VenueMarket>> {
+    const r = await this.call(opts, "markets", async () => {
+      const out: Record<string, unknown>[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MARKET_PAGES_MAX; page++) {
+        const p = await this.client.getMarkets(cursor);
+        out.push(...(p.data as Record<string, unknown>[]));
+        if (p.next_cursor === "LTE=" || p.next_cursor === "") return { out, complete: true };
+        cursor = p.next_cursor;
+      }
+      return { out, complete: false };
+    });
+    if (!r.ok) throw failure("markets", r);
+    const now = this.clock.now();
+    const items = r.value.out
+      .map((m) => marketOf(m, now))
+      .filter((m): m is VenueMarket => m !== null);
+    for (const m of items) {
+      this.windowOfToken.set(m.upTokenId, m.windowId);
+      this.windowOfToken.set(m.downTokenId, m.windowId);
+    }
+    return { complete: r.value.complete, items, asOf: now };
+  }
+
+  subscribeMarket(listener: (e: MarketEvent) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  /**
+   * Our order and trade changes, by polling REST every `userPollMs` (trade status changes, and
+   * the state of every order placed through this adapter until it is terminal). Each change is
+   * emitted once; a poll that fails is skipped and the next one catches up.
+   */
+  subscribeUser(listener: (e: UserEvent) => void): () => void {
+    this.userListeners.add(listener);
+    if (this.userTimer === null) {
+      this.userTimer = this.clock.setInterval(this.settings.userPollMs ?? USER_POLL_MS, () => {
+        if (this.polling) return;
+        this.polling = true;
+        void this.pollUser().finally(() => {
+          this.polling = false;
+        });
+      });
+    }
+    return () => {
+      this.userListeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    if (this.userTimer !== null) this.clock.clearTimer(this.userTimer);
+    this.userTimer = null;
+    this.feed.close();
+  }
+
+  private async pollUser(): Promise<void> {
+    const opts = { timeoutMs: USER_POLL_TIMEOUT_MS };
+    const emit = (e: UserEvent): void => {
+      for (const l of [...this.userListeners]) l(e);
+    };
+    try {
+      const trades = await this.trades({}, opts);
+      for (const t of trades.items) {
+        if (this.tradeSeen.get(t.tradeId) === t.status) continue;
+        this.tradeSeen.set(t.tradeId, t.status);
+        emit({ type: "trade", trade: t, ts: this.clock.now() });
+      }
+      for (const [hash, last] of [...this.orderSeen]) {
+        const o = await this.getOrder({ venueOrderId: hash }, opts);
+        if (o === null) continue;
+        const key = `${o.status}:${o.filledSize}`;
+        if (key === last) continue;
+        this.orderSeen.set(hash, key);
+        emit({ type: "order", event: orderEvent(o.status), order: o, ts: this.clock.now() });
+        if (o.status !== "OPEN" && o.status !== "PARTIALLY_FILLED") this.orderSeen.delete(hash);
+      }
+    } catch {
+      // Counted by the caller's reconciliation; the next poll retries.
+    }
+  }
+
+  /** The journaled hash of an order signed before a restart; its events attach again. */
+  private async recoverHash(clientOrderId: string): Promise<string | null> {
+    const journal = this.journal;
+    if (journal === null) return null;
+    const hash = await findOrderHash(journal, clientOrderId);
+    if (hash !== null && !this.recovered.has(clientOrderId)) {
+      this.recovered.set(clientOrderId, hash);
+      this.clientIdByHash.set(hash, clientOrderId);
+      this.orderSeen.set(hash, "");
+    }
+    return hash;
+  }
+
+  private orderOf(o: OpenOrder): VenueOrder {
+    const size = toMicro(o.original_size);
+    const filled = toMicro(o.size_matched);
+    const status = orderStatus(o.status, filled, size);
+    return {
+      venueOrderId: o.id,
+      clientOrderId: this.clientIdByHash.get(o.id) ?? "",
+      tokenId: o.asset_id,
+      windowId: this.windowOfToken.get(o.asset_id) ?? "",
+      side: o.side === "SELL" ? "SELL" : "BUY",
+      orderType: (["GTC", "GTD", "FOK", "FAK"].includes(o.order_type)
+        ? o.order_type
+        : "GTC") as OrderType,
+      price: toMicro(o.price),
+      size,
+      filledSize: filled,
+      remaining: status === "OPEN" || status === "PARTIALLY_FILLED" ? size - filled : 0,
+      status,
+      cancelReason: status === "CANCELLED" ? "USER" : null,
+      expiresAt: o.expiration === "0" || o.expiration === "" ? null : Number(o.expiration) * 1000,
+      createdAt: toMillis(o.created_at),
+      updatedAt: this.clock.now(),
+    };
+  }
+
+  /** Our side of one venue trade: as taker, and/or as maker of any of our resting orders. */
+  private tradesOf(t: Trade): VenueTrade[] {
+    const status = tradeStatus(t.status);
+    const common = {
+      tokenId: t.asset_id,
+      windowId: this.windowOfToken.get(t.asset_id) ?? "",
+      status,
+      matchedAt: toMillis(t.match_time),
+      updatedAt: toMillis(t.last_update),
+    };
+    const out: VenueTrade[] = [];
+    if (this.clientIdByHash.has(t.taker_order_id) || t.trader_side === "TAKER") {
+      const size = toMicro(t.size);
+      const price = toMicro(t.price);
+      out.push({
+        ...common,
+        tradeId: t.id,
+        venueOrderId: t.taker_order_id,
+        clientOrderId: this.clientIdByHash.get(t.taker_order_id) ?? "",
+        side: t.side === ClobSide.SELL ? "SELL" : "BUY",
+        price,
+        size,
+        fee: takerFee(size, price, Number(t.fee_rate_bps === "" ? 0 : t.fee_rate_bps)),
+        liquidity: "TAKER",
+      });
+      return out;
+    }
+    for (const m of t.maker_orders) {
+      if (
+        !this.clientIdByHash.has(m.order_id) &&
+        m.maker_address.toLowerCase() !== this.address.toLowerCase()
+      )
+        continue;
+      const makerSide: Side = t.side === ClobSide.BUY ? "SELL" : "BUY";
+      out.push({
+        ...common,
+        tradeId: `${t.id}:${m.order_id}`,
+        venueOrderId: m.order_id,
+        clientOrderId: this.clientIdByHash.get(m.order_id) ?? "",
+        side: makerSide,
+        price: toMicro(m.price),
+        size: toMicro(m.matched_amount),
+        fee: 0,
+        liquidity: "MAKER",
+      });
+    }
+    return out;
+  }
+
+  /** Runs one client call under the caller's timeout; never throws. */
+  private call<T>(opts: CallOptions, what: string, fn: () => Promise<T>): Promise<Outcome<T>> {
+    return new Promise((resolve) => {
+      let done = false;
+      const timer = this.clock.setTimer(opts.timeoutMs, () => {
+        if (done) return;
+        done = true;
+        resolve({ ok: false, status: null, error: `${what} timed out after ${opts.timeoutMs} ms` });
+      });
+      fn().then(
+        (value) => {
+          if (done) return;
+          done = true;
+          this.clock.clearTimer(timer);
+          const err = errorOf(value);
+          resolve(err === null ? { ok: true, value } : { ok: false, ...err });
+        },
+        (error: unknown) => {
+          if (done) return;
+          done = true;
+          this.clock.clearTimer(timer);
+          const e = error as { status?: unknown; message?: unknown };
+          resolve({
+            ok: false,
+            status: typeof e.status === "number" ? e.status : null,
+            error: typeof e.message === "string" ? e.message : String(error),
+          });
+        },
+      );
+    });
+  }
+}
+
+const MARKET_PAGES_MAX = 100;
+/** How often subscribeUser polls, and the bound on each poll's calls. */
+export const USER_POLL_MS = 1_000;
+const USER_POLL_TIMEOUT_MS = 5_000;
+
+function orderEvent(status: VenueOrderStatus): OrderUpdateKind {
+  switch (status) {
+    case "OPEN":
+      return "placed";
+    case "PARTIALLY_FILLED":
+      return "partially_filled";
+    case "FILLED":
+      return "filled";
+    case "CANCELLED":
+      return "cancelled";
+    case "EXPIRED":
+      return "expired";
+  }
+}
+
+const SIGNATURE_TYPES = [
+  SignatureTypeV2.EOA,
+  SignatureTypeV2.POLY_PROXY,
+  SignatureTypeV2.POLY_GNOSIS_SAFE,
+  SignatureTypeV2.POLY_1271,
+] as const;
+
+function chainOf(settings: LiveVenueSettings): Chain {
+  return settings.chainId === 80002 ? Chain.AMOY : Chain.POLYGON;
+}
+
+function str(v: unknown, fallback: string): string {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : fallback;
+}
+
+/** The client returns API errors as `{ error, status }` objects (throwOnError off). */
+function errorOf(value: unknown): { status: number | null; error: string } | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !("error" in value))
+    return null;
+  const v = value as { error: unknown; status?: unknown };
+  return {
+    status: typeof v.status === "number" ? v.status : null,
+    error: typeof v.error === "string" ? v.error : JSON.stringify(v.error),
+  };
+}
+
+/** Only a 4xx answer proves nothing was created; anything else may have reached the book. */
+function refusal(r: { status: number | null; error: string }, stage: "sign" | "post"): PlaceResult {
+  if (r.status !== null && r.status >= 400 && r.status < 500) {
+    return { outcome: "rejected", code: rejectCode(r.error), message: r.error };
+  }
+  // Signing failed locally (bad tick or price): nothing was sent.
+  if (stage === "sign" && r.status === null && !/timed out/.test(r.error)) {
+    return { outcome: "rejected", code: rejectCode(r.error), message: r.error };
+  }
+  return {
+    outcome: "unknown",
+    reason: r.status === null ? r.error : `HTTP ${r.status}: ${r.error}`,
+  };
+}
+
+function failure(what: string, r: { status: number | null; error: string }): VenueError {
+  return new VenueError(
+    r.status === null ? "VENUE_TIMEOUT" : "VENUE_HTTP",
+    `live ${what}: ${r.status ?? "no answer"} ${r.error}`,
+  );
+}
+
+function cancelResult(r: Outcome<unknown>, what: string): CancelResult {
+  if (!r.ok) throw failure(what, r);
+  const body = r.value as { canceled?: string[]; not_canceled?: Record<string, string> };
+  return { cancelled: body.canceled ?? [], notCancelled: body.not_canceled ?? {} };
+}
+
+const REJECT_PATTERNS: Array<[RegExp, RejectCode]> = [
+  [/tick size|breaks minimum tick|invalid price/i, "TICK_SIZE"],
+  [/lower than the minimum|min size/i, "MIN_SIZE"],
+  [/lot size|decimal places/i, "LOT_SIZE"],
+  [/min size: \$|marketable buy/i, "MIN_NOTIONAL"],
+  [/allowance/i, "INSUFFICIENT_ALLOWANCE"],
+  [/balance/i, "INSUFFICIENT_BALANCE"],
+  [/FOK/i, "FOK_NOT_FILLED"],
+  [/FAK/i, "FAK_NOT_FILLED"],
+  [/Duplicated/i, "DUPLICATE_CLIENT_ID"],
+  [/expiration/i, "INVALID_EXPIRY"],
+  [/not yet ready|closed|not accepting|market not found|resolved/i, "MARKET_CLOSED"],
+  [/token id|orderbook exists/i, "UNKNOWN_TOKEN"],
+];
+
+export function rejectCode(message: string): RejectCode {
+  for (const [re, code] of REJECT_PATTERNS) if (re.test(message)) return code;
+  return "INVALID_ORDER";
+}
+
+function clobType(t: OrderType): ClobOrderType {
+  switch (t) {
+    case "GTC":
+      return ClobOrderType.GTC;
+    case "GTD":
+      return ClobOrderType.GTD;
+    case "FOK":
+      return ClobOrderType.FOK;
+    case "FAK":
+      return ClobOrderType.FAK;
+  }
+}
+
+function orderStatus(wire: string, filled: number, size: number): VenueOrderStatus {
+  const s = wire.toUpperCase().replace(/^ORDER_STATUS_/, "");
+  if (s === "LIVE" || s === "DELAYED") return filled > 0 ? "PARTIALLY_FILLED" : "OPEN";
+  if (s === "MATCHED") return filled >= size ? "FILLED" : "PARTIALLY_FILLED";
+  if (s.startsWith("CANCELED") || s === "UNMATCHED" || s === "INVALID")
+    return filled >= size && size > 0 ? "FILLED" : "CANCELLED";
+  return "OPEN";
+}
+
+function tradeStatus(wire: string): TradeStatus {
+  const s = wire.toUpperCase().replace(/^TRADE_STATUS_/, "");
+  if (s === "CONFIRMED") return "CONFIRMED";
+  if (s === "FAILED") return "FAILED";
+  return "MATCHED";
+}
+
+function allowanceOf(body: { allowances?: Record<string, string>; allowance?: string }): number {
+  const values = Object.values(body.allowances ?? {}).map((v) => Number(v));
+  if (body.allowance !== undefined) values.push(Number(body.allowance));
+  if (values.length === 0) return 0;
+  return Math.min(...values.map((v) => Math.min(v, Number.MAX_SAFE_INTEGER)));
+}
+
+/** Epoch seconds (string or number) or milliseconds → milliseconds. */
+function toMillis(v: string | number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) return 0;
+  return n < 1e12 ? n * 1000 : n;
+}
+
+function marketOf(m: Record<string, unknown>, now: number): VenueMarket | null {
+  const tokens = m.tokens as
+    Array<{ token_id: string; outcome: string; winner?: boolean }> | undefined;
+  const up = tokens?.find((t) => /^(up|yes)$/i.test(t.outcome)) ?? tokens?.[0];
+  const down = tokens?.find((t) => /^(down|no)$/i.test(t.outcome)) ?? tokens?.[1];
+  const slug = typeof m.market_slug === "string" ? m.market_slug : null;
+  if (up === undefined || down === undefined || slug === null) return null;
+  const startTs = Date.parse(str(m.game_start_time ?? m.accepting_order_timestamp, ""));
+  const endTs = Date.parse(str(m.end_date_iso, ""));
+  if (!Number.isFinite(startTs) || !Number.isFinite(endTs)) return null;
+  const closed = m.closed === true;
+  return {
+    windowId: slug,
+    slug,
+    startTs,
+    endTs,
+    upTokenId: up.token_id,
+    downTokenId: down.token_id,
+    tickSize: toMicro(str(m.minimum_tick_size, "0.01")),
+    minSize: toMicro(str(m.minimum_order_size, "5")),
+    feeRateBps: Number(m.taker_base_fee ?? 0),
+    status: closed ? "RESOLVED" : now >= startTs ? "OPEN" : "LISTED",
+    outcome: closed ? (up.winner === true ? "UP" : down.winner === true ? "DOWN" : null) : null,
+  };
+}

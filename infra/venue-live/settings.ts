@@ -1,0 +1,131 @@
+/**
+ * LIVE settings from the environment, and the confirmation gate. Imports nothing from Polymarket:
+ * any mode may load this file. Secrets are validated by shape and never echoed in an error.
+ */
+import type { Clock } from "../../bus/clock.ts";
+import type { Rng } from "../../bus/rng.ts";
+import type { Logger } from "../../agents/runtime/logger.ts";
+import type { ChainReader } from "./chain.ts";
+import type { VenueJournal } from "./journal.ts";
+import { ConfigError } from "../../agents/runtime/errors.ts";
+
+export interface LiveVenueSettings {
+  /** CLOB REST base, e.g. http://127.0.0.1:8080 (POLY_CLOB_URL). */
+  host: string;
+  /** WebSocket base without the channel, e.g. ws://127.0.0.1:8080/ws (POLY_WS_URL). */
+  wsUrl: string;
+  /** 137 Polygon or 80002 Amoy (POLY_CHAIN_ID). */
+  chainId: 137 | 80002;
+  /** 0x + 64 hex (POLY_PRIVATE_KEY). Never logged. */
+  privateKey: string;
+  /** L2 API credentials (POLY_API_KEY, POLY_API_SECRET, POLY_API_PASSPHRASE); derived when absent. */
+  creds: { key: string; secret: string; passphrase: string } | null;
+  /** 0 EOA (default), 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271 (POLY_SIGNATURE_TYPE). */
+  signatureType: 0 | 1 | 2 | 3;
+  funderAddress?: string;
+  /** Chain RPC for on-chain balance reads (POLY_RPC_URL). */
+  rpcUrl?: string;
+  /** How often subscribeUser polls our orders and trades (default 1000 ms). */
+  userPollMs?: number;
+}
+
+export interface LiveVenueDeps {
+  clock: Clock;
+  rng: Rng;
+  log?: Logger;
+  /**
+   * On-chain collateral and allowance, folded into `balance()` (the smaller of chain and endpoint
+   * counts), cached for at most 30 s. Absent: built from `rpcUrl` when set, else endpoint only.
+   */
+  chain?: ChainReader;
+  /**
+   * Durable notes through the Store's audit log: client order id → order hash (written before
+   * every POST, read back after a restart) and DRY_RUN's signed payloads. Absent: memory only.
+   */
+  journal?: VenueJournal;
+}
+
+/** The flag (or PREDATOR_LIVE_CONFIRM=yes) without which LIVE refuses to start. */
+export const LIVE_CONFIRM_FLAG = "--i-understand-this-trades-real-money";
+
+const SECRET_NAMES = ["POLY_PRIVATE_KEY", "POLY_API_SECRET", "POLY_API_PASSPHRASE"] as const;
+
+export function assertLiveConfirmed(
+  flag: boolean | undefined,
+  env: Record<string, string | undefined>,
+): void {
+  if (flag === true || env.PREDATOR_LIVE_CONFIRM === "yes") return;
+  throw new ConfigError(
+    "LIVE",
+    `refusing to start: LIVE mode places real orders with real money. Pass ${LIVE_CONFIRM_FLAG} (or set PREDATOR_LIVE_CONFIRM=yes) to confirm`,
+  );
+}
+
+export function liveSettingsFromEnv(env: Record<string, string | undefined>): LiveVenueSettings {
+  const host = required(env, "POLY_CLOB_URL");
+  if (!/^https?:\/\/[^\s]+$/.test(host))
+    throw new ConfigError("POLY_CLOB_URL", "expected an http(s) URL");
+  const wsUrl = env.POLY_WS_URL ?? `${host.replace(/^http/, "ws").replace(/\/$/, "")}/ws`;
+  if (!/^wss?:\/\/[^\s]+$/.test(wsUrl))
+    throw new ConfigError("POLY_WS_URL", "expected a ws(s) URL");
+  const chain = env.POLY_CHAIN_ID ?? "137";
+  if (chain !== "137" && chain !== "80002")
+    throw new ConfigError("POLY_CHAIN_ID", "expected 137 or 80002");
+  const privateKey = required(env, "POLY_PRIVATE_KEY");
+  if (!/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
+    // The value is a secret: say what is wrong with it, never what it is.
+    throw new ConfigError(
+      "POLY_PRIVATE_KEY",
+      "expected 0x followed by 64 hex digits (value not shown)",
+    );
+  }
+  const sig = env.POLY_SIGNATURE_TYPE ?? "0";
+  if (!["0", "1", "2", "3"].includes(sig))
+    throw new ConfigError("POLY_SIGNATURE_TYPE", "expected 0, 1, 2 or 3");
+  const key = env.POLY_API_KEY;
+  const secret = env.POLY_API_SECRET;
+  const passphrase = env.POLY_API_PASSPHRASE;
+  const given = [key, secret, passphrase].filter((v) => v !== undefined && v !== "").length;
+  if (given !== 0 && given !== 3) {
+    throw new ConfigError(
+      "POLY_API_KEY",
+      "set all of POLY_API_KEY, POLY_API_SECRET, POLY_API_PASSPHRASE, or none (derived from the wallet)",
+    );
+  }
+  return {
+    host: host.replace(/\/$/, ""),
+    wsUrl: wsUrl.replace(/\/$/, ""),
+    chainId: chain === "80002" ? 80002 : 137,
+    privateKey,
+    creds:
+      given === 3 ? { key: key ?? "", secret: secret ?? "", passphrase: passphrase ?? "" } : null,
+    signatureType: Number(sig) as 0 | 1 | 2 | 3,
+    ...(env.POLY_FUNDER_ADDRESS === undefined ? {} : { funderAddress: env.POLY_FUNDER_ADDRESS }),
+    ...(env.POLY_RPC_URL === undefined ? {} : { rpcUrl: env.POLY_RPC_URL }),
+  };
+}
+
+/** A copy safe to log: secrets replaced. */
+export function redacted(settings: LiveVenueSettings): Record<string, unknown> {
+  return {
+    host: settings.host,
+    wsUrl: settings.wsUrl,
+    chainId: settings.chainId,
+    signatureType: settings.signatureType,
+    privateKey: "[redacted]",
+    creds:
+      settings.creds === null
+        ? null
+        : { key: settings.creds.key, secret: "[redacted]", passphrase: "[redacted]" },
+  };
+}
+
+export function secretNames(): readonly string[] {
+  return SECRET_NAMES;
+}
+
+function required(env: Record<string, string | undefined>, name: string): string {
+  const v = env[name];
+  if (v === undefined || v.trim() === "") throw new ConfigError(name, "required in LIVE mode");
+  return v.trim();
+}

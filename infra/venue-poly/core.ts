@@ -1,0 +1,305 @@
+/**
+ * The state the Polymarket-compatible server keeps on top of the SimVenue: API keys, order hash ↔
+ * venue id, who placed what, fault knobs, frozen books, last trade prices, and the renderers from
+ * port objects to the V2 wire shapes. HTTP (http.ts) and WebSocket (ws.ts) share one PolyCore.
+ */
+import type { Clock } from "../../bus/clock.ts";
+import type { Rng } from "../../bus/rng.ts";
+import type { Side } from "../../contracts/common.ts";
+import type {
+  MarketEvent,
+  VenueMarket,
+  VenueOrder,
+  VenueTrade,
+} from "../../agents/runtime/venue.ts";
+import type { SimVenue } from "../venue-sim/index.ts";
+import { KeyStore } from "./auth.ts";
+import { DEFAULT_POLY_FAULTS, type PolyFaults } from "./faults.ts";
+import {
+  bestLast,
+  bookHash,
+  conditionIdOf,
+  counterpartyOrderIdOf,
+  dec,
+  seconds,
+  txHashOf,
+} from "./wire.ts";
+
+type BookEvent = Extract<MarketEvent, { type: "book" }>;
+
+export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+export const CALL = { timeoutMs: 30_000 };
+
+export interface TokenInfo {
+  market: VenueMarket;
+  conditionId: string;
+  outcome: "Up" | "Down";
+}
+
+export interface OrderMeta {
+  hash: string;
+  apiKey: string;
+  maker: string;
+}
+
+export class PolyCore {
+  readonly keys: KeyStore;
+  faults: PolyFaults = { ...DEFAULT_POLY_FAULTS };
+  /** Order hash → who placed it; venue id → hash. */
+  private readonly metaByHash = new Map<string, OrderMeta>();
+  private readonly hashByVenueId = new Map<string, string>();
+  private readonly lastTrade = new Map<string, { price: number; side: Side }>();
+  private frozen: Map<string, BookEvent> | null = null;
+  /** The address of the account (the first key created), for orders placed outside HTTP. */
+  accountAddress = ZERO_ADDRESS;
+  accountKey = "";
+
+  constructor(
+    readonly venue: SimVenue,
+    readonly clock: Clock,
+    readonly rng: Rng,
+    readonly chainId: number,
+    readonly pageSize: number,
+  ) {
+    this.keys = new KeyStore(rng.fork("venue-poly/keys").uuid(), chainId);
+    venue.subscribeMarket((e) => {
+      if (e.type === "trade") this.lastTrade.set(e.tokenId, { price: e.price, side: e.side });
+    });
+  }
+
+  setFaults(update: Partial<PolyFaults>): void {
+    const before = this.faults.staleBooks;
+    this.faults = { ...this.faults, ...update };
+    if (update.ghostFillProbability !== undefined) {
+      this.venue.setTradeFailProbability(update.ghostFillProbability);
+    }
+    if (this.faults.staleBooks && !before) {
+      this.frozen = new Map();
+      for (const m of this.venue.listMarkets()) {
+        for (const t of [m.upTokenId, m.downTokenId]) {
+          const b = this.venue.bookSnapshot(t);
+          if (b !== null) this.frozen.set(t, b);
+        }
+      }
+    }
+    if (!this.faults.staleBooks) this.frozen = null;
+  }
+
+  get booksStale(): boolean {
+    return this.frozen !== null;
+  }
+
+  // ---- markets ----
+
+  markets(): VenueMarket[] {
+    return this.venue.listMarkets();
+  }
+
+  token(tokenId: string): TokenInfo | undefined {
+    for (const m of this.venue.listMarkets()) {
+      if (m.upTokenId === tokenId || m.downTokenId === tokenId) {
+        return {
+          market: m,
+          conditionId: conditionIdOf(m.slug),
+          outcome: m.upTokenId === tokenId ? "Up" : "Down",
+        };
+      }
+    }
+    return undefined;
+  }
+
+  marketByCondition(conditionId: string): VenueMarket | undefined {
+    const cid = conditionId.toLowerCase();
+    return this.venue.listMarkets().find((m) => conditionIdOf(m.slug) === cid);
+  }
+
+  /** The live book, or the frozen one while books are stale. */
+  book(tokenId: string): BookEvent | null {
+    return this.frozen?.get(tokenId) ?? this.venue.bookSnapshot(tokenId);
+  }
+
+  /** GET /book shape (and the WS `book` event without `event_type`). */
+  bookSummary(b: BookEvent, info: TokenInfo): Record<string, unknown> {
+    const last = this.lastTrade.get(b.tokenId);
+    const summary = {
+      market: info.conditionId,
+      asset_id: b.tokenId,
+      timestamp: String(b.ts),
+      hash: "",
+      bids: bestLast(b.bids),
+      asks: bestLast(b.asks),
+      min_order_size: dec(b.minSize),
+      tick_size: dec(b.tickSize),
+      neg_risk: false,
+      last_trade_price: last === undefined ? "" : dec(last.price),
+    };
+    summary.hash = bookHash(summary);
+    return summary;
+  }
+
+  lastTradeOf(tokenId: string): { price: number; side: Side } | undefined {
+    return this.lastTrade.get(tokenId);
+  }
+
+  /** CLOB market object (GET /markets, /markets/{condition_id}). */
+  marketObject(m: VenueMarket): Record<string, unknown> {
+    const books = [m.upTokenId, m.downTokenId].map((t) => this.book(t));
+    const mid = (i: number): number => {
+      const b = books[i];
+      const bid = b?.bids[0]?.price;
+      const ask = b?.asks[0]?.price;
+      return bid !== undefined && ask !== undefined ? (bid + ask) / 2 / 1e6 : 0.5;
+    };
+    const resolved = m.status === "RESOLVED";
+    return {
+      condition_id: conditionIdOf(m.slug),
+      question_id: conditionIdOf(`question:${m.slug}`),
+      question: `Bitcoin Up or Down (${m.slug})`,
+      description:
+        "Resolves Up if the price at the end of the window is >= the price at its start.",
+      market_slug: m.slug,
+      end_date_iso: new Date(m.endTs).toISOString(),
+      game_start_time: new Date(m.startTs).toISOString(),
+      seconds_delay: 0,
+      enable_order_book: true,
+      active: !resolved,
+      closed: resolved,
+      archived: false,
+      accepting_orders: !resolved,
+      accepting_order_timestamp: new Date(m.startTs).toISOString(),
+      minimum_order_size: m.minSize / 1e6,
+      minimum_tick_size: m.tickSize / 1e6,
+      maker_base_fee: 0,
+      taker_base_fee: m.feeRateBps,
+      neg_risk: false,
+      neg_risk_market_id: "",
+      neg_risk_request_id: "",
+      fpmm: "",
+      notifications_enabled: false,
+      is_50_50_outcome: false,
+      icon: "",
+      image: "",
+      rewards: { rates: null, min_size: 0, max_spread: 0 },
+      tokens: [
+        {
+          token_id: m.upTokenId,
+          outcome: "Up",
+          price: resolved ? (m.outcome === "UP" ? 1 : 0) : mid(0),
+          winner: m.outcome === "UP",
+        },
+        {
+          token_id: m.downTokenId,
+          outcome: "Down",
+          price: resolved ? (m.outcome === "DOWN" ? 1 : 0) : mid(1),
+          winner: m.outcome === "DOWN",
+        },
+      ],
+      tags: ["Crypto", "Up or Down"],
+    };
+  }
+
+  // ---- orders ----
+
+  remember(meta: OrderMeta): void {
+    this.metaByHash.set(meta.hash, meta);
+  }
+
+  forget(hash: string): void {
+    this.metaByHash.delete(hash);
+  }
+
+  linkVenueId(venueOrderId: string, hash: string): void {
+    this.hashByVenueId.set(venueOrderId, hash);
+  }
+
+  /** The wire id of an order: its hash when it came in over HTTP, else the venue id. */
+  idOf(o: { venueOrderId: string; clientOrderId: string }): string {
+    return this.hashByVenueId.get(o.venueOrderId) ?? o.clientOrderId;
+  }
+
+  metaOf(hash: string): OrderMeta {
+    return (
+      this.metaByHash.get(hash) ?? { hash, apiKey: this.accountKey, maker: this.accountAddress }
+    );
+  }
+
+  orderStatus(o: VenueOrder): string {
+    switch (o.status) {
+      case "OPEN":
+      case "PARTIALLY_FILLED":
+        return "LIVE";
+      case "FILLED":
+        return "MATCHED";
+      case "CANCELLED":
+      case "EXPIRED":
+        return o.cancelReason === "MARKET_RESOLVED" ? "CANCELED_MARKET_RESOLVED" : "CANCELED";
+    }
+  }
+
+  /** OpenOrder (GET /data/order/{id}, /data/orders). */
+  openOrder(o: VenueOrder, tradeIds: string[]): Record<string, unknown> {
+    const id = this.idOf(o);
+    const meta = this.metaOf(id);
+    const info = this.token(o.tokenId);
+    return {
+      id,
+      status: this.orderStatus(o),
+      owner: meta.apiKey,
+      maker_address: meta.maker,
+      market: info?.conditionId ?? "",
+      asset_id: o.tokenId,
+      side: o.side,
+      original_size: dec(o.size),
+      size_matched: dec(o.filledSize),
+      price: dec(o.price),
+      outcome: info?.outcome ?? "",
+      expiration: o.expiresAt === null ? "0" : String(seconds(o.expiresAt)),
+      order_type: o.orderType,
+      associate_trades: tradeIds,
+      created_at: seconds(o.createdAt),
+    };
+  }
+
+  /** Trade (GET /data/trades items; the WS `trade` event adds a few fields). */
+  trade(t: VenueTrade, status: string): Record<string, unknown> {
+    const ourId = this.idOf(t);
+    const meta = this.metaOf(ourId);
+    const info = this.token(t.tokenId);
+    const outcome = info?.outcome ?? "";
+    const other: Side = t.side === "BUY" ? "SELL" : "BUY";
+    const counterparty = counterpartyOrderIdOf(t.tradeId);
+    const taker = t.liquidity === "TAKER";
+    return {
+      id: t.tradeId,
+      taker_order_id: taker ? ourId : counterparty,
+      market: info?.conditionId ?? "",
+      asset_id: t.tokenId,
+      side: taker ? t.side : other,
+      size: dec(t.size),
+      fee_rate_bps: taker ? String(info?.market.feeRateBps ?? 0) : "0",
+      price: dec(t.price),
+      status,
+      match_time: String(seconds(t.matchedAt)),
+      last_update: String(seconds(t.updatedAt)),
+      outcome,
+      bucket_index: 0,
+      owner: meta.apiKey,
+      maker_address: meta.maker,
+      transaction_hash: txHashOf(t.tradeId),
+      trader_side: taker ? "TAKER" : "MAKER",
+      maker_orders: [
+        {
+          order_id: taker ? counterparty : ourId,
+          owner: taker ? "" : meta.apiKey,
+          maker_address: taker ? ZERO_ADDRESS : meta.maker,
+          matched_amount: dec(t.size),
+          price: dec(t.price),
+          fee_rate_bps: "0",
+          asset_id: t.tokenId,
+          outcome,
+          side: taker ? other : t.side,
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `predator sim` end to end, as a user runs it: --json on stdout, exit 0 on a clean run, exit 1
+ * and the reproducing command on a violation, exit 2 and a specific message on bad arguments, and
+ * --report writing the markdown and HTML reports with their plots.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { afterAll, describe, expect, it } from "vitest";
+import { simCommand } from "../../agents/ops/commands/sim.ts";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function predator(args: string[]) {
+  const r = spawnSync(process.execPath, ["agents/ops/predator.js", "sim", ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Parses `predator sim <args>` in this process; commander's messages are captured. */
+async function inProcess(args: string[]) {
+  const out = { stderr: "", exitCode: null as number | null, error: null as Error | null };
+  const program = new Command("predator").exitOverride();
+  program.configureOutput({
+    writeErr: (s) => (out.stderr += s),
+    writeOut: () => undefined,
+  });
+  simCommand(program);
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput({
+      writeErr: (s) => (out.stderr += s),
+      writeOut: () => undefined,
+    });
+  }
+  try {
+    await program.parseAsync(["node", "predator", "sim", ...args]);
+  } catch (error) {
+    if (error instanceof CommanderError) out.exitCode = error.exitCode;
+    else out.error = error as Error;
+  }
+  return out;
+}
+
+describe("predator sim", () => {
+  it("prints the result as JSON, exits 0 on a clean run and writes the reports", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "predator-sim-cli-"));
+    dirs.push(dir);
+    const r = predator(["--seed", "4", "--days", "0.002", "--json", "--report", dir]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({ seed: 4, days: 0.002, chaos: "none", violations: [] });
+    expect(result.eventLogHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.reproduce).toBe("predator sim --seed 4 --days 0.002 --chaos none");
+    for (const key of ["events", "busMessages", "faultsInjected", "wallMs", "simulatedMs"]) {
+      expect(typeof result[key], key).toBe("number");
+    }
+    const html = await readFile(join(dir, "report.html"), "utf8");
+    expect(html.match(/<svg/g)?.length).toBe(4);
+    expect(html).toContain("Equity");
+    expect(html).toContain("Trading state");
+    const md = await readFile(join(dir, "report.md"), "utf8");
+    expect(md).toContain("PASS: no invariant violated");
+  });
+
+  it("exits 1 and prints the reproducing command when an invariant is violated", () => {
+    const args = ["--seed", "1", "--days", "0.01", "--plant", "accept-expired-approval"];
+    const r = predator(args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL");
+    expect(r.stdout).toContain("1-approval");
+    expect(r.stderr).toContain(
+      "reproduce with: predator sim --seed 1 --days 0.01 --chaos none --plant accept-expired-approval",
+    );
+  });
+
+  it("refuses bad arguments with exit 2 and a specific message (as a process)", () => {
+    const r = predator(["--seed", "1", "--chaos", "apocalypse"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--chaos.*none\|light\|medium\|heavy\|extreme/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("names what is wrong with each bad argument, before running anything", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--days", "1"], /required option '--seed <n>'/],
+      [["--seed", "-3"], /--seed.*integer/],
+      [["--seed", "1.5"], /--seed.*integer/],
+      [["--seed", "1", "--days", "0"], /--days.*number of days/],
+      [["--seed", "1", "--days", "soon"], /--days.*number of days/],
+      [["--seed", "1", "--plant", "nothing"], /--plant.*Allowed choices/],
+      [["--seed", "1", "--requote-ms", "5"], /--requote-ms.*milliseconds/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await inProcess(args);
+      expect(r.exitCode, args.join(" ")).toBe(1); // commander's usage error; the CLI maps it to 2
+      expect(r.stderr, args.join(" ")).toMatch(message);
+    }
+    const unknown = await inProcess(["--seed", "1", "--scenario", "no-such-scenario"]);
+    expect(unknown.error?.message).toMatch(/unknown scenario "no-such-scenario"/);
+    expect((unknown.error as { code?: string } | null)?.code).toBe("CONFIG"); // → exit 2
+  });
+});
