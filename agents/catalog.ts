@@ -15,11 +15,12 @@ import {
   type StrategyConfig,
 } from "./strategy/index.ts";
 import { defaultStrategies } from "./strategy/registry.ts";
-import { createCroAgent } from "./cro/index.ts";
-import { createExecutionAgent } from "./execution/index.ts";
-import { createPortfolioAgent } from "./portfolio/index.ts";
-import { createReconcilerAgent } from "./reconciler/index.ts";
-import { createAlertAgent } from "./alert/index.ts";
+import { createCroAgent, type CroConfig } from "./cro/index.ts";
+import { createExecutionAgent, type ExecutionConfig } from "./execution/index.ts";
+import { createPortfolioAgent, type PortfolioConfig } from "./portfolio/index.ts";
+import { createReconcilerAgent, type ReconcilerConfig } from "./reconciler/index.ts";
+import { createAlertAgent, type AlertConfigInput } from "./alert/index.ts";
+import type { MarketDataConfig } from "./market-data/index.ts";
 import { fetchHttp, type HttpPort } from "./alert/http.ts";
 import type { AlertFormat } from "../contracts/alerts.ts";
 
@@ -49,12 +50,30 @@ export interface AgentDeps {
   connectionEvents?: ConnectionEvents;
   /** Signs (CRO) and checks (Execution) every approval: PREDATOR_APPROVAL_KEY; absent: unsigned. */
   approvalKey?: ApprovalKey;
+  /**
+   * Per-agent settings over the defaults (the simulator's cadence profile); absent: the defaults
+   * every deployed process runs with.
+   */
+  tuning?: AgentTuning;
+}
+
+/** Settings an agent takes over its defaults, by agent. */
+export interface AgentTuning {
+  "market-data"?: Partial<MarketDataConfig>;
+  cro?: Partial<CroConfig>;
+  execution?: Partial<ExecutionConfig>;
+  portfolio?: Partial<PortfolioConfig>;
+  reconciler?: Partial<ReconcilerConfig>;
+  alert?: Omit<AlertConfigInput, "webhooks">;
 }
 
 export function agentDefinition(name: AgentName, deps: AgentDeps): AgentDefinition {
   switch (name) {
     case "market-data":
-      return createMarketDataAgent({ feed: venueFeed(deps.venue(name)) });
+      return createMarketDataAgent({
+        feed: venueFeed(deps.venue(name)),
+        ...(deps.tuning?.[name] === undefined ? {} : { config: deps.tuning[name] }),
+      });
     case "strategy":
       return createStrategyAgent({
         strategies: defaultStrategies(),
@@ -62,22 +81,29 @@ export function agentDefinition(name: AgentName, deps: AgentDeps): AgentDefiniti
       });
     case "cro":
       return createCroAgent({
+        ...(deps.tuning?.cro === undefined ? {} : { config: deps.tuning.cro }),
         ...(deps.connectionEvents === undefined ? {} : { connectionEvents: deps.connectionEvents }),
         ...(deps.approvalKey === undefined ? {} : { approvalKey: deps.approvalKey }),
       });
     case "execution":
       return createExecutionAgent({
         venue: deps.venue(name),
+        ...(deps.tuning?.execution === undefined ? {} : { config: deps.tuning.execution }),
         ...(deps.approvalKey === undefined ? {} : { approvalKey: deps.approvalKey }),
       });
     case "portfolio":
-      return createPortfolioAgent({});
+      return createPortfolioAgent(
+        deps.tuning?.portfolio === undefined ? {} : { config: deps.tuning.portfolio },
+      );
     case "reconciler":
-      return createReconcilerAgent({ venue: deps.venue(name) });
+      return createReconcilerAgent({
+        venue: deps.venue(name),
+        ...(deps.tuning?.reconciler === undefined ? {} : { config: deps.tuning.reconciler }),
+      });
     case "alert":
       return createAlertAgent({
         http: deps.http ?? fetchHttp(),
-        config: { webhooks: deps.webhooks ?? [] },
+        config: { ...deps.tuning?.alert, webhooks: deps.webhooks ?? [] },
       });
   }
 }

@@ -7,7 +7,15 @@
  * therefore give the same delivery order, which `logHash()` fingerprints.
  */
 import { createHash, type Hash } from "node:crypto";
-import { STREAMS, specOf, subjectMatches, type StreamName } from "../contracts/registry.ts";
+import {
+  DUPLICATE_WINDOW_MS,
+  STREAM_MAX_AGE_MS,
+  STREAM_MAX_MESSAGES,
+  STREAMS,
+  specOf,
+  subjectMatches,
+  type StreamName,
+} from "../contracts/registry.ts";
 import type { MessageType } from "../contracts/registry.ts";
 import type { DeadLetter } from "../contracts/ops.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
@@ -21,7 +29,7 @@ export { MemoryBus };
 const MATCH_CACHE_MAX = 4_096;
 
 /** NATS JetStream's default duplicate window. */
-export const DUPLICATE_WINDOW_MS = 120_000;
+export { DUPLICATE_WINDOW_MS };
 
 export interface Envelope {
   readonly subject: string;
@@ -43,13 +51,28 @@ export interface Sub {
 interface StoredMessage {
   seq: number;
   env: Envelope;
+  at: number;
 }
 
 interface StreamState {
   readonly name: StreamName;
+  /** Retained messages, oldest first; `messages[i].seq === firstSeq + i`. */
   readonly messages: StoredMessage[];
+  /** Sequence of `messages[0]` (the next sequence when the stream is empty). */
+  firstSeq: number;
+  /** Sequence the next appended message gets. */
+  nextSeq: number;
+  /** Dedupe key → first publish, in insertion (= time) order, pruned past the window. */
   readonly dedupe: Map<string, { seq: number; at: number }>;
 }
+
+/**
+ * Messages older than the broker's max age leave their stream once the oldest is this much past
+ * it (one trim per hour of stream time, not one per append).
+ */
+const TRIM_SLACK_MS = 3_600_000;
+/** …or once it holds this many messages over the count limit. */
+const TRIM_SLACK_MESSAGES = 10_000;
 
 export interface ConsumerState {
   readonly key: string;
@@ -118,6 +141,11 @@ export interface MemoryBrokerOptions {
   recordLog?: boolean;
   /** Told when a handler throws; the subscription keeps running either way. */
   onHandlerError?: (connection: string, subject: string, error: unknown) => void;
+  /**
+   * How long a stream keeps a message (default: the NATS streams' 7 days). The simulator keeps
+   * less: a year of `cro.state` would not fit in memory, and nothing replays from that far back.
+   */
+  streamMaxAgeMs?: number;
 }
 
 export class MemoryBroker {
@@ -137,14 +165,16 @@ export class MemoryBroker {
   private pumpScheduled = false;
   private deliveries = 0;
   private faultInjector: FaultInjector | null = null;
+  private readonly streamMaxAgeMs: number;
 
   constructor(options: MemoryBrokerOptions) {
     this.clock = options.clock;
     this.rng = options.rng.fork("memory-bus");
     this.log = options.recordLog === true ? [] : null;
     this.onHandlerError = options.onHandlerError;
+    this.streamMaxAgeMs = options.streamMaxAgeMs ?? STREAM_MAX_AGE_MS;
     for (const name of Object.keys(STREAMS) as StreamName[]) {
-      this.streams.set(name, { name, messages: [], dedupe: new Map() });
+      this.streams.set(name, { name, messages: [], firstSeq: 1, nextSeq: 1, dedupe: new Map() });
     }
   }
 
@@ -375,6 +405,8 @@ export class MemoryBroker {
     }
     const env: Envelope = { subject: checked.subject, raw, replyTo: null, decoded };
     const seq = this.append(stream, env);
+    // Re-inserted, so the map stays in time order for trim().
+    stream.dedupe.delete(checked.dedupeKey);
     stream.dedupe.set(checked.dedupeKey, { seq, at: now });
     this.route(env, false);
     return { seq, duplicate: false };
@@ -398,12 +430,44 @@ export class MemoryBroker {
   }
 
   private append(stream: StreamState, env: Envelope): number {
-    const seq = stream.messages.length + 1;
-    stream.messages.push({ seq, env });
+    const at = this.clock.now();
+    this.trim(stream, at);
+    const seq = stream.nextSeq++;
+    stream.messages.push({ seq, env, at });
     for (const consumer of this.consumers.values()) {
       if (consumer.stream === stream) this.feed(consumer);
     }
     return seq;
+  }
+
+  /**
+   * Drops messages past the max age (as a NATS stream with `max_age` does) and dedupe keys past
+   * the duplicate window, so a long simulation's memory stays bounded.
+   */
+  private trim(stream: StreamState, now: number): void {
+    const head = stream.messages[0];
+    const messages = stream.messages;
+    const over = messages.length - STREAM_MAX_MESSAGES;
+    if (
+      over > TRIM_SLACK_MESSAGES ||
+      (head !== undefined && now - head.at > this.streamMaxAgeMs + TRIM_SLACK_MS)
+    ) {
+      let drop = Math.max(0, over);
+      while (drop < messages.length && now - (messages[drop]?.at ?? now) > this.streamMaxAgeMs) {
+        drop++;
+      }
+      messages.splice(0, drop);
+      stream.firstSeq += drop;
+    }
+    for (const [key, seen] of stream.dedupe) {
+      if (now - seen.at < DUPLICATE_WINDOW_MS) break;
+      stream.dedupe.delete(key);
+    }
+  }
+
+  /** The retained message with sequence `seq`, or undefined (never stored, or aged out). */
+  private stored(stream: StreamState, seq: number): StoredMessage | undefined {
+    return stream.messages[seq - stream.firstSeq];
   }
 
   stream(name: StreamName): StreamState {
@@ -434,7 +498,7 @@ export class MemoryBroker {
         filter: init.filter,
         ackWaitMs: init.ackWaitMs,
         maxDeliver: init.maxDeliver,
-        cursor: init.deliverPolicy === "all" ? 1 : state.messages.length + 1,
+        cursor: init.deliverPolicy === "all" ? state.firstSeq : state.nextSeq,
         inFlight: new Map(),
         // The last stored message of each matching subject goes out first, on attach.
         redeliver:
@@ -473,9 +537,10 @@ export class MemoryBroker {
   /** Hands out every not-yet-delivered stream message that matches the consumer's filter. */
   private feed(consumer: ConsumerState): void {
     if (consumer.active === null) return;
-    const messages = consumer.stream.messages;
-    while (consumer.cursor <= messages.length) {
-      const stored = messages[consumer.cursor - 1];
+    const stream = consumer.stream;
+    consumer.cursor = Math.max(consumer.cursor, stream.firstSeq);
+    while (consumer.cursor < stream.nextSeq) {
+      const stored = this.stored(stream, consumer.cursor);
       consumer.cursor++;
       if (stored !== undefined && subjectMatches(consumer.filter, stored.env.subject)) {
         this.handOut(consumer, stored.seq);
@@ -485,8 +550,15 @@ export class MemoryBroker {
 
   private handOut(consumer: ConsumerState, seq: number): void {
     const sub = consumer.active;
-    const stored = consumer.stream.messages[seq - 1];
-    if (sub === null || stored === undefined) {
+    const stored = this.stored(consumer.stream, seq);
+    if (stored === undefined) {
+      // Aged out of the stream: gone, as on a NATS server.
+      const entry = consumer.inFlight.get(seq);
+      if (entry?.timer != null) this.clock.clearTimer(entry.timer);
+      consumer.inFlight.delete(seq);
+      return;
+    }
+    if (sub === null) {
       consumer.redeliver.push(seq);
       return;
     }

@@ -17,14 +17,16 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import { STREAMS, type StreamName } from "../contracts/registry.ts";
+import {
+  DUPLICATE_WINDOW_MS,
+  STREAM_MAX_AGE_MS,
+  STREAM_MAX_MESSAGES,
+  STREAMS,
+  type StreamName,
+} from "../contracts/registry.ts";
 import { BusError } from "./errors.ts";
 
-/** How long JetStream remembers a dedupe key (Nats-Msg-Id). */
-export const DUPLICATE_WINDOW_MS = 2 * 60_000;
-/** Streams are a catch-up buffer for restarted agents, not the system of record (PostgreSQL is). */
-export const STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
-export const STREAM_MAX_MESSAGES = 1_000_000;
+export { DUPLICATE_WINDOW_MS, STREAM_MAX_AGE_MS, STREAM_MAX_MESSAGES };
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -28,6 +28,12 @@ export const STREAMS = {
 } as const;
 export type StreamName = keyof typeof STREAMS;
 
+/** How long a stream remembers a dedupe key (Nats-Msg-Id). */
+export const DUPLICATE_WINDOW_MS = 2 * 60_000;
+/** Streams are a catch-up buffer for restarted agents, not the system of record (PostgreSQL is). */
+export const STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
+export const STREAM_MAX_MESSAGES = 1_000_000;
+
 export type Delivery = { kind: "core" } | { kind: "stream"; stream: StreamName };
 
 const CORE: Delivery = { kind: "core" };

@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
   settings?: Partial<HostSettings>;
   /** Keep the full delivery log in memory (determinism tests). */
   recordLog?: boolean;
+  /** How long the in-memory streams keep a message (default: the NATS streams' max age). */
+  streamMaxAgeMs?: number;
 }
 
 export class EmbeddedFleet {
@@ -38,6 +40,7 @@ export class EmbeddedFleet {
       clock: options.clock,
       rng: options.rng,
       recordLog: options.recordLog ?? false,
+      ...(options.streamMaxAgeMs === undefined ? {} : { streamMaxAgeMs: options.streamMaxAgeMs }),
       onHandlerError: (connection, subject, error) => {
         options.log.error({ err: error, connection, subject }, "bus handler failed");
       },

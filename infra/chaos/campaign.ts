@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { ChaosLevel } from "./engine.ts";
 import type { WorkerJob, WorkerReply } from "./campaign-worker.ts";
 import { reproduceCommand, type SimResult } from "./sim/run.ts";
+import type { Cadence } from "./sim/cadence.ts";
 
 export interface SeedRange {
   from: number;
@@ -29,6 +30,8 @@ export interface CampaignOptions {
   outDir?: string;
   /** Test-only: a planted bug (see infra/chaos/sim/plants.ts). */
   plant?: string;
+  /** Liveness cadence of every run (infra/chaos/sim/cadence.ts); production by default. */
+  cadence?: Cadence;
   onRow?(row: CampaignRow, done: number, total: number): void;
 }
 
@@ -150,6 +153,7 @@ function job(o: CampaignOptions, seed: number): WorkerJob {
     chaos: o.chaos,
     ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
     ...(o.plant !== undefined ? { plant: o.plant } : {}),
+    ...(o.cadence !== undefined ? { cadence: o.cadence } : {}),
   };
 }
 
@@ -218,6 +222,7 @@ async function save(dir: string, o: CampaignOptions, result: CampaignResult): Pr
     days: o.days,
     chaos: o.chaos,
     scenario: o.scenario ?? null,
+    cadence: o.cadence ?? "production",
     jobs: result.jobs,
     wallMs: result.wallMs,
     passed: result.rows.length - result.failing.length,

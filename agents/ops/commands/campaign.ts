@@ -4,7 +4,8 @@
  * that reproduces each, and exits 1 when any seed violated an invariant or crashed. Bad arguments
  * exit 2 and run nothing.
  */
-import { parseChaos, parseDays } from "./sim.ts";
+import { cadenceOption, parseChaos, parseDays } from "./sim.ts";
+import type { Cadence } from "../../../infra/chaos/sim/cadence.ts";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { ChaosLevel } from "../../../infra/chaos/engine.ts";
 import {
@@ -28,6 +29,7 @@ interface RawCampaignOptions {
   json?: boolean;
   out: string;
   plant?: string;
+  cadence?: Cadence;
 }
 
 export function campaignCommand(program: Command): void {
@@ -41,6 +43,7 @@ export function campaignCommand(program: Command): void {
     .option("--jobs <n>", "worker processes (default: one per core)", parseJobs)
     .option("--json", "print the result as JSON")
     .option("--out <dir>", "where campaign.json and failing-seeds.txt go", ".tmp/campaign")
+    .addOption(cadenceOption())
     .addOption(new Option("--plant <bug>", "plant a known bug").choices(PLANTS).hideHelp())
     .action(async (raw: RawCampaignOptions) => {
       const options: CampaignOptions = {
@@ -51,6 +54,7 @@ export function campaignCommand(program: Command): void {
         ...(raw.scenario !== undefined ? { scenario: raw.scenario } : {}),
         ...(raw.jobs !== undefined ? { jobs: raw.jobs } : {}),
         ...(raw.plant !== undefined ? { plant: raw.plant } : {}),
+        ...(raw.cadence !== undefined ? { cadence: raw.cadence } : {}),
       };
       if (process.stderr.isTTY) {
         options.onRow = (row, done, total) => {

@@ -12,6 +12,7 @@ import {
   type SimResult,
 } from "../../../infra/chaos/sim/run.ts";
 import { PLANTS } from "../../../infra/chaos/sim/plants.ts";
+import { CADENCE_NAMES, type Cadence } from "../../../infra/chaos/sim/cadence.ts";
 import { print, printError } from "../output.ts";
 
 interface RawSimOptions {
@@ -23,6 +24,7 @@ interface RawSimOptions {
   report?: string;
   plant?: string;
   requoteMs?: number;
+  cadence?: Cadence;
 }
 
 export function simCommand(program: Command): void {
@@ -45,6 +47,7 @@ export function simCommand(program: Command): void {
       "market density: each book is requoted this often (default 3000)",
       parseRequote,
     )
+    .addOption(cadenceOption())
     // Test-only: switches off a safety check on purpose to prove the checker catches it.
     .addOption(new Option("--plant <bug>", "plant a known bug").choices(PLANTS).hideHelp())
     .action(async (raw: RawSimOptions) => {
@@ -56,6 +59,7 @@ export function simCommand(program: Command): void {
         ...(raw.report !== undefined ? { reportDir: raw.report } : {}),
         ...(raw.plant !== undefined ? { plant: raw.plant } : {}),
         ...(raw.requoteMs !== undefined ? { requoteMs: raw.requoteMs } : {}),
+        ...(raw.cadence !== undefined ? { cadence: raw.cadence } : {}),
       };
       const bar = process.stderr.isTTY ? progressBar() : null;
       if (bar !== null) options.onProgress = bar;
@@ -68,6 +72,14 @@ export function simCommand(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/** `--cadence production|relaxed`: how often heartbeats and other liveness work run. */
+export function cadenceOption(): Option {
+  return new Option(
+    "--cadence <profile>",
+    "liveness cadence: production (heartbeat 0.5 s) or relaxed (2 s, timeouts scaled to match)",
+  ).choices(CADENCE_NAMES);
 }
 
 function parseSeed(value: string): number {

@@ -12,6 +12,7 @@ import { InvariantChecker, DEFAULT_CHECKER_SETTINGS, type Violation } from "./in
 import { isPlant } from "./plants.ts";
 import { Sampler, type Samples } from "./samples.ts";
 import { SimWorld } from "./world.ts";
+import { CADENCE_NAMES, isCadence, type Cadence } from "./cadence.ts";
 import { writePostMortem, writeReport } from "./report.ts";
 
 export const CHAOS_LEVEL_NAMES: readonly ChaosLevel[] = [
@@ -51,6 +52,8 @@ export interface SimOptions {
    * book updates per token per 10 s). The issue's speed target needs at least one per 10 s.
    */
   requoteMs?: number;
+  /** Liveness cadence (cadence.ts): production (default) or relaxed. */
+  cadence?: Cadence;
   onProgress?(done: number, total: number): void;
 }
 
@@ -60,6 +63,7 @@ export interface SimResult {
   chaos: ChaosLevel;
   scenario: string | null;
   plant: string | null;
+  cadence: Cadence;
   events: number;
   busMessages: number;
   faultsInjected: number;
@@ -106,6 +110,11 @@ export function validateSimOptions(o: SimOptions): void {
       `--requote-ms must be an integer in [100, 60000], got ${o.requoteMs}`,
     );
   }
+  if (o.cadence !== undefined && !isCadence(o.cadence)) {
+    throw new SimOptionsError(
+      `--cadence must be one of ${CADENCE_NAMES.join("|")}, got ${String(o.cadence)}`,
+    );
+  }
   if (o.plant !== undefined && !isPlant(o.plant)) {
     throw new SimOptionsError(`unknown plant "${o.plant}"`);
   }
@@ -115,6 +124,7 @@ export function reproduceCommand(o: SimOptions): string {
   const parts = ["predator sim", `--seed ${o.seed}`, `--days ${o.days}`, `--chaos ${o.chaos}`];
   if (o.scenario !== undefined) parts.push(`--scenario ${o.scenario}`);
   if (o.requoteMs !== undefined) parts.push(`--requote-ms ${o.requoteMs}`);
+  if (o.cadence !== undefined && o.cadence !== "production") parts.push(`--cadence ${o.cadence}`);
   if (o.plant !== undefined) parts.push(`--plant ${o.plant}`);
   return parts.join(" ");
 }
@@ -124,12 +134,16 @@ export async function runSimulation(opts: SimOptions): Promise<SimResult> {
   const wallStart = performance.now();
   const world = new SimWorld({
     seed: opts.seed,
+    cadence: opts.cadence ?? "production",
     ...(opts.plant !== undefined && isPlant(opts.plant) ? { plant: opts.plant } : {}),
     ...(opts.requoteMs !== undefined
       ? { venue: { liquidity: { requoteMs: opts.requoteMs } } }
       : {}),
   });
-  const checker = new InvariantChecker(DEFAULT_CHECKER_SETTINGS, () => crashedAgents(world));
+  const checker = new InvariantChecker(
+    { ...DEFAULT_CHECKER_SETTINGS, ...world.cadence.checker },
+    () => crashedAgents(world),
+  );
   const sampler = new Sampler(
     world,
     checker,
@@ -290,6 +304,7 @@ function summarize(
     chaos: opts.chaos,
     scenario: opts.scenario ?? null,
     plant: opts.plant ?? null,
+    cadence: opts.cadence ?? "production",
     events: m.steps,
     busMessages: world.broker.deliveryCount(),
     faultsInjected: faults.length,

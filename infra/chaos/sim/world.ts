@@ -19,6 +19,13 @@ import { MemoryStore } from "../../store/memory.ts";
 import { SimVenue, type SimVenueConfigOverrides } from "../../venue-sim/index.ts";
 import type { ChaosWorld } from "../engine.ts";
 import { plantedDefinition, type Plant } from "./plants.ts";
+import { cadenceProfile, type Cadence, type CadenceProfile } from "./cadence.ts";
+
+/**
+ * The simulated streams keep a day (NATS keeps 7): restarts in a run replay minutes, and a year of
+ * `cro.state` at production cadence would not fit in memory.
+ */
+export const SIM_STREAM_MAX_AGE_MS = 86_400_000;
 
 /** 2026-01-05 12:03 UTC: a Monday, three minutes into a 15-minute window. */
 export const SIM_START_MS = Date.UTC(2026, 0, 5, 12, 3, 0);
@@ -39,6 +46,8 @@ export interface WorldOptions {
   plant?: Plant;
   /** Keep every delivery line in memory (small determinism tests only). */
   recordLog?: boolean;
+  /** How often the agents' periodic liveness work runs (cadence.ts); production by default. */
+  cadence?: Cadence;
 }
 
 export class SimWorld implements ChaosWorld {
@@ -49,6 +58,7 @@ export class SimWorld implements ChaosWorld {
   readonly fleet: EmbeddedFleet;
   readonly broker: MemoryBroker;
   readonly seed: number;
+  readonly cadence: CadenceProfile;
   private readonly observers = new Set<VenuePlaceObserver>();
   private readonly executionVenue: Venue;
   private readonly plant: Plant | null;
@@ -56,6 +66,7 @@ export class SimWorld implements ChaosWorld {
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
+    this.cadence = cadenceProfile(options.cadence ?? "production");
     this.clock = new VirtualClock(options.startMs ?? SIM_START_MS);
     const root = new SeededRng(options.seed);
     this.rng = root;
@@ -72,6 +83,8 @@ export class SimWorld implements ChaosWorld {
       log: silentLogger(),
       mode: "PAPER",
       recordLog: options.recordLog ?? false,
+      settings: this.cadence.host,
+      streamMaxAgeMs: SIM_STREAM_MAX_AGE_MS,
     });
     this.broker = this.fleet.broker;
     this.plant = options.plant ?? null;
@@ -89,6 +102,8 @@ export class SimWorld implements ChaosWorld {
   definition(agent: AgentName): AgentDefinition {
     const base = agentDefinition(agent, {
       venue: (who) => (who === "execution" ? this.executionVenue : this.venue),
+      tuning: this.cadence.tuning,
+      strategy: this.cadence.strategy,
     });
     if (this.plant === null) return base;
     return plantedDefinition(this.plant, agent, base, this.plantRng);
@@ -96,6 +111,9 @@ export class SimWorld implements ChaosWorld {
 
   /** Starts the venue's generator and every agent, in catalogue order. */
   async start(): Promise<void> {
+    for (const [key, value] of Object.entries(this.cadence.controls)) {
+      await this.store.setControl(key, value, "sim:cadence", this.clock.now());
+    }
     this.venue.start();
     for (const name of AGENT_NAMES) await this.fleet.start(this.definition(name));
   }
