@@ -32,6 +32,8 @@ export class RiskWorld {
   private lastCleanSentAt = Number.NEGATIVE_INFINITY;
   private incidentAt: number;
   private triggerKeys = new Set<string>();
+  /** `<agent>.<instance>` → the process start time its heartbeats carry. */
+  private readonly incarnations = new Map<string, number>();
 
   constructor(
     private readonly config: CroConfig,
@@ -47,6 +49,15 @@ export class RiskWorld {
     // A heartbeat that lagged on the bus proves the sender alive when it was sent, not now: count
     // the earlier of its send and receipt times (a sender's skewed clock can only age it).
     this.liveness.record(hb, Math.min(now, hb.ts));
+    // A new incarnation of an agent rebuilt its state from the store and the streams: only a
+    // reconciliation made after it came back may clear the way to ACTIVE (invariant 9). Without
+    // this, a clean run between the halt and the restart let trading resume unverified (found by
+    // `predator sim --seed 112 --days 0.1 --chaos medium --cadence relaxed`).
+    const key = `${hb.agent}.${hb.instance}`;
+    const known = this.incarnations.get(key);
+    if (known !== undefined && hb.startedAt > known)
+      this.incidentAt = Math.max(this.incidentAt, now);
+    if (known === undefined || hb.startedAt > known) this.incarnations.set(key, hb.startedAt);
   }
 
   /** A bus connection named `<agent>.<instance>` closed; true if that instance was alive. */

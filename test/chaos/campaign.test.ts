@@ -13,6 +13,7 @@ import {
 } from "../../infra/chaos/campaign.ts";
 
 const run = promisify(execFile);
+const LEVELS = ["none", "light", "medium", "heavy", "extreme"] as const;
 const CLI = join(import.meta.dirname, "../../agents/ops/predator.js");
 const dirs: string[] = [];
 
@@ -37,34 +38,49 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe("predator campaign", () => {
-  it("a quick campaign at every chaos level (and every fault kind at once) finds no violation", async () => {
-    const base = { days: 0.005, jobs: 1 } as const;
-    // Two batches of three one-seed campaigns: three worker processes at a time.
-    const batches: CampaignOptions[][] = [
-      [
-        { ...base, seeds: { from: 1, to: 1 }, chaos: "none" },
-        { ...base, seeds: { from: 2, to: 2 }, chaos: "light" },
-        { ...base, seeds: { from: 3, to: 3 }, chaos: "medium" },
-      ],
-      [
-        { ...base, seeds: { from: 4, to: 4 }, chaos: "heavy" },
-        { ...base, seeds: { from: 5, to: 5 }, chaos: "extreme" },
-        { ...base, seeds: { from: 3, to: 3 }, chaos: "extreme", scenario: "kitchen-sink" },
-      ],
+  it("a quick campaign: dozens of seeds over a few simulated days, every chaos level, no violation", async () => {
+    // 25 seeds × 0.1 days at the relaxed cadence (2.5 simulated days, five per level), then the
+    // production cadence: two extreme seeds and every fault kind at once.
+    const relaxed = { days: 0.1, jobs: 2, cadence: "relaxed" } as const;
+    const production = { days: 0.01, jobs: 2, cadence: "production" } as const;
+    const campaigns: CampaignOptions[] = [
+      ...LEVELS.map((chaos, i) => ({
+        ...relaxed,
+        seeds: { from: 100 + 5 * i, to: 104 + 5 * i },
+        chaos,
+      })),
+      { ...production, seeds: { from: 1, to: 2 }, chaos: "extreme" },
+      {
+        ...production,
+        days: 0.005,
+        seeds: { from: 3, to: 3 },
+        chaos: "extreme",
+        scenario: "kitchen-sink",
+      },
     ];
     const results: CampaignResult[] = [];
-    for (const batch of batches) results.push(...(await Promise.all(batch.map(runCampaign))));
+    for (const c of campaigns) results.push(await runCampaign(c));
     const rows = results.flatMap((r) => r.rows);
     expect(rows.map((r) => `${r.seed} ${r.chaos} ${r.error ?? r.invariants.join(",")}`)).toEqual(
       rows.map((r) => `${r.seed} ${r.chaos} `),
     );
     expect(rows.every((r) => r.finalState === "ACTIVE" && r.hash.length === 64)).toBe(true);
+    expect(rows).toHaveLength(28);
+    expect(new Set(rows.map((r) => r.hash)).size).toBe(28);
+    const simulatedDays = rows.reduce((sum, r) => sum + r.days, 0);
+    expect(simulatedDays).toBeGreaterThanOrEqual(2.5);
+    for (const chaos of LEVELS)
+      expect(rows.filter((r) => r.chaos === chaos).length).toBeGreaterThanOrEqual(5);
+    // Faults were injected at every level but none.
+    for (const chaos of LEVELS.slice(1)) {
+      const faults = rows.filter((r) => r.chaos === chaos).reduce((sum, r) => sum + r.faults, 0);
+      expect(faults, `${chaos}: faults injected`).toBeGreaterThan(0);
+    }
     expect(rows.find((r) => r.scenario === "kitchen-sink")?.faults).toBeGreaterThan(20);
-    expect(rows).toHaveLength(6);
     const table = campaignTable(results[0] as CampaignResult);
     expect(table).toMatch(/^seed\s+days\s+chaos\s+faults\s+violations\s+hash\s+wall ms/);
-    expect(table).toMatch(/PASS: 1 seeds, no violation/);
-  }, 240_000);
+    expect(table).toMatch(/PASS: 5 seeds, no violation/);
+  }, 900_000);
 
   it("a planted bug fails the campaign, and the failing seeds are saved with their reproduce commands", async () => {
     const out = await tempDir();

@@ -120,6 +120,22 @@ describe("automatic triggers and recovery", () => {
     await h.untilState("ACTIVE", 3_000);
   });
 
+  it("a restarted agent needs a clean reconciliation made after it came back (invariant 9)", async () => {
+    h = await activeCro();
+    h.signals.alive.delete("execution");
+    await h.untilState("PAUSED", 3_500);
+    // Clean reports keep arriving while execution is down, then the reconciler goes quiet.
+    await h.clock.advance(2_500);
+    h.signals.recon = null;
+    h.startedAt.set("execution", h.clock.now());
+    h.signals.alive.add("execution");
+    await h.clock.advance(4_000);
+    expect(h.state().state).toBe("PAUSED");
+    expect(h.state().blockers).toEqual(["waiting for a clean reconciliation"]);
+    h.signals.recon = "CLEAN";
+    await h.untilState("ACTIVE", 3_000);
+  });
+
   it("a standby singleton or a starting instance does not count as alive", async () => {
     h = await activeCro();
     h.signals.alive.delete("portfolio");

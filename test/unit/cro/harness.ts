@@ -51,6 +51,8 @@ export class CroHarness {
   private readonly rng = new SeededRng(7);
   private readonly timers: TimerHandle[] = [];
   private readonly factories = new Map<string, MessageFactory>();
+  /** Process start time each fake agent's heartbeats carry (0 unless `restart` moved it). */
+  readonly startedAt = new Map<string, number>();
   private hbSeq = 0;
   private runSeq = 0;
 
@@ -117,7 +119,7 @@ export class CroHarness {
         lifecycle,
         leader,
         pid: 1,
-        startedAt: 0,
+        startedAt: this.startedAt.get(agent) ?? 0,
         mailboxDepth: 0,
         intervalMs: 500,
       }),
