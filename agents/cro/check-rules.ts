@@ -81,17 +81,24 @@ export function strategyAllowed(s: CheckSnapshot): CheckResult {
 }
 
 /**
- * Entries buy an outcome token; selling needs shares already held, i.e. an EXIT of a position.
- * Reported under POSITION_EXISTS: a SELL entry is a sell without a position.
+ * Entries buy an outcome token into the position they name; selling needs shares already held,
+ * i.e. an EXIT of a position. Reported under POSITION_EXISTS: a SELL entry is a sell without a
+ * position, and an entry naming no position would fill into nothing Portfolio books, so its cost
+ * would leave the books and its exposure escape the position cap (found by the simulator: seed
+ * 205, extreme, relaxed cadence, where a rogue strategy's entries spent 12.24 USDC off the books).
  */
 export function entryBuys(s: CheckSnapshot): CheckResult {
-  return s.intent.side === "BUY"
-    ? result("POSITION_EXISTS", true, "entry buys")
-    : result(
-        "POSITION_EXISTS",
-        false,
-        "an ENTRY must BUY; selling needs a position (send an EXIT)",
-      );
+  if (s.intent.side !== "BUY") {
+    return result(
+      "POSITION_EXISTS",
+      false,
+      "an ENTRY must BUY; selling needs a position (send an EXIT)",
+    );
+  }
+  if (s.intent.positionId === null) {
+    return result("POSITION_EXISTS", false, "an ENTRY must name the position it opens");
+  }
+  return result("POSITION_EXISTS", true, `entry buys into ${s.intent.positionId}`);
 }
 
 /** Entries need a known tick; exits on an untracked window are left to the venue to check. */

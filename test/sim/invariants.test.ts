@@ -354,6 +354,41 @@ describe("invariant 5: every fill counts once", () => {
     const ok = new Scene();
     ok.checker.checkAtRest(rest({}));
     expect(ok.found()).toEqual([]);
+    // A fill that names no position is money spent off the books.
+    const orphan = new Scene();
+    orphan.checker.checkAtRest(rest({ fills: [{ ...fillRecord(), positionId: null }] }));
+    expect(orphan.checker.violations().map((v) => v.message)).toContain(
+      "fill t1 is booked in no position (none named)",
+    );
+  });
+
+  it("at rest: catches cash that differs from the venue's collateral, or a balance not read", () => {
+    const off = new Scene();
+    off.checker.checkAtRest(rest({ venueBalance: { collateral: 97_499_999, reserved: 0 } }));
+    expect(off.found()).toEqual(["cash"]);
+    const unread = new Scene();
+    unread.checker.checkAtRest(rest({ venueBalance: null }));
+    expect(unread.found()).toEqual(["cash"]);
+    // Realized PnL (net of fees, payouts included) moves cash: a closed position's loss.
+    const closed = new Scene();
+    const lost = {
+      ...position(5_000_000),
+      state: "CLOSED",
+      realizedPnl: -2_587_500,
+      updatedAt: T0,
+    } as unknown as PositionRecord;
+    closed.checker.checkAtRest(
+      rest({
+        positions: [lost],
+        venuePositions: [],
+        venueBalance: { collateral: 97_412_500, reserved: 0 },
+      }),
+    );
+    expect(closed.found()).toEqual([]);
+    // Collateral reserved by a working order is still moving: not compared.
+    const moving = new Scene();
+    moving.checker.checkAtRest(rest({ venueBalance: { collateral: 1, reserved: 5 } }));
+    expect(moving.found()).toEqual([]);
   });
 });
 
@@ -558,6 +593,9 @@ function rest(over: Partial<RestSnapshot>): RestSnapshot {
     venueTrades: [venueTrade()],
     venueTradesComplete: true,
     venuePositions: [{ tokenId: TOKEN, shares: 5_000_000 }],
+    // 100 USDC at the start, 2.5 of it now in the open position (its cost basis).
+    venueBalance: { collateral: 97_500_000, reserved: 0 },
+    startingCollateral: 100_000_000,
     settledBefore: T0 + 60_000,
     ...over,
   };

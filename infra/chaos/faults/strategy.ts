@@ -42,8 +42,9 @@ class RogueStrategy {
     const book = pick(fresh, this.ctx);
     const ask = book?.asks[0];
     if (book === null || ask === undefined) return;
+    const id = `${this.ctx.rng.uuid()}-${this.seq++}`;
     const message = this.factory.make("strategy.intent", {
-      intentId: `chaos-${this.ctx.rng.uuid()}-${this.seq++}`,
+      intentId: `chaos-${id}`,
       strategy: STRATEGY,
       windowId: book.windowId,
       tokenId: book.tokenId,
@@ -53,7 +54,8 @@ class RogueStrategy {
       limitPrice: ask.price,
       size: book.minSize,
       expiresAt: null,
-      positionId: null,
+      // A real strategy names the position its entry opens; the CRO refuses an entry that does not.
+      positionId: `pos-chaos-${id}`,
       exitReason: null,
       bookSeq: book.seq,
       reason: "chaos: rogue strategy",

@@ -39,6 +39,7 @@ export const INVARIANTS = {
   "8-no-crash": "Bad input never crashes an agent",
   "9-restart": "Trading resumes only after a clean reconciliation following a restart",
   "10-determinism": "Same seed, same event log",
+  cash: "Cash equals the venue's collateral (starting cash + realized PnL net of fees − open cost)",
   "in-flight": "No order stuck in flight after the faults stop",
   liveness: "After the heal, the system returns to ACTIVE with a clean reconciliation",
 } as const;
@@ -119,6 +120,10 @@ export interface RestSnapshot {
   venueTrades: readonly VenueTrade[];
   venueTradesComplete: boolean;
   venuePositions: readonly { tokenId: string; shares: number }[];
+  /** The venue's collateral and what open orders reserve of it; null when it could not be read. */
+  venueBalance: { collateral: number; reserved: number } | null;
+  /** The collateral the account started the run with. */
+  startingCollateral: number;
   /**
    * Only what last changed at or before this time is compared: a trade confirmed a moment ago may
    * still be on its way to us, which is travel, not a lie. Everything older must agree exactly.
@@ -417,6 +422,36 @@ export class InvariantChecker {
     }
     this.checkFillsEqualVenue(s);
     this.checkPositions(s);
+    this.checkCash(s);
+  }
+
+  /**
+   * Our books' cash against the venue's collateral: every position's realized PnL (net of fees,
+   * settlement payouts included) less what the open ones cost. Skipped while something is still
+   * moving (a trade changed lately, a provisional fill, collateral reserved by a working order).
+   */
+  private checkCash(s: RestSnapshot): void {
+    if (s.venueBalance === null) {
+      this.violate("cash", s.at, "the venue's balance could not be read at rest");
+      return;
+    }
+    const moving =
+      s.venueBalance.reserved !== 0 ||
+      s.venueTrades.some((t) => t.updatedAt > s.settledBefore) ||
+      s.positions.some((p) => p.provisionalSize !== 0);
+    if (moving) return;
+    let cash = s.startingCollateral;
+    for (const p of s.positions) {
+      cash += p.realizedPnl;
+      if (p.state !== "CLOSED") cash -= p.costBasis;
+    }
+    if (cash !== s.venueBalance.collateral) {
+      this.violate(
+        "cash",
+        s.at,
+        `our books say cash ${cash}, the venue holds ${s.venueBalance.collateral} (difference ${s.venueBalance.collateral - cash})`,
+      );
+    }
   }
 
   private checkFillsEqualVenue(s: RestSnapshot): void {
@@ -464,8 +499,17 @@ export class InvariantChecker {
       s.venueTrades.filter((t) => t.updatedAt > s.settledBefore).map((t) => t.tokenId),
     );
     const fillsOf = new Map<string, number>();
+    const known = new Set(s.positions.map((p) => p.positionId));
     for (const f of s.fills) {
-      if (f.positionId === null || f.status === "FAILED") continue;
+      if (f.status === "FAILED") continue;
+      if (f.updatedAt <= s.settledBefore && (f.positionId === null || !known.has(f.positionId))) {
+        this.violate(
+          "5-fills",
+          s.at,
+          `fill ${f.tradeId} is booked in no position (${f.positionId ?? "none named"})`,
+        );
+      }
+      if (f.positionId === null) continue;
       const signed = f.side === "BUY" ? f.size : -f.size;
       fillsOf.set(f.positionId, (fillsOf.get(f.positionId) ?? 0) + signed);
     }

@@ -263,6 +263,7 @@ async function checkAtRest(world: SimWorld, checker: InvariantChecker): Promise<
   const timeout = { timeoutMs: 10_000 };
   const trades = await world.withVirtualTime(world.venue.trades({}, timeout));
   const positions = await world.withVirtualTime(world.venue.positions(timeout));
+  const balance = await world.withVirtualTime(world.venue.balance(timeout));
   const at = world.clock.now();
   checker.checkAtRest({
     at,
@@ -272,6 +273,10 @@ async function checkAtRest(world: SimWorld, checker: InvariantChecker): Promise<
     venueTrades: trades.items,
     venueTradesComplete: trades.complete,
     venuePositions: positions.items,
+    venueBalance: balance.complete
+      ? { collateral: balance.value.collateral, reserved: balance.value.reserved }
+      : null,
+    startingCollateral: world.startingCollateral,
     settledBefore: at - SETTLE_MS,
   });
 }

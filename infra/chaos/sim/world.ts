@@ -59,6 +59,8 @@ export class SimWorld implements ChaosWorld {
   readonly broker: MemoryBroker;
   readonly seed: number;
   readonly cadence: CadenceProfile;
+  /** The account's collateral at the start (micro-USDC). */
+  readonly startingCollateral: number;
   private readonly observers = new Set<VenuePlaceObserver>();
   private readonly executionVenue: Venue;
   private readonly plant: Plant | null;
@@ -70,10 +72,11 @@ export class SimWorld implements ChaosWorld {
     this.clock = new VirtualClock(options.startMs ?? SIM_START_MS);
     const root = new SeededRng(options.seed);
     this.rng = root;
+    this.startingCollateral = toMicro(options.startingCollateralUsd ?? "100");
     this.venue = new SimVenue({
       clock: this.clock,
       rng: root.fork("venue"),
-      startingCollateral: toMicro(options.startingCollateralUsd ?? "100"),
+      startingCollateral: this.startingCollateral,
       ...options.venue,
     });
     this.fleet = new EmbeddedFleet({

@@ -51,6 +51,8 @@ describe("pre-trade checks: an entry", () => {
     ["INSTRUMENT_ALLOWED", { intent: entryIntent({ tokenId: "tok-other-window" }) }],
     ["STRATEGY_ALLOWED", { intent: entryIntent({ strategy: "rogue" }) }],
     ["POSITION_EXISTS", { intent: entryIntent({ side: "SELL" }) }],
+    // An entry naming no position: its fills would be booked nowhere.
+    ["POSITION_EXISTS", { intent: entryIntent({ positionId: null }) }],
     ["TICK_SIZE", { intent: entryIntent({ limitPrice: 505_000 }) }],
     ["MIN_SIZE", { intent: entryIntent({ size: 4_000_000 }) }],
     ["PRICE_BAND", { intent: entryIntent({ limitPrice: 990_000 }) }],
