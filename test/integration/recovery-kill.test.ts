@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { AgentName } from "../../agents/catalog.ts";
 import { windowInstrument } from "../../infra/venue-sim/index.ts";
-import { ProcessFleet, type StateSeen } from "../support/fleet-processes.ts";
+import { IN_FLIGHT_MS, ProcessFleet, type StateSeen } from "../support/fleet-processes.ts";
 import { logRecords, waitFor } from "../support/processes.ts";
 
 /** Short windows: the probe enters once per window, so more windows mean more trading. */
@@ -119,8 +119,9 @@ describe("kill -9 of each agent process: halt, restart, recover, resume", () => 
           timeoutMs: BACK_ACTIVE_MS,
         });
 
-        // No risk-increasing order (a BUY) was accepted by the venue while not ACTIVE.
-        expect(buys(fleet.ordersPlacedBetween(left.at, back.at))).toEqual([]);
+        // No risk-increasing order (a BUY) was accepted by the venue while not ACTIVE (after the
+        // in-flight allowance: see IN_FLIGHT_MS).
+        expect(buys(fleet.ordersPlacedBetween(left.at + IN_FLIGHT_MS, back.at))).toEqual([]);
         // ACTIVE again only after a clean reconciliation that ran after the restart.
         expect(
           fleet.reconReports.some(
@@ -215,7 +216,7 @@ describe("kill -9 of each agent process: halt, restart, recover, resume", () => 
       });
       // The same process came back: it was hung, not dead.
       expect(fleet.pid("market-data.1")).toBe(pid);
-      expect(buys(fleet.ordersPlacedBetween(left.at, back.at))).toEqual([]);
+      expect(buys(fleet.ordersPlacedBetween(left.at + IN_FLIGHT_MS, back.at))).toEqual([]);
       report("market-data (SIGSTOP)", stoppedAt, left, back);
     },
     CASE_MS,

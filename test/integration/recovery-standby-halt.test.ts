@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { StaleEpochError } from "../../agents/runtime/store.ts";
 import { windowInstrument } from "../../infra/venue-sim/index.ts";
-import { ProcessFleet } from "../support/fleet-processes.ts";
+import { IN_FLIGHT_MS, ProcessFleet } from "../support/fleet-processes.ts";
 import { logRecords, waitFor } from "../support/processes.ts";
 
 const WINDOW_SECONDS = 120;
@@ -168,7 +168,8 @@ describe("standby replicas and the three halt levels, as real processes", () => 
         since: left?.at ?? killedAt,
         timeoutMs: BACK_ACTIVE_MS,
       });
-      if (left !== undefined) expect(buys(fleet.ordersPlacedBetween(left.at, back.at))).toEqual([]);
+      if (left !== undefined)
+        expect(buys(fleet.ordersPlacedBetween(left.at + IN_FLIGHT_MS, back.at))).toEqual([]);
     },
     CASE_MS,
   );
@@ -203,7 +204,7 @@ describe("standby replicas and the three halt levels, as real processes", () => 
         () => fleet.ordersPlacedBetween(paused.at).some((o) => o.side === "SELL"),
         { timeoutMs: 30_000, pollMs: 100 },
       );
-      expect(buys(fleet.ordersPlacedBetween(paused.at))).toEqual([]);
+      expect(buys(fleet.ordersPlacedBetween(paused.at + IN_FLIGHT_MS))).toEqual([]);
       expect(fleet.state()?.state).toBe("PAUSED");
       for (const [key, value] of Object.entries(HOLD))
         await fleet.operator({ kind: "controls.set", key, value }, "hold positions again");
@@ -242,7 +243,7 @@ describe("standby replicas and the three halt levels, as real processes", () => 
       );
       expect(await openPositions(fleet)).toEqual([]);
       expect(await fleet.venueOpenOrders()).toEqual([]);
-      expect(buys(fleet.ordersPlacedBetween(at))).toEqual([]);
+      expect(buys(fleet.ordersPlacedBetween(at + IN_FLIGHT_MS))).toEqual([]);
       // It stays paused: an operator hold, not a pause that lifts itself.
       await republished(fleet, settled.at, 4);
       expect(fleet.states.filter((s) => s.at > settled.at && s.state === "ACTIVE")).toEqual([]);
@@ -282,7 +283,7 @@ describe("standby replicas and the three halt levels, as real processes", () => 
       );
       await fleet.operator({ kind: "controls.set", key: "stop_loss_pct", value: "1" }, "try exits");
       await republished(fleet, Date.now(), 6);
-      expect(fleet.ordersPlacedBetween(halted.at)).toEqual([]);
+      expect(fleet.ordersPlacedBetween(halted.at + IN_FLIGHT_MS)).toEqual([]);
       expect(fleet.states.filter((s) => s.at > halted.at && s.state !== "HALTED")).toEqual([]);
       expect((await fleet.operator({ kind: "resume" }, "acceptance: resume")).ok).toBe(true);
       await fleet.waitState("ACTIVE after resume", (s) => s.state === "ACTIVE", {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { simCommand } from "../../agents/ops/commands/sim.ts";
+import type { SimResult } from "../../infra/chaos/sim/run.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -81,6 +82,20 @@ describe("predator sim", () => {
     );
   });
 
+  it("runs the relaxed cadence: fewer bus messages, its own hash, and it says so in the reproduce command", () => {
+    const args = ["--seed", "4", "--days", "0.002", "--json"];
+    const production = predator(args);
+    const relaxed = predator([...args, "--cadence", "relaxed"]);
+    expect([production.code, relaxed.code]).toEqual([0, 0]);
+    const p = JSON.parse(production.stdout) as SimResult;
+    const r = JSON.parse(relaxed.stdout) as SimResult;
+    expect([p.cadence, r.cadence]).toEqual(["production", "relaxed"]);
+    expect(r.busMessages).toBeLessThan(p.busMessages / 2);
+    expect(r.eventLogHash).not.toBe(p.eventLogHash);
+    expect(r.reproduce).toBe("predator sim --seed 4 --days 0.002 --chaos none --cadence relaxed");
+    expect(p.reproduce).toBe("predator sim --seed 4 --days 0.002 --chaos none");
+  });
+
   it("refuses bad arguments with exit 2 and a specific message (as a process)", () => {
     const r = predator(["--seed", "1", "--chaos", "apocalypse"]);
     expect(r.code).toBe(2);
@@ -97,6 +112,7 @@ describe("predator sim", () => {
       [["--seed", "1", "--days", "soon"], /--days.*number of days/],
       [["--seed", "1", "--plant", "nothing"], /--plant.*Allowed choices/],
       [["--seed", "1", "--requote-ms", "5"], /--requote-ms.*milliseconds/],
+      [["--seed", "1", "--cadence", "fast"], /--cadence.*Allowed choices are production, relaxed/],
     ];
     for (const [args, message] of cases) {
       const r = await inProcess(args);

@@ -84,6 +84,14 @@ const VENUE_UP_MS = 60_000;
 export const EXECUTION_CRO_SILENCE_MS = 2_000;
 const CALL_MS = 5_000;
 
+/**
+ * An order Execution had already sent when a halt was published can reach the venue a transport
+ * hop later (Execution re-checks the trading state right before sending; 12 ms was seen once on a
+ * loaded machine). Checks of "nothing reached the venue after the halt" start this much after the
+ * moment the halt was seen on the bus.
+ */
+export const IN_FLIGHT_MS = 100;
+
 export class ProcessFleet {
   readonly states: StateSeen[] = [];
   readonly heartbeats = new Map<string, HeartbeatSeen>();
