@@ -64,9 +64,17 @@ class Scene {
     this.tap({ phase: "publish", connection: "", subject, raw: JSON.stringify(message) });
   }
 
-  deliverState(state: "ACTIVE" | "PAUSED" | "FLATTENING" | "HALTED", to = "execution.1"): void {
+  /** Delivers a `cro.state`; `sentAtMs` (from T0) makes one the CRO sent earlier (a late delivery). */
+  deliverState(
+    state: "ACTIVE" | "PAUSED" | "FLATTENING" | "HALTED",
+    to = "execution.1",
+    sentAtMs?: number,
+  ): void {
+    const now = this.clock.t;
+    if (sentAtMs !== undefined) this.clock.t = T0 + sentAtMs;
     const factory = new MessageFactory(this.clock, this.rng, { agent: "cro", instance: "1" });
     const m = factory.make("cro.state", statePayload(state, this.epoch));
+    this.clock.t = now;
     this.tap({ phase: "deliver", connection: to, subject: "cro.state", raw: JSON.stringify(m) });
   }
 
@@ -264,6 +272,21 @@ describe("invariant 2: halt means halt", () => {
     s.deliverState("HALTED");
     s.place(intent("x", { kind: "EXIT", side: "SELL" }));
     expect(s.found()).toEqual(["2-halt", "2-halt"]);
+  });
+
+  it("judges by the newest state Execution heard: a late, older PAUSED is not news", () => {
+    const s = new Scene().healthy();
+    s.at(200).deliverState("ACTIVE");
+    // A PAUSED the CRO sent at 100 ms, delivered after the ACTIVE it sent at 200 ms (reordered).
+    s.at(300).deliverState("PAUSED", "execution.1", 100);
+    s.decide(intent("a"));
+    s.place(intent("a"));
+    expect(s.found()).toEqual([]);
+    // A newer PAUSED is news.
+    s.at(400).deliverState("PAUSED");
+    s.decide(intent("b"));
+    s.place(intent("b"));
+    expect(s.found()).toEqual(["2-halt"]);
   });
 
   it("catches an order sent after the CRO fell silent (the dead man)", () => {
