@@ -5,6 +5,7 @@
  * virtual clock. Latencies are the median, over RUNS runs, of each run's percentile.
  */
 import { connect } from "@nats-io/transport-node";
+import { median, percentile } from "./tick-stats.ts";
 import { SystemClock, VirtualClock } from "../bus/clock.ts";
 import { encode } from "../bus/codec.ts";
 import { MemoryBroker } from "../bus/memory.ts";
@@ -22,18 +23,6 @@ const OVERHEAD_TARGET = 1.25;
 const MEMORY_MESSAGES_PER_RUN = 20_000;
 
 type Timed = () => Promise<unknown>;
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
-}
-
-function median(values: number[]): number {
-  return percentile(
-    [...values].sort((x, y) => x - y),
-    50,
-  );
-}
 
 /**
  * One run: `count` sequential round trips. Returns p50 and p99 latency and this process's CPU

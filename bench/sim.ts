@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import type { ChaosLevel } from "../infra/chaos/engine.ts";
 import { CHAOS_LEVEL_NAMES, runSimulation } from "../infra/chaos/sim/run.ts";
 import { CADENCE_NAMES, type Cadence } from "../infra/chaos/sim/cadence.ts";
+import { median } from "./tick-stats.ts";
 import type { Bench, BenchResult } from "./types.ts";
 
 const DAY_MS = 86_400_000;
@@ -27,14 +28,6 @@ function days(): number {
 
 /** Seeds per level and cadence; each row is the median over them. */
 const SEEDS = [1, 2, 3];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 interface Sample {
   perWall: number;

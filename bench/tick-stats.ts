@@ -1,4 +1,4 @@
-/** Percentiles for the tick-to-order bench (bench/bus.ts keeps its own copy private). */
+/** Percentiles and medians for the benches (tick-to-order, bus, simulator). */
 
 /** Nearest-rank percentile of an ascending array; NaN when empty. */
 export function percentile(sorted: readonly number[], p: number): number {

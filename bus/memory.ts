@@ -445,8 +445,8 @@ export class MemoryBroker {
    * the duplicate window, so a long simulation's memory stays bounded.
    */
   private trim(stream: StreamState, now: number): void {
-    const head = stream.messages[0];
     const messages = stream.messages;
+    const head = messages[0];
     const over = messages.length - STREAM_MAX_MESSAGES;
     if (
       over > TRIM_SLACK_MESSAGES ||
