@@ -5,7 +5,9 @@
  * Inputs: durable "portfolio-fills" (exec.fill) and "portfolio-windows" (md.window); core md.book
  * (marks), cro.state (FLATTENING closes everything), and — to learn that an exit attempt ended
  * without filling — core cro.decision (vetoes of our exits) and exec.order.{rejected, refused,
- * cancelled, expired}. Those two are core, so a lost one is covered by the exit deadline.
+ * cancelled, expired}. Those two are core, so a lost one is covered by the exit deadline. The same
+ * order events (and exec.order.filled) tell a wholly voided entry that its order can fill no more,
+ * so it may close; if one is lost, the window's settlement closes it.
  */
 import type { Cause } from "../../bus/messages.ts";
 import type { TradingState } from "../../contracts/common.ts";
@@ -20,7 +22,8 @@ import { FillDesk } from "./fills.ts";
 import { PositionBook, type LivePosition } from "./positions.ts";
 import { Markets } from "./markets.ts";
 
-const EXIT_ENDED_EVENTS = [
+const ORDER_ENDED_EVENTS = [
+  "exec.order.filled",
   "exec.order.rejected",
   "exec.order.refused",
   "exec.order.cancelled",
@@ -60,13 +63,20 @@ export class PortfolioActor extends Actor {
     await this.refreshControls();
     const restored = await this.book.restoreAll();
     this.ctx.log.info({ restored: restored.length }, "open positions restored");
-    for (const live of restored) await this.exits.evaluate(live, null);
+    for (const live of restored) {
+      await this.fills.closeIfEntryEnded(live, null);
+      await this.exits.evaluate(live, null);
+    }
 
     this.ctx.on("md.book", (m) => this.onBook(m));
     this.ctx.on("cro.state", (m) => this.onCroState(m.state, m));
     this.ctx.on("cro.decision", (m) => this.onDecision(m));
-    for (const type of EXIT_ENDED_EVENTS) {
-      this.ctx.on(type, (m) => this.onExitOrderEnded(m, type.slice("exec.order.".length), m));
+    for (const type of ORDER_ENDED_EVENTS) {
+      this.ctx.on(type, async (m) => {
+        await this.book.flush();
+        await this.fills.entryOrderEnded(m, m);
+        await this.onExitOrderEnded(m, type.slice("exec.order.".length), m);
+      });
     }
     await this.ctx.onDurable("exec.fill", { durable: "portfolio-fills" }, async (m, d) => {
       await this.book.flush();
@@ -136,7 +146,7 @@ export class PortfolioActor extends Actor {
   }
 
   private async onExitOrderEnded(m: Order, event: string, cause: Cause): Promise<void> {
-    if (m.kind !== "EXIT" || m.positionId === null) return;
+    if (m.kind !== "EXIT" || m.positionId === null || event === "filled") return;
     const live: LivePosition | undefined = this.book.get(m.positionId);
     if (live === undefined) return;
     const why = m.reason === null ? "" : `: ${m.reason}`;

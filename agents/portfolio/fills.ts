@@ -4,7 +4,8 @@
  * fill, or the same trade reported twice, changes nothing (invariant 5).
  *
  * A fill that names no position, a different mode, or an unknown position with anything but an
- * entry buy is bad input: logged, audited, acknowledged, nothing changed. A new report about a
+ * entry buy is bad input: logged, audited, acknowledged, nothing changed. (An entry's FAILED that
+ * overtook its MATCHED does open the position, holding the voided trade.) A new report about a
  * position that is already closed cannot be booked any more; it is logged as an error and audited
  * ("fill.after-close") so that reconciliation and a person can see it, rather than crash-looping.
  */
@@ -12,15 +13,24 @@ import type { Logger } from "pino";
 import type { Cause } from "../../bus/messages.ts";
 import { MICRO } from "../../contracts/money.ts";
 import type { MdWindow } from "../../contracts/market-data.ts";
-import type { ExecFill } from "../../contracts/orders.ts";
+import type { ExecFill, Order, OrderStatus } from "../../contracts/orders.ts";
 import type { ActorContext } from "../runtime/actor.ts";
-import { classifyFill, type FillFact } from "./ledger.ts";
+import { classifyFill, entries, type FillFact } from "./ledger.ts";
 import type { PositionEvent } from "./machine.ts";
 import { windowEndFromSlug, type Markets } from "./markets.ts";
 import { slippage } from "./pnl.ts";
 import type { LivePosition, PositionBook } from "./positions.ts";
 import { fromRecord } from "./record.ts";
 import type { Exits } from "./exits.ts";
+
+/** An order in one of these can trade no more. */
+const ORDER_FINAL: ReadonlySet<OrderStatus> = new Set([
+  "FILLED",
+  "CANCELLED",
+  "EXPIRED",
+  "REJECTED",
+  "REFUSED",
+]);
 
 const FILL_EVENT = {
   MATCHED: "FILL_MATCHED",
@@ -68,7 +78,41 @@ export class FillDesk {
     };
     const event: PositionEvent = { type: FILL_EVENT[m.status], fill, at: this.ctx.clock.now() };
     await this.book.send(live, event, m);
+    if (m.kind === "ENTRY") await this.closeIfEntryEnded(live, m);
     await this.exits.evaluate(live, m);
+  }
+
+  /** Execution reports an entry order that can trade no more. */
+  async entryOrderEnded(m: Order, cause: Cause): Promise<void> {
+    if (m.kind !== "ENTRY" || m.positionId === null || !ORDER_FINAL.has(m.status)) return;
+    const live = this.book.get(m.positionId);
+    if (live !== undefined) await this.closeIfEntryEnded(live, cause);
+  }
+
+  /**
+   * A position still in ENTRY with nothing held learns whether its entry has ended: every entry
+   * order can trade no more (Execution records each order's status in the store), and every trade
+   * of those orders has reached this position and is final. Only then does a wholly voided entry
+   * close: a resting order may still fill after a ghost fill was voided, and the order's final
+   * status may overtake its last fill on the bus.
+   */
+  async closeIfEntryEnded(live: LivePosition, cause: Cause | null): Promise<void> {
+    const c = live.context();
+    if (live.state() !== "ENTRY" || c.holdings.size !== 0) return;
+    const { store } = this.ctx;
+    const orders = (await store.listOrders({ windowId: c.windowId })).filter(
+      (o) => o.positionId === live.id && o.kind === "ENTRY",
+    );
+    if (orders.length === 0 || !orders.every((o) => ORDER_FINAL.has(o.status))) return;
+    const known = entries(c.fills).filter((f) => f.kind === "ENTRY");
+    const traded = (await store.listFills({ positionId: live.id })).filter(
+      (f) => f.kind === "ENTRY",
+    );
+    if (traded.some((f) => c.fills[f.tradeId] === undefined)) return;
+    if (known.some((f) => f.status === "MATCHED")) return;
+    const filled = orders.reduce((sum, o) => sum + o.filledSize, 0);
+    if (known.reduce((sum, f) => sum + f.size, 0) < filled) return;
+    await this.book.send(live, { type: "ENTRY_ENDED", at: this.ctx.clock.now() }, cause);
   }
 
   /** The window resolved: its tokens pay 1 (the winning side) or 0 per share. */
@@ -105,13 +149,17 @@ export class FillDesk {
   private async open(m: ExecFill, positionId: string, log: Logger): Promise<LivePosition | null> {
     const stored = await this.ctx.store.getPosition(positionId);
     if (stored !== null) {
-      const known = fromRecord(stored).context.fills[m.tradeId];
-      if (known?.status === m.status) return null;
+      // A repeat, or an older status arriving late (MATCHED after FAILED), changes nothing.
+      if (classifyFill(fromRecord(stored).context.fills, m.tradeId, m.status) === "duplicate") {
+        return null;
+      }
       log.error({ tradeId: m.tradeId, state: stored.state }, "fill for a closed position");
       await this.audit("fill.after-close", m, positionId, { fill: m, state: stored.state });
       return null;
     }
-    if (m.kind !== "ENTRY" || m.side !== "BUY" || m.status === "FAILED") {
+    // An entry's FAILED may overtake its MATCHED on the bus: the position starts from the voided
+    // trade, so the late MATCHED is a backwards move and never books a trade the venue voided.
+    if (m.kind !== "ENTRY" || m.side !== "BUY") {
       log.warn(
         { tradeId: m.tradeId, kind: m.kind, status: m.status },
         "fill for no known position",

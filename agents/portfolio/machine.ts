@@ -20,7 +20,10 @@
  * - SETTLED (the window resolved at 1 or 0) is the market's outcome and applies in any open
  *   state: held shares become collateral, the position waits in EXPIRY for any provisional fill to
  *   resolve, then closes.
- * - An entry whose every fill was voided (FAILED) closes with zero size.
+ * - An entry whose every fill was voided (FAILED) closes with zero size, but only once its entry
+ *   order has ended (ENTRY_ENDED: filled, cancelled, expired, rejected or refused). A resting GTC
+ *   order can still fill after a ghost fill was voided; closing early would leave that later fill
+ *   with no open position to book into.
  */
 import { assign, setup } from "xstate";
 import type { Mode } from "../../contracts/common.ts";
@@ -85,6 +88,7 @@ export type PositionEvent =
   | ({ type: "STOP"; reason: StopReason } & At)
   | ({ type: "TAKE_PROFIT" } & At)
   | ({ type: "EXPIRE" } & At)
+  | ({ type: "ENTRY_ENDED" } & At)
   | ({ type: "EXIT_SENT"; intentId: string; deadlineAt: number } & At)
   | ({ type: "EXIT_FAILED"; intentId: string; reason: string; retryAt: number } & At)
   | ({ type: "SETTLED"; payoutPerShare: number } & At);
@@ -214,11 +218,9 @@ export const positionMachine = setup({
   },
   states: {
     ENTRY: {
-      always: [
-        { guard: "holdsShares", target: "MONITORING" },
-        { guard: "entryVoided", target: "CLOSED" },
-      ],
+      always: { guard: "holdsShares", target: "MONITORING" },
       on: {
+        ENTRY_ENDED: { guard: "entryVoided", target: "CLOSED" },
         MARK: { guard: "newHigh", actions: "mark" },
         EXPIRE: { target: "EXPIRY", actions: "expire" },
       },

@@ -3,7 +3,7 @@
  * published on every change, counted once, voided by FAILED, settled by the window's outcome.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { fillMsg, harness, windowMsg, type Harness } from "./helpers.ts";
+import { entryOrder, fillMsg, harness, T0, windowMsg, type Harness } from "./helpers.ts";
 
 let h: Harness;
 afterEach(async () => {
@@ -71,6 +71,7 @@ describe("Portfolio agent: fills", () => {
   it("FAILED after MATCHED voids the provisional fill; the wholly voided entry closes with zero size", async () => {
     h = harness();
     await h.startPortfolio();
+    await h.store.upsertOrder(entryOrder()); // a FAK order: it ended when it traded
     await h.send("exec.fill", fillMsg({ status: "MATCHED" }));
     await h.send("exec.fill", fillMsg({ status: "FAILED" }));
     expect(h.last()).toMatchObject({ state: "CLOSED", size: 0, provisionalSize: 0, fees: 0 });
@@ -83,6 +84,78 @@ describe("Portfolio agent: fills", () => {
     expect(h.positions.length).toBe(published);
     const kinds = (await h.store.auditFor("pos-1")).map((a) => a.kind);
     expect(kinds).not.toContain("fill.after-close");
+  });
+
+  it("a ghost fill of a resting GTC entry leaves the position open: the order's later fill is booked (seed 403)", async () => {
+    h = harness();
+    await h.startPortfolio();
+    const resting = { orderType: "GTC" as const, status: "PARTIALLY_FILLED" as const };
+    await h.store.upsertOrder(entryOrder({ ...resting, filledSize: 4_000_000 }));
+    const ghost = { tradeId: "t-ghost", size: 4_000_000, fee: 70_000 };
+    await h.send("exec.fill", fillMsg({ ...ghost, status: "MATCHED" }));
+    await h.send("exec.fill", fillMsg({ ...ghost, status: "FAILED" }));
+    expect(h.last()).toMatchObject({ state: "ENTRY", size: 0, provisionalSize: 0 });
+    await h.store.upsertOrder(entryOrder({ orderType: "GTC", updatedAt: T0 + 20_000 }));
+    await h.send("exec.fill", fillMsg({ tradeId: "t-real", size: 6_000_000, status: "CONFIRMED" }));
+    expect(h.last()).toMatchObject({ state: "MONITORING", size: 6_000_000, costBasis: 3_000_000 });
+    const kinds = (await h.store.auditFor("pos-1")).map((a) => a.kind);
+    expect(kinds).not.toContain("fill.after-close");
+  });
+
+  it("a wholly voided entry closes when Execution reports its order ended", async () => {
+    h = harness();
+    await h.startPortfolio();
+    await h.store.upsertOrder(entryOrder({ orderType: "GTC", status: "OPEN", filledSize: 0 }));
+    await h.send("exec.fill", fillMsg({ status: "MATCHED" }));
+    await h.send("exec.fill", fillMsg({ status: "FAILED" }));
+    expect(h.last()).toMatchObject({ state: "ENTRY", size: 0 });
+    const cancelled = entryOrder({ orderType: "GTC", status: "CANCELLED", filledSize: 0 });
+    await h.store.upsertOrder(cancelled);
+    const { createdAt: _c, updatedAt: _u, epoch: _e, ...order } = cancelled;
+    await h.send("exec.order.cancelled", order);
+    expect(h.last()).toMatchObject({ state: "CLOSED", size: 0, realizedPnl: 0 });
+    expect(await h.store.listPositions({ open: true })).toEqual([]);
+  });
+
+  it("an entry order's final status that overtakes its last fill closes nothing (seed 400)", async () => {
+    h = harness();
+    await h.startPortfolio();
+    const ghost = { tradeId: "t-ghost", size: 4_000_000, fee: 70_000 };
+    const gtc = { orderType: "GTC" as const };
+    await h.store.upsertOrder(entryOrder({ ...gtc, status: "PARTIALLY_FILLED", filledSize: 4e6 }));
+    await h.send("exec.fill", fillMsg({ ...ghost, status: "MATCHED" }));
+    await h.send("exec.fill", fillMsg({ ...ghost, status: "FAILED" }));
+    // Execution has stored the last trade and the FILLED order; the order event arrives first
+    const filled = entryOrder({ ...gtc, updatedAt: T0 + 20_000 });
+    await h.store.upsertOrder(filled);
+    const last = fillMsg({ tradeId: "t-last", size: 6_000_000, status: "MATCHED" });
+    await h.store.recordFill({ ...last, ts: T0 + 20_000, updatedAt: T0 + 20_000 });
+    const { createdAt: _c, updatedAt: _u, epoch: _e, ...order } = filled;
+    await h.send("exec.order.filled", order);
+    expect(h.last()).toMatchObject({ state: "ENTRY", size: 0 });
+    await h.send("exec.fill", last);
+    await h.send("exec.fill", { ...last, status: "CONFIRMED" });
+    expect(h.last()).toMatchObject({ state: "MONITORING", size: 6_000_000 });
+    const kinds = (await h.store.auditFor("pos-1")).map((a) => a.kind);
+    expect(kinds).not.toContain("fill.after-close");
+  });
+
+  it("an entry's FAILED that overtakes its MATCHED opens the position with the voided trade; the late MATCHED books nothing", async () => {
+    h = harness();
+    await h.startPortfolio();
+    await h.store.upsertOrder(entryOrder({ orderType: "GTC" }));
+    await h.send("exec.fill", fillMsg({ status: "FAILED" }));
+    expect(h.last()).toMatchObject({ state: "CLOSED", size: 0, provisionalSize: 0 });
+    const published = h.positions.length;
+    await h.send("exec.fill", fillMsg({ status: "MATCHED" }));
+    expect(h.positions.length).toBe(published);
+    expect(await h.store.getPosition("pos-1")).toMatchObject({
+      state: "CLOSED",
+      provisionalSize: 0,
+    });
+    const kinds = (await h.store.auditFor("pos-1")).map((a) => a.kind);
+    expect(kinds).not.toContain("fill.after-close");
+    expect(kinds).not.toContain("fill.orphan");
   });
 
   it("bad input: a fill naming no position, or an exit for an unknown one, is audited and changes nothing", async () => {

@@ -16,6 +16,7 @@ import { MemoryStore } from "../../../infra/store/memory.ts";
 import { createPortfolioAgent, type PortfolioConfig } from "../../../agents/portfolio/index.ts";
 import type { FillFact } from "../../../agents/portfolio/ledger.ts";
 import type { PositionInput } from "../../../agents/portfolio/machine.ts";
+import type { OrderRecord } from "../../../agents/runtime/store.ts";
 
 export const T0 = 1_767_225_600_000;
 export const WINDOW_START_S = T0 / 1000;
@@ -83,6 +84,33 @@ export function fillMsg(over: Partial<FillPayload> = {}): FillPayload {
     status: "MATCHED",
     intendedPrice: 490_000,
     mode: "SIM",
+    ...over,
+  };
+}
+
+/** The entry order behind fillMsg() (int-1, pos-1), as Execution stores it. */
+export function entryOrder(over: Partial<OrderRecord> = {}): OrderRecord {
+  return {
+    orderId: "ord-int-1",
+    venueOrderId: null,
+    intentId: "int-1",
+    decisionId: "dec-1",
+    positionId: "pos-1",
+    strategy: "canary",
+    windowId: WINDOW_ID,
+    tokenId: UP,
+    kind: "ENTRY",
+    side: "BUY",
+    orderType: "FAK",
+    price: 500_000,
+    size: 10_000_000,
+    filledSize: 10_000_000,
+    status: "FILLED",
+    reason: null,
+    mode: "SIM",
+    createdAt: T0,
+    updatedAt: T0,
+    epoch: 1,
     ...over,
   };
 }

@@ -33,6 +33,7 @@ const PATH_EVENTS: PositionEvent[] = [
   { type: "FILL_MATCHED", fill: entry, at: 1 },
   { type: "FILL_CONFIRMED", fill: entry, at: 2 },
   { type: "FILL_FAILED", fill: entry, at: 2 },
+  { type: "ENTRY_ENDED", at: 3 },
   { type: "STOP", reason: "STOP_LOSS", at: 4 },
   { type: "STOP", reason: "FLATTEN", at: 4 },
   { type: "TAKE_PROFIT", at: 4 },

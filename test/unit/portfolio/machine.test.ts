@@ -50,10 +50,12 @@ describe("position machine: entry", () => {
     });
   });
 
-  it("FAILED after MATCHED voids the provisional fill; a wholly voided entry closes with zero size", () => {
+  it("FAILED after MATCHED voids the provisional fill; a wholly voided entry closes with zero size once its order ended", () => {
     const { actor, send } = start();
     send(matched());
-    const s = send({ type: "FILL_FAILED", fill: buy("e1"), at: 7 });
+    let s = send({ type: "FILL_FAILED", fill: buy("e1"), at: 7 });
+    expect(s.value).toBe("ENTRY");
+    s = send({ type: "ENTRY_ENDED", at: 7 });
     expect(s.value).toBe("CLOSED");
     expect(s.status).toBe("done");
     expect(s.context.holdings).toMatchObject({ size: 0, fees: 0, realizedPnl: 0 });
@@ -61,6 +63,26 @@ describe("position machine: entry", () => {
     expect(s.context.closedAt).toBe(7);
     expect(s.context.exitReason).toBeNull();
     expect(actor.getSnapshot().status).toBe("done");
+  });
+
+  it("a voided fill of a resting entry order does not close it: the order's later fill is booked", () => {
+    const { send } = start();
+    send(matched(buy("ghost", { size: 4_000_000 })), failed(buy("ghost", { size: 4_000_000 })));
+    let s = send();
+    expect(s.value).toBe("ENTRY");
+    s = send(confirmed(buy("real", { size: 6_000_000 })));
+    expect(s.value).toBe("MONITORING");
+    expect(s.context.holdings.size).toBe(6_000_000);
+    // the order ending now changes nothing: the position holds shares
+    expect(send({ type: "ENTRY_ENDED", at: 9 }).value).toBe("MONITORING");
+  });
+
+  it("ENTRY_ENDED closes nothing while a fill is still provisional or before any fill", () => {
+    const { send } = start();
+    expect(send({ type: "ENTRY_ENDED", at: 2 }).value).toBe("ENTRY");
+    send(matched());
+    expect(send({ type: "ENTRY_ENDED", at: 3 }).value).toBe("ENTRY");
+    expect(send(failed(), { type: "ENTRY_ENDED", at: 4 }).value).toBe("CLOSED");
   });
 
   it("a voided second entry leaves the confirmed first one in place", () => {
