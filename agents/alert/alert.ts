@@ -58,7 +58,11 @@ export class AlertAgent extends Actor {
       this.dedupe.remember(row.incidentKey, row.createdAt);
     // Today's PnL: open positions and those closed since midnight UTC.
     const dayStart = now - (now % DAY_MS);
-    for (const p of await ctx.store.listPositions()) {
+    const today = [
+      ...(await ctx.store.listPositions({ open: true })),
+      ...(await ctx.store.listPositions({ open: false, updatedSince: dayStart })),
+    ];
+    for (const p of today) {
       if (p.closedAt === null || p.closedAt >= dayStart) this.drawdown.onPosition(p);
     }
     await this.refreshControls();

@@ -81,8 +81,13 @@ export async function readSummary(
   assertions: AssertionCounts,
 ): Promise<SummaryData> {
   const inPeriod = (t: number | null) => t !== null && t >= from && t < to;
-  const fills = (await store.listFills()).filter((f) => f.status !== "FAILED" && inPeriod(f.ts));
-  const closed = (await store.listPositions({ open: false })).filter((p) => inPeriod(p.closedAt));
+  // Only the period is read: a position closed in it was written (updatedAt) at or after `from`.
+  const fills = (await store.listFills({ sinceTs: from })).filter(
+    (f) => f.status !== "FAILED" && inPeriod(f.ts),
+  );
+  const closed = (await store.listPositions({ open: false, updatedSince: from })).filter((p) =>
+    inPeriod(p.closedAt),
+  );
   const croEvents = await store.listCroEvents({ sinceTs: from - STATE_LOOKBACK_MS, limit: 10_000 });
   return { from, to, fills, closed, croEvents, assertions };
 }

@@ -44,14 +44,13 @@ export class Exposure {
   private working: OrderRecord[] = [];
 
   /**
-   * At start: open positions and those closed since `sinceTs`. The store lists at most
-   * LIST_ROWS_MAX rows per call, oldest first; a store with more closed positions than that needs a
-   * "closed since" filter on the Store port.
+   * At start: open positions and those closed since `sinceTs` (a position closed then was last
+   * written at or after it, so only those rows are read, however long the history).
    */
   async load(store: Store, sinceTs: number): Promise<void> {
     this.positions.clear();
-    for (const p of await store.listPositions()) {
-      if (p.closedAt === null || p.closedAt >= sinceTs)
+    for (const p of await store.listPositions({ open: false, updatedSince: sinceTs })) {
+      if (p.closedAt !== null && p.closedAt >= sinceTs)
         this.positions.set(p.positionId, pnlView(p));
     }
     // Open positions and working orders come from their own, small queries, never cut short.

@@ -2,14 +2,14 @@
  * The Reconciler actor: at start and every `reconIntervalMs` it compares the venue's positions,
  * open orders and balance with the books, runs every runtime assertion, publishes `recon.report`
  * (always) and `recon.mismatch` (when anything is wrong; the CRO trips on it) and audits the run.
- * A run never throws: a venue or store failure is a NO_VERDICT report that names it.
+ * A run never throws: a venue or store failure is a NO_VERDICT report that names it. The history
+ * the assertions judge is read incrementally (history.ts).
  */
 import type { TimerHandle } from "../../bus/clock.ts";
 import type { Heartbeat } from "../../contracts/heartbeats.ts";
 import type { Mismatch, ReconVerdict } from "../../contracts/recon.ts";
 import { resolveControls } from "../../contracts/controls.ts";
 import { Actor, type ActorContext } from "../runtime/actor.ts";
-import type { FillRecord } from "../runtime/store.ts";
 import type { Venue } from "../runtime/venue.ts";
 import {
   assertionMismatches,
@@ -20,6 +20,7 @@ import {
 } from "./assertions.ts";
 import { compareWithVenue, confirmDifferences, type VenueReports } from "./compare.ts";
 import type { ReconcilerConfig } from "./config.ts";
+import { HISTORY_ASSERTIONS, HISTORY_OVERLAP_MS, readHistory, type History } from "./history.ts";
 import { changedAt, readBooks, readDecision, readVenue } from "./snapshot.ts";
 
 const MISMATCHES_MAX = 256;
@@ -43,6 +44,8 @@ export class Reconciler extends Actor {
   /** The differences of the last complete comparison, for the persistence rule. */
   private previous: Mismatch[] = [];
   private confirmTimer: TimerHandle | null = null;
+  /** Where the next run's history starts (history.ts); null: read it all. */
+  private historySince: number | null = null;
   private startedAt = 0;
 
   constructor(
@@ -102,12 +105,17 @@ export class Reconciler extends Actor {
   }
 
   private async evaluate(): Promise<RunOutcome> {
+    const runAt = this.ctx.clock.now();
     const venue = await readVenue(this.venue, this.ctx.clock, this.config.venueTimeoutMs);
-    const fills = await this.ctx.store.listFills();
-    const books = await readBooks(this.ctx.store, venue, fills);
+    const history = await readHistory(this.ctx.store, this.historySince);
+    const books = await readBooks(this.ctx.store, venue, history.fills);
     const comparison = compareWithVenue(venue, books);
-    const assertions = runAssertions(await this.assertionInput(venue, fills));
+    const assertions = runAssertions(await this.assertionInput(venue, history));
     const failed = assertionMismatches(assertions);
+    if (!failed.some((m) => HISTORY_ASSERTIONS.has(m.key))) {
+      // Orders younger than the mapping grace were not judged yet: the next run reads them again.
+      this.historySince = runAt - this.config.mappingGraceMs - HISTORY_OVERLAP_MS;
+    }
     if (comparison.verdict === "NO_VERDICT") {
       // Nothing is compared on an incomplete report, but the assertions judge the books alone,
       // so a failed one is still published as a mismatch.
@@ -143,14 +151,11 @@ export class Reconciler extends Actor {
     });
   }
 
-  private async assertionInput(
-    venue: VenueReports,
-    fills: readonly FillRecord[],
-  ): Promise<AssertionInput> {
+  private async assertionInput(venue: VenueReports, history: History): Promise<AssertionInput> {
     const { store, clock } = this.ctx;
     const rows = await store.getControls();
     const { controls } = resolveControls(rows);
-    const orders = await store.listOrders();
+    const { orders, fills, closedPositions } = history;
     for (const o of orders) {
       if (o.decisionId === null || this.approvals.has(o.decisionId)) continue;
       const evidence = await readDecision(store, o.decisionId);
@@ -163,7 +168,7 @@ export class Reconciler extends Actor {
       decisions: this.approvals,
       fills,
       openPositions: await store.listPositions({ open: true }),
-      closedPositions: await store.listPositions({ open: false }),
+      closedPositions,
       venueOrderIds: venue.openOrders.ok ? venue.openOrders.report.items : [],
       controls,
       controlsChangedAt: {

@@ -55,12 +55,15 @@ export interface OrderFilter {
 export type FillRecord = Fill & { ts: number; updatedAt: number };
 
 export interface FillFilter {
+  statuses?: readonly FillStatus[];
   orderId?: string;
   positionId?: string;
   windowId?: string;
   mode?: Mode;
   /** Only fills first recorded (ts) at or after this time. */
   sinceTs?: number;
+  /** Only fills written (updatedAt: recorded or moved on) at or after this time. */
+  updatedSince?: number;
   /** Newest (by ts) first, so a `limit` keeps the latest rows rather than the oldest. */
   newestFirst?: boolean;
   limit?: number;
@@ -86,6 +89,8 @@ export interface PositionFilter {
   /** true: state is not CLOSED; false: only CLOSED. */
   open?: boolean;
   mode?: Mode;
+  /** Only positions written (updatedAt) at or after this time: what changed since a checkpoint. */
+  updatedSince?: number;
   limit?: number;
 }
 

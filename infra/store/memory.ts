@@ -119,16 +119,18 @@ export class MemoryStore implements Store {
 
   listFills(filter: FillFilter = {}): Promise<FillRecord[]> {
     return this.run(() => {
-      const { orderId, positionId, windowId, mode, sinceTs } = filter;
+      const { statuses, orderId, positionId, windowId, mode, sinceTs, updatedSince } = filter;
       const sign = filter.newestFirst === true ? -1 : 1;
       return [...this.fills.values()]
         .filter(
           (f) =>
+            (statuses === undefined || statuses.includes(f.status)) &&
             (orderId === undefined || f.orderId === orderId) &&
             (positionId === undefined || f.positionId === positionId) &&
             (windowId === undefined || f.windowId === windowId) &&
             (mode === undefined || f.mode === mode) &&
-            (sinceTs === undefined || f.ts >= sinceTs),
+            (sinceTs === undefined || f.ts >= sinceTs) &&
+            (updatedSince === undefined || f.updatedAt >= updatedSince),
         )
         .sort((a, b) => sign * (a.ts - b.ts || compareText(a.tradeId, b.tradeId)))
         .slice(0, rowLimit(filter.limit))
@@ -152,12 +154,13 @@ export class MemoryStore implements Store {
 
   listPositions(filter: PositionFilter = {}): Promise<PositionRecord[]> {
     return this.run(() => {
-      const { open, mode } = filter;
+      const { open, mode, updatedSince } = filter;
       return [...this.positions.values()]
         .filter(
           (p) =>
             (open === undefined || (p.state !== "CLOSED") === open) &&
-            (mode === undefined || p.mode === mode),
+            (mode === undefined || p.mode === mode) &&
+            (updatedSince === undefined || p.updatedAt >= updatedSince),
         )
         .sort((a, b) => a.openedAt - b.openedAt || compareText(a.positionId, b.positionId))
         .slice(0, rowLimit(filter.limit))

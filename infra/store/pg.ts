@@ -141,11 +141,16 @@ export class PgStore implements Store {
 
   listFills(filter: FillFilter = {}): Promise<FillRecord[]> {
     const w = new Where()
+      .add(
+        "status = ANY($::text[])",
+        filter.statuses === undefined ? undefined : [...filter.statuses],
+      )
       .add("order_id = $", filter.orderId)
       .add("position_id = $", filter.positionId)
       .add("window_id = $", filter.windowId)
       .add("mode = $", filter.mode)
-      .add("ts >= $", filter.sinceTs);
+      .add("ts >= $", filter.sinceTs)
+      .add("updated_at >= $", filter.updatedSince);
     const order = filter.newestFirst === true ? " DESC" : "";
     const text = `SELECT ${rows.FILL_COLUMNS} FROM fills ${w.sql()}
       ORDER BY ts${order}, trade_id COLLATE "C"${order}`;
@@ -171,7 +176,10 @@ export class PgStore implements Store {
   listPositions(filter: PositionFilter = {}): Promise<PositionRecord[]> {
     const open =
       filter.open === undefined ? "" : filter.open ? "state <> 'CLOSED'" : "state = 'CLOSED'";
-    const w = new Where().raw(open).add("mode = $", filter.mode);
+    const w = new Where()
+      .raw(open)
+      .add("mode = $", filter.mode)
+      .add("updated_at >= $", filter.updatedSince);
     const text = `SELECT ${rows.POSITION_COLUMNS} FROM positions ${w.sql()}
       ORDER BY opened_at, position_id COLLATE "C"`;
     return this.select("listPositions", text, w.params, rows.positionFromRow, filter.limit);

@@ -4,6 +4,8 @@ import { StoreUnavailableError } from "../../agents/runtime/store.ts";
 import { migrate, MIGRATIONS_TABLE } from "../../infra/store/migrate.ts";
 import { createTestDatabase } from "../harness/postgres.ts";
 
+const MIGRATIONS = ["0001_initial", "0002_changed_since_indexes"];
+
 const TABLES = [
   "agent_leases",
   "alerts",
@@ -33,11 +35,11 @@ describe("migrations", () => {
   });
   afterAll(() => db.drop());
 
-  it("applies the initial migration once; running again applies nothing", async () => {
-    expect(await migrate(db.url)).toEqual(["0001_initial"]);
+  it("applies every migration once, in order; running again applies nothing", async () => {
+    expect(await migrate(db.url)).toEqual(MIGRATIONS);
     expect(await migrate(db.url)).toEqual([]);
     const runs = await query(db.url, `SELECT name FROM ${MIGRATIONS_TABLE}`);
-    expect(runs.map((r) => r.name as unknown)).toEqual(["0001_initial"]);
+    expect(runs.map((r) => r.name as unknown)).toEqual(MIGRATIONS);
   });
 
   it("creates every table of the schema", async () => {
@@ -82,7 +84,7 @@ describe("migrations", () => {
     const fresh = await createTestDatabase();
     try {
       const results = await Promise.all([migrate(fresh.url), migrate(fresh.url)]);
-      expect(results.flat()).toEqual(["0001_initial"]);
+      expect(results.flat()).toEqual(MIGRATIONS);
     } finally {
       await fresh.drop();
     }

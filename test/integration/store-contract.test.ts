@@ -312,6 +312,22 @@ describe.each([
       expect(ids(await store.listFills({ mode: "SIM" }))).toEqual(["t-c"]);
       expect(ids(await store.listFills({ limit: 1 }))).toEqual(["t-c"]);
     });
+
+    it("lists fills by status and by when they were last written", async () => {
+      await store.recordFill(fill({ tradeId: "t-old", ts: T0, updatedAt: T0 }));
+      await store.recordFill(fill({ tradeId: "t-new", ts: T0 + 5, updatedAt: T0 + 5 }));
+      // an old trade confirmed late is written again: it counts as changed
+      await store.recordFill(
+        fill({ tradeId: "t-old", ts: T0, status: "CONFIRMED", updatedAt: T0 + 9 }),
+      );
+      const ids = (fs: FillRecord[]) => fs.map((f) => f.tradeId);
+      expect(ids(await store.listFills({ statuses: ["MATCHED"] }))).toEqual(["t-new"]);
+      expect(ids(await store.listFills({ statuses: ["CONFIRMED", "FAILED"] }))).toEqual(["t-old"]);
+      expect(ids(await store.listFills({ statuses: [] }))).toEqual([]);
+      expect(ids(await store.listFills({ updatedSince: T0 + 6 }))).toEqual(["t-old"]);
+      expect(ids(await store.listFills({ updatedSince: T0 + 5 }))).toEqual(["t-old", "t-new"]);
+      expect(ids(await store.listFills({ updatedSince: T0 + 10 }))).toEqual([]);
+    });
   });
 
   describe("positions", () => {
@@ -341,6 +357,25 @@ describe.each([
       expect(ids(await store.listPositions({ open: true }))).toEqual(["p-1", "p-0"]);
       expect(await store.listPositions({ open: false })).toEqual([closed]);
       expect(ids(await store.listPositions({ open: true, mode: "LIVE" }))).toEqual(["p-0"]);
+    });
+
+    it("lists positions by when they were last written", async () => {
+      await store.savePosition(position({ positionId: "p-1", updatedAt: T0 + 1 }));
+      await store.savePosition(position({ positionId: "p-2", updatedAt: T0 + 3 }));
+      const ids = (ps: PositionRecord[]) => ps.map((p) => p.positionId);
+      expect(ids(await store.listPositions({ updatedSince: T0 + 2 }))).toEqual(["p-2"]);
+      expect(ids(await store.listPositions({ updatedSince: T0 + 1 }))).toEqual(["p-1", "p-2"]);
+      const closed = position({
+        positionId: "p-1",
+        state: "CLOSED",
+        closedAt: T0 + 7,
+        updatedAt: T0 + 7,
+      });
+      await store.savePosition(closed);
+      expect(ids(await store.listPositions({ open: false, updatedSince: T0 + 4 }))).toEqual([
+        "p-1",
+      ]);
+      expect(await store.listPositions({ open: true, updatedSince: T0 + 4 })).toEqual([]);
     });
   });
 

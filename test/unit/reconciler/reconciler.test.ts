@@ -13,15 +13,43 @@ import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { SimVenue } from "../../../infra/venue-sim/index.ts";
 import { createReconcilerAgent, type ReconcilerConfig } from "../../../agents/reconciler/index.ts";
-import { T0, TOKEN, fill, order, position } from "./fixtures.ts";
+import {
+  LIST_ROWS_MAX,
+  type FillFilter,
+  type FillRecord,
+  type OrderFilter,
+  type OrderRecord,
+  type PositionFilter,
+  type PositionRecord,
+} from "../../../agents/runtime/store.ts";
+import { HISTORY_OVERLAP_MS } from "../../../agents/reconciler/history.ts";
+import { T0, TOKEN, WINDOW, fill, order, position } from "./fixtures.ts";
 
 const INTERVAL_MS = 2_000;
 const CONFIRM_MS = 300;
 
+/** Counts the rows every list call returns: what a reconciliation run reads. */
+class CountingStore extends MemoryStore {
+  rowsRead = 0;
+  override async listOrders(f?: OrderFilter): Promise<OrderRecord[]> {
+    return this.count(await super.listOrders(f));
+  }
+  override async listFills(f?: FillFilter): Promise<FillRecord[]> {
+    return this.count(await super.listFills(f));
+  }
+  override async listPositions(f?: PositionFilter): Promise<PositionRecord[]> {
+    return this.count(await super.listPositions(f));
+  }
+  private count<T>(rows: T[]): T[] {
+    this.rowsRead += rows.length;
+    return rows;
+  }
+}
+
 class Bench {
   readonly clock = new VirtualClock(T0);
   readonly rng = new SeededRng(3);
-  readonly store = new MemoryStore();
+  readonly store = new CountingStore();
   readonly venue = new SimVenue({
     clock: this.clock,
     rng: this.rng.fork("venue"),
@@ -224,6 +252,7 @@ describe("Reconciler agent", () => {
       orderId: "ord-rogue",
       decisionId: null,
       createdAt: bench.clock.now() - 5_000,
+      updatedAt: bench.clock.now(), // its writer stamps the time it wrote it
     });
     await bench.store.upsertOrder(rogue);
     await bench.clock.advance(INTERVAL_MS);
@@ -272,5 +301,86 @@ describe("Reconciler agent", () => {
         actual: expect.stringContaining("execution: last heartbeat") as unknown,
       }),
     ]);
+  });
+});
+
+describe("Reconciler: history read incrementally", () => {
+  /** A closed position and its two fills: bought 5 at 0.50, sold 5 at 0.60, fees 0.1. */
+  async function closedTrade(id: string, at: number, realizedPnl = 400_000): Promise<void> {
+    const rows = { positionId: id, windowId: WINDOW, updatedAt: at };
+    await bench.store.recordFill(fill({ ...rows, tradeId: `${id}-b`, fee: 50_000, ts: at }));
+    const sell = { side: "SELL" as const, kind: "EXIT" as const, price: 600_000, fee: 50_000 };
+    await bench.store.recordFill(fill({ ...rows, ...sell, tradeId: `${id}-s`, ts: at }));
+    const closed = { state: "CLOSED" as const, size: 0, costBasis: 0, closedAt: at };
+    await bench.store.savePosition(position({ ...rows, ...closed, realizedPnl }));
+  }
+  const pnlFailed = () => {
+    const a = bench.reports.at(-1)?.assertions.find((x) => x.name === "pnl-match");
+    return a?.passed === false ? a.detail : null;
+  };
+  const pastOverlap = 3 * HISTORY_OVERLAP_MS;
+
+  it("keeps a failing closed position in view run after run, long after it was written", async () => {
+    bench = new Bench();
+    await bench.seed();
+    await bench.start();
+    await closedTrade("pos-bad", bench.clock.now(), 123);
+    await bench.clock.advance(INTERVAL_MS);
+    expect(pnlFailed()).toContain("pos-bad");
+    await bench.clock.advance(pastOverlap);
+    expect(pnlFailed()).toContain("pos-bad");
+    // the books are mended: the next run is clean, and stays so
+    await closedTrade("pos-bad", bench.clock.now());
+    await bench.clock.advance(INTERVAL_MS);
+    expect(pnlFailed()).toBeNull();
+    await bench.clock.advance(pastOverlap);
+    expect(pnlFailed()).toBeNull();
+  });
+
+  it("judges a long-closed position again when a fill of it is written late", async () => {
+    bench = new Bench();
+    await bench.seed();
+    await bench.start();
+    await closedTrade("pos-2", bench.clock.now());
+    await bench.clock.advance(pastOverlap);
+    expect(pnlFailed()).toBeNull();
+    const late = { positionId: "pos-2", tradeId: "pos-2-late", side: "SELL" as const };
+    const now = bench.clock.now();
+    await bench.store.recordFill(fill({ ...late, kind: "EXIT", ts: now, updatedAt: now }));
+    await bench.clock.advance(INTERVAL_MS);
+    expect(pnlFailed()).toContain("pos-2");
+  });
+
+  it("reads only what changed: a run's reads do not grow with the history", async () => {
+    bench = new Bench();
+    await bench.seed();
+    for (let i = 0; i < 500; i++) await closedTrade(`old-${i}`, T0 + 1_000 + i);
+    await bench.start();
+    expect(bench.store.rowsRead).toBeGreaterThan(1_500); // the first run reads it all
+    await bench.clock.advance(pastOverlap);
+    const before = bench.store.rowsRead;
+    const runs = bench.reports.length;
+    await bench.clock.advance(10 * INTERVAL_MS);
+    const perRun = (bench.store.rowsRead - before) / (bench.reports.length - runs);
+    expect(perRun).toBeLessThan(20);
+    expect(bench.reports.at(-1)?.verdict).toBe("CLEAN");
+  });
+
+  it("sees a fill stuck MATCHED behind more history than one list call returns", async () => {
+    bench = new Bench();
+    await bench.seed();
+    for (let i = 0; i < LIST_ROWS_MAX; i++) {
+      await bench.store.recordFill(fill({ tradeId: `old-${i}`, positionId: null, ts: T0 + i }));
+    }
+    await bench.start();
+    const now = bench.clock.now();
+    const stuck = { tradeId: "t-stuck", status: "MATCHED" as const, positionId: null };
+    await bench.store.recordFill(fill({ ...stuck, ts: now, updatedAt: now }));
+    await bench.clock.advance(pastOverlap);
+    const a = bench.reports.at(-1)?.assertions.find((x) => x.name === "fill-confirmation");
+    expect(a).toMatchObject({
+      passed: false,
+      detail: expect.stringContaining("t-stuck") as unknown,
+    });
   });
 });
