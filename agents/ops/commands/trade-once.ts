@@ -112,9 +112,16 @@ export async function tradeOnce(
     orderFilled: number;
   } = { position: null, orderFilled: 0 };
   const subs: Subscription[] = [];
+  // The decision and the order's terminal event come from different agents on different
+  // subjects, so either may arrive first: the report waits for both (a veto alone ends it).
+  const heard = { decision: false, terminal: false };
   const done = new Promise<void>((resolve) => {
     const timer = clock.setTimer(req.timeoutMs, () => {
-      step("execution", false, `no terminal order event within ${req.timeoutMs} ms`);
+      if (!heard.terminal) {
+        step("execution", false, `no terminal order event within ${req.timeoutMs} ms`);
+      } else if (!heard.decision) {
+        step("validation", false, `no cro.decision seen within ${req.timeoutMs} ms`);
+      }
       resolve();
     });
     const finish = (): void => {
@@ -129,7 +136,8 @@ export async function tradeOnce(
           m.approved,
           m.approved ? `approved (decision ${m.decisionId})` : `vetoed: ${m.reasons.join(", ")}`,
         );
-        if (!m.approved) finish();
+        heard.decision = true;
+        if (!m.approved || heard.terminal) finish();
       }),
       bus.subscribe("exec.fill", (m) => {
         if (m.intentId !== intentId || fills.some((f) => f.tradeId === m.tradeId)) return;
@@ -153,7 +161,8 @@ export async function tradeOnce(
             event === "filled",
             `order ${m.orderId} ${event}: filled ${fromMicro(m.filledSize)} of ${fromMicro(m.size)}${m.reason === null ? "" : ` (${m.reason})`}`,
           );
-          finish();
+          heard.terminal = true;
+          if (heard.decision) finish();
         }),
       ),
     );

@@ -88,29 +88,15 @@ export function fillMsg(over: Partial<FillPayload> = {}): FillPayload {
   };
 }
 
-/** The entry order behind fillMsg() (int-1, pos-1), as Execution stores it. */
+/** The entry order behind fillMsg() (int-1, pos-1), as Execution stores it: filled at once. */
 export function entryOrder(over: Partial<OrderRecord> = {}): OrderRecord {
+  const f = fillMsg();
+  const { orderId, venueOrderId, intentId, positionId, strategy, windowId, tokenId, mode } = f;
   return {
-    orderId: "ord-int-1",
-    venueOrderId: null,
-    intentId: "int-1",
-    decisionId: "dec-1",
-    positionId: "pos-1",
-    strategy: "canary",
-    windowId: WINDOW_ID,
-    tokenId: UP,
-    kind: "ENTRY",
-    side: "BUY",
-    orderType: "FAK",
-    price: 500_000,
-    size: 10_000_000,
-    filledSize: 10_000_000,
-    status: "FILLED",
-    reason: null,
-    mode: "SIM",
-    createdAt: T0,
-    updatedAt: T0,
-    epoch: 1,
+    ...{ orderId, venueOrderId, intentId, positionId, strategy, windowId, tokenId, mode },
+    ...{ kind: f.kind, side: f.side, price: f.price, size: f.size, filledSize: f.size },
+    ...{ decisionId: "dec-1", orderType: "FAK", status: "FILLED", reason: null },
+    ...{ createdAt: T0, updatedAt: T0, epoch: 1 },
     ...over,
   };
 }
