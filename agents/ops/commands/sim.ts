@@ -61,10 +61,13 @@ export function simCommand(program: Command): void {
         ...(raw.requoteMs !== undefined ? { requoteMs: raw.requoteMs } : {}),
         ...(raw.cadence !== undefined ? { cadence: raw.cadence } : {}),
       };
-      const bar = process.stderr.isTTY ? progressBar() : null;
-      if (bar !== null) options.onProgress = bar;
+      const tty = process.stderr.isTTY;
+      const write = (text: string): boolean => process.stderr.write(text);
+      options.onProgress = tty
+        ? progressBar(() => performance.now(), write)
+        : progressLines(() => performance.now(), write, `sim seed ${raw.seed}`);
       const result = await runSimulation(options);
-      if (bar !== null) process.stderr.write("\n");
+      if (tty) process.stderr.write("\n");
       if (raw.json === true) print(JSON.stringify(result, null, 2));
       else print(summary(result));
       if (result.violations.length > 0) {
@@ -114,13 +117,51 @@ export function parseChaos(value: string): ChaosLevel {
   return level;
 }
 
-function progressBar(): (done: number, total: number) => void {
+type Progress = (done: number, total: number) => void;
+
+/** Wall seconds so far and a linear estimate of those left, e.g. "120 s, about 480 s left". */
+function timing(elapsedMs: number, share: number): string {
+  const left = share > 0 ? (elapsedMs * (1 - share)) / share : null;
+  const s = (ms: number) => `${Math.round(ms / 1000).toLocaleString("en-US")} s`;
+  return `${s(elapsedMs)} wall${left === null || share >= 1 ? "" : `, about ${s(left)} left`}`;
+}
+
+/** A redrawn bar on a terminal. */
+export function progressBar(now: () => number, write: (text: string) => void): Progress {
   const width = 40;
+  const started = now();
   return (done, total) => {
     const share = total === 0 ? 1 : Math.min(1, done / total);
     const filled = Math.round(share * width);
     const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
-    process.stderr.write(`\r[${bar}] ${(share * 100).toFixed(1)}%`);
+    write(`\r[${bar}] ${(share * 100).toFixed(1)}% ${timing(now() - started, share)}   `);
+  };
+}
+
+/**
+ * Elsewhere (a log file, CI): a plain line when another `stepPct` percent is done and at least
+ * `quietMs` of wall time passed since the last line, so a run of hours shows how far it got and
+ * how long it still needs, and a run of seconds prints nothing.
+ */
+export function progressLines(
+  now: () => number,
+  write: (text: string) => void,
+  label: string,
+  stepPct = 5,
+  quietMs = 10_000,
+): Progress {
+  const started = now();
+  let printed = 0;
+  let printedAt = started;
+  return (done, total) => {
+    const pct = total === 0 ? 100 : Math.min(100, (done / total) * 100);
+    const step = Math.floor(pct / stepPct) * stepPct;
+    if (step <= printed || now() - printedAt < quietMs) return;
+    printed = step;
+    printedAt = now();
+    const days = (ms: number) => (ms / 86_400_000).toFixed(2);
+    const timed = timing(now() - started, pct / 100);
+    write(`${label}: ${step}% (${days(done)} of ${days(total)} simulated days), ${timed}\n`);
   };
 }
 
