@@ -17,8 +17,8 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function predator(args: string[]) {
-  const r = spawnSync(process.execPath, ["agents/ops/predator.js", "sim", ...args], {
+function predator(args: string[], command = "sim") {
+  const r = spawnSync(process.execPath, ["agents/ops/predator.js", command, ...args], {
     encoding: "utf8",
     timeout: 120_000,
   });
@@ -122,5 +122,22 @@ describe("predator sim", () => {
     const unknown = await inProcess(["--seed", "1", "--scenario", "no-such-scenario"]);
     expect(unknown.error?.message).toMatch(/unknown scenario "no-such-scenario"/);
     expect((unknown.error as { code?: string } | null)?.code).toBe("CONFIG"); // → exit 2
+  });
+});
+
+describe("predator campaign", () => {
+  it("reports each finished seed on its own line when stderr is not a terminal, then the table", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "predator-campaign-cli-"));
+    dirs.push(dir);
+    const r = predator(
+      ["--seeds", "1..2", "--days", "0.002", "--jobs", "1", "--out", dir],
+      "campaign",
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").filter((l) => l !== "")).toEqual([
+      "campaign: 1/2 seeds (last: 1 0 violations)",
+      "campaign: 2/2 seeds (last: 2 0 violations)",
+    ]);
+    expect(r.stdout).toContain("PASS: 2 seeds, no violation");
   });
 });

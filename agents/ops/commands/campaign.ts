@@ -56,12 +56,13 @@ export function campaignCommand(program: Command): void {
         ...(raw.plant !== undefined ? { plant: raw.plant } : {}),
         ...(raw.cadence !== undefined ? { cadence: raw.cadence } : {}),
       };
-      if (process.stderr.isTTY) {
-        options.onRow = (row, done, total) => {
-          const verdict = row.error !== null ? "CRASH" : `${row.violations} violations`;
-          process.stderr.write(`\r${done}/${total} seeds (last: ${row.seed} ${verdict})   `);
-        };
-      }
+      // A redrawn counter on a terminal; elsewhere (a log, CI) one line per finished seed.
+      const tty = process.stderr.isTTY;
+      options.onRow = (row, done, total) => {
+        const verdict = row.error !== null ? "CRASH" : `${row.violations} violations`;
+        const line = `${done}/${total} seeds (last: ${row.seed} ${verdict})`;
+        process.stderr.write(tty ? `\r${line}   ` : `campaign: ${line}\n`);
+      };
       const result = await runCampaign(options);
       if (process.stderr.isTTY) process.stderr.write("\n");
       if (raw.json === true) print(JSON.stringify(result, null, 2));
