@@ -15,21 +15,24 @@ import { SystemClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 import { startPolyVenue, type PolyVenue } from "../../infra/venue-poly/index.ts";
-import { windowInstrument } from "../../infra/venue-sim/index.ts";
 import {
   loadLiveVenue,
   type ChainReader,
   type LiveVenue,
   type LiveVenueSettings,
 } from "../../infra/venue-live/index.ts";
-import { AGENT_NAMES, agentDefinition } from "../../agents/catalog.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
-import { silentLogger } from "../../agents/runtime/logger.ts";
+import type { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
 import type { Venue } from "../../agents/runtime/venue.ts";
 import type { CroDecision } from "../../contracts/cro.ts";
+import {
+  LIVE_WINDOW_MS,
+  liveSettings,
+  setFleetControls,
+  startFleet,
+  waitUntil as waitFor,
+} from "../support/live-fleet.ts";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const WINDOW_MS = 30_000;
 const OPTS = { timeoutMs: 5_000 };
 
 let poly: PolyVenue;
@@ -41,23 +44,7 @@ const decisions: CroDecision[] = [];
 let placeCalls = 0;
 
 function settings(): LiveVenueSettings {
-  return {
-    host: poly.url,
-    wsUrl: poly.wsUrl,
-    chainId: 137,
-    privateKey: KEY,
-    creds: null,
-    signatureType: 0,
-    userPollMs: 200,
-  };
-}
-
-async function waitFor(what: string, cond: () => boolean, boundMs: number): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > boundMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return liveSettings(poly, KEY);
 }
 
 beforeAll(async () => {
@@ -65,7 +52,7 @@ beforeAll(async () => {
     clock,
     rng: new SeededRng(31),
     startingCollateral: 1_000_000_000,
-    sim: { windowMs: WINDOW_MS, startingAllowance: 1_000_000 },
+    sim: { windowMs: LIVE_WINDOW_MS, startingAllowance: 1_000_000 },
   });
   live = await loadLiveVenue(settings(), { clock, rng: new SeededRng(32) });
   // Execution's view of the venue: every placeOrder is counted before it reaches the adapter.
@@ -81,35 +68,19 @@ beforeAll(async () => {
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  const now = clock.now();
-  const controls: Record<string, string> = {
-    trading_mode: "live",
-    allowed_instruments: windowInstrument("btc", WINDOW_MS),
-    allowed_strategies: "probe",
-    orders_per_window_max: "100",
-    order_rate_per_min: "120",
-    position_cap_usd: "20",
-  };
-  for (const [k, v] of Object.entries(controls)) await store.setControl(k, v, "test", now);
-  fleet = new EmbeddedFleet({
+  await setFleetControls(store, "live", clock.now());
+  fleet = await startFleet({
     clock,
-    rng: new SeededRng(33),
     store,
-    log: silentLogger(),
     mode: "LIVE",
+    seed: 33,
+    venue: counted,
+    observe: (f) => {
+      f.connect("test.observer").subscribe("cro.decision", (m) => {
+        decisions.push(m);
+      });
+    },
   });
-  fleet.connect("test.observer").subscribe("cro.decision", (m) => {
-    decisions.push(m);
-  });
-  for (const name of AGENT_NAMES) {
-    await fleet.start(
-      agentDefinition(name, {
-        venue: () => counted,
-        connectionEvents: fleet.connectionEvents,
-        strategy: { enabled: ["probe"], params: { probe: { askMax: 600_000 } } },
-      }),
-    );
-  }
 }, 60_000);
 
 afterAll(async () => {

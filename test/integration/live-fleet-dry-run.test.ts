@@ -3,25 +3,27 @@
  * the WebSocket, orders signed by the official client) but nothing is POSTed — fills are
  * simulated at the book. The fleet's fills and positions must equal the simulation's record, each
  * order's signed body and book must be journaled, and the venue must have seen no order of ours.
- *
- * (Below: the LIVE test's header, kept for the shared setup.) seven agents in one process,
- * MarketData on the market-channel WebSocket client, Execution on the live adapter (the official
- * client, real signing, real HTTP). The probe strategy trades; the fleet's fills, positions and
- * books must match the venue's own records.
+ * The setup shared with the LIVE test is in test/support/live-fleet.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SystemClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 import { startPolyVenue, type PolyVenue } from "../../infra/venue-poly/index.ts";
-import { windowInstrument } from "../../infra/venue-sim/index.ts";
 import { DryRunVenue, loadLiveVenue, type LiveVenue } from "../../infra/venue-live/index.ts";
-import { AGENT_NAMES, agentDefinition } from "../../agents/catalog.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
-import { silentLogger } from "../../agents/runtime/logger.ts";
+import type { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import {
+  LIVE_WINDOW_MS,
+  liveSettings,
+  restBook,
+  setFleetControls,
+  startFleet,
+  waitUntil,
+  watchFleet,
+  type Level,
+} from "../support/live-fleet.ts";
 
 const KEY = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
-const WINDOW_MS = 30_000;
 const M = 1_000_000;
 const OPTS = { timeoutMs: 5_000 };
 
@@ -32,92 +34,32 @@ let fleet: EmbeddedFleet;
 const store = new MemoryStore();
 const fills = new Map<string, string>();
 const states: string[] = [];
-type Lvl = { price: number; size: number };
 /** The last md.book MarketData published, per token (best first, at most 100 levels). */
-const books = new Map<string, { bids: Lvl[]; asks: Lvl[] }>();
+const books = new Map<string, { bids: Level[]; asks: Level[] }>();
 
-/** The venue's own book over REST, best first, in micro-units. */
-async function restBook(tokenId: string): Promise<{ bids: Lvl[]; asks: Lvl[] }> {
-  const res = await fetch(`${poly.url}/book?token_id=${tokenId}`);
-  const body = (await res.json()) as {
-    bids: Array<{ price: string; size: string }>;
-    asks: Array<{ price: string; size: string }>;
-  };
-  const conv = (l: { price: string; size: string }) => ({
-    price: Math.round(Number(l.price) * M),
-    size: Math.round(Number(l.size) * M),
-  });
-  return {
-    bids: body.bids.map(conv).reverse().slice(0, 100),
-    asks: body.asks.map(conv).reverse().slice(0, 100),
-  };
-}
-
-async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  boundMs: number,
-): Promise<void> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > boundMs)
-      throw new Error(`timed out waiting for ${what}; states ${states.join(" > ")}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (what: string, cond: () => boolean | Promise<boolean>, boundMs: number) =>
+  waitUntil(what, cond, boundMs, () => `; states ${states.join(" > ")}`);
 
 beforeAll(async () => {
   const clock = new SystemClock();
-  poly = await startPolyVenue({ clock, rng: new SeededRng(41), sim: { windowMs: WINDOW_MS } });
-  live = await loadLiveVenue(
-    {
-      host: poly.url,
-      wsUrl: poly.wsUrl,
-      chainId: 137,
-      privateKey: KEY,
-      creds: null,
-      signatureType: 0,
-      userPollMs: 200,
-    },
-    { clock, rng: new SeededRng(42) },
-  );
-  dry = new DryRunVenue(live, clock, 100 * M);
-  const now = clock.now();
-  const controls: Record<string, string> = {
-    trading_mode: "dry-run",
-    allowed_instruments: windowInstrument("btc", WINDOW_MS),
-    allowed_strategies: "probe",
-    orders_per_window_max: "100",
-    order_rate_per_min: "120",
-    position_cap_usd: "20",
-  };
-  for (const [k, v] of Object.entries(controls)) await store.setControl(k, v, "test", now);
-  fleet = new EmbeddedFleet({
+  poly = await startPolyVenue({
     clock,
-    rng: new SeededRng(23),
+    rng: new SeededRng(41),
+    sim: { windowMs: LIVE_WINDOW_MS },
+  });
+  live = await loadLiveVenue(liveSettings(poly, KEY), { clock, rng: new SeededRng(42) });
+  dry = new DryRunVenue(live, clock, 100 * M);
+  await setFleetControls(store, "dry-run", clock.now());
+  fleet = await startFleet({
+    clock,
     store,
-    log: silentLogger(),
     mode: "DRY_RUN",
+    seed: 23,
+    venue: dry,
+    observe: (f) => {
+      watchFleet(f, { fills, books, states });
+    },
   });
-  const observer = fleet.connect("test.observer");
-  observer.subscribe("exec.fill", (m) => {
-    fills.set(m.tradeId, m.status);
-  });
-  observer.subscribe("md.book", (m) => {
-    books.set(m.tokenId, { bids: m.bids, asks: m.asks });
-  });
-  observer.subscribe("cro.state", (m) => {
-    if (states.at(-1) !== m.state) states.push(m.state);
-  });
-  for (const name of AGENT_NAMES) {
-    await fleet.start(
-      agentDefinition(name, {
-        venue: () => dry,
-        connectionEvents: fleet.connectionEvents,
-        strategy: { enabled: ["probe"], params: { probe: { askMax: 600_000 } } },
-      }),
-    );
-  }
 }, 60_000);
 
 afterAll(async () => {
@@ -187,7 +129,7 @@ describe("the fleet in DRY_RUN mode against the Polymarket-compatible venue", ()
     await waitFor(
       "md.book to equal the venue's book",
       async () => {
-        const theirs = JSON.stringify(await restBook(token));
+        const theirs = JSON.stringify(await restBook(poly, token));
         const ours = JSON.stringify(books.get(token) ?? null);
         diff = `${ours.slice(0, 200)} vs ${theirs.slice(0, 200)}`;
         return ours === theirs;

@@ -3,6 +3,7 @@
  * venue` (infra/venue-poly): key derivation, every order type, partial fills, cancels, the
  * ambiguous 5xx resolving either way, ghost fills, the dead-man heartbeat.
  */
+import { restBook } from "../support/live-fleet.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SystemClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
@@ -42,26 +43,8 @@ async function waitFor(what: string, cond: () => Promise<boolean>, boundMs = 5_0
   }
 }
 
-interface Lvl {
-  price: number;
-  size: number;
-}
-
-async function restBook(): Promise<{ bids: Lvl[]; asks: Lvl[] }> {
-  const res = await fetch(`${poly.url}/book?token_id=${token}`);
-  const body = (await res.json()) as {
-    bids: Array<{ price: string; size: string }>;
-    asks: Array<{ price: string; size: string }>;
-  };
-  const conv = (l: { price: string; size: string }) => ({
-    price: Math.round(Number(l.price) * M),
-    size: Math.round(Number(l.size) * M),
-  });
-  // Best last on the wire: reverse for best first.
-  return { bids: body.bids.map(conv).reverse(), asks: body.asks.map(conv).reverse() };
-}
-const askLevels = async () => (await restBook()).asks;
-const bidLevels = async () => (await restBook()).bids;
+const askLevels = async () => (await restBook(poly, token, Number.POSITIVE_INFINITY)).asks;
+const bidLevels = async () => (await restBook(poly, token, Number.POSITIVE_INFINITY)).bids;
 
 beforeAll(async () => {
   poly = await startPolyVenue({
