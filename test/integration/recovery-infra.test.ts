@@ -6,19 +6,12 @@
  * end every trade the venue made is exactly one fill in PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { windowInstrument } from "../../infra/venue-sim/index.ts";
+import { PROBE_AGENT_ENV, probeControls } from "../support/probe.ts";
 import { IN_FLIGHT_MS, ProcessFleet } from "../support/fleet-processes.ts";
 import { waitFor } from "../support/processes.ts";
 
 const WINDOW_SECONDS = 60;
-const CONTROLS = {
-  allowed_instruments: windowInstrument("btc", WINDOW_SECONDS * 1_000),
-  allowed_strategies: "probe",
-  orders_per_window_max: "100",
-  order_rate_per_min: "120",
-  position_cap_usd: "20",
-};
-const STRATEGY_CONFIG = { enabled: ["probe"], params: { probe: { askMax: 600_000 } } };
+const CONTROLS = probeControls(WINDOW_SECONDS * 1_000);
 
 /** How long each server stays down: longer than the CRO's agent timeout (2.5 s). */
 const OUTAGE_MS = 4_000;
@@ -37,7 +30,7 @@ describe("nats-server and PostgreSQL restarts under a trading fleet", () => {
       windowSeconds: WINDOW_SECONDS,
       collateralUsd: 1_000,
       controls: CONTROLS,
-      agentEnv: { PREDATOR_STRATEGY_CONFIG: JSON.stringify(STRATEGY_CONFIG) },
+      agentEnv: PROBE_AGENT_ENV,
     });
     fleet.startAgents();
     await fleet

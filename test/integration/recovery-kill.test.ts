@@ -10,21 +10,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { AgentName } from "../../agents/catalog.ts";
-import { windowInstrument } from "../../infra/venue-sim/index.ts";
+import { PROBE_AGENT_ENV, probeControls } from "../support/probe.ts";
 import { IN_FLIGHT_MS, ProcessFleet, type StateSeen } from "../support/fleet-processes.ts";
 import { logRecords, waitFor } from "../support/processes.ts";
 
 /** Short windows: the probe enters once per window, so more windows mean more trading. */
 const WINDOW_SECONDS = 30;
-const CONTROLS = {
-  allowed_instruments: windowInstrument("btc", WINDOW_SECONDS * 1_000),
-  allowed_strategies: "probe",
-  orders_per_window_max: "100",
-  order_rate_per_min: "120",
-  position_cap_usd: "20",
-};
-/** The probe buys the minimum size whenever an outcome is offered at or below 0.6. */
-const STRATEGY_CONFIG = { enabled: ["probe"], params: { probe: { askMax: 600_000 } } };
+const CONTROLS = probeControls(WINDOW_SECONDS * 1_000);
 
 /** Bounds (wall time, a loaded 2-core machine). */
 /** Eight processes booting under tsx on a busy 2-core machine take a while. */
@@ -58,7 +50,7 @@ describe("kill -9 of each agent process: halt, restart, recover, resume", () => 
         windowSeconds: WINDOW_SECONDS,
         collateralUsd: 1_000,
         controls: CONTROLS,
-        agentEnv: { PREDATOR_STRATEGY_CONFIG: JSON.stringify(STRATEGY_CONFIG) },
+        agentEnv: PROBE_AGENT_ENV,
         // Per-agent users and the system account: the CRO sees a death as a NATS disconnect event.
         secureNats: true,
         // The CRO stays dead long enough for the whole chain to run without it: Execution's dead man

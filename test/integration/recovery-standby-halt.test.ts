@@ -12,22 +12,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { StaleEpochError } from "../../agents/runtime/store.ts";
-import { windowInstrument } from "../../infra/venue-sim/index.ts";
+import { PROBE_AGENT_ENV, probeControls } from "../support/probe.ts";
 import { IN_FLIGHT_MS, ProcessFleet } from "../support/fleet-processes.ts";
 import { logRecords, waitFor } from "../support/processes.ts";
 
 const WINDOW_SECONDS = 120;
 /** Positions are held (no stop-loss, no take-profit) until a case wants exits. */
 const HOLD = { stop_loss_pct: "100", take_profit_pct: "1000" };
-const CONTROLS = {
-  allowed_instruments: windowInstrument("btc", WINDOW_SECONDS * 1_000),
-  allowed_strategies: "probe",
-  orders_per_window_max: "100",
-  order_rate_per_min: "120",
-  position_cap_usd: "20",
-  ...HOLD,
-};
-const STRATEGY_CONFIG = { enabled: ["probe"], params: { probe: { askMax: 600_000 } } };
+const CONTROLS = probeControls(WINDOW_SECONDS * 1_000);
 
 /** Eight processes booting under tsx on a busy 2-core machine take a while. */
 const FIRST_ACTIVE_MS = 180_000;
@@ -48,7 +40,7 @@ describe("standby replicas and the three halt levels, as real processes", () => 
       windowSeconds: WINDOW_SECONDS,
       collateralUsd: 1_000,
       controls: CONTROLS,
-      agentEnv: { PREDATOR_STRATEGY_CONFIG: JSON.stringify(STRATEGY_CONFIG) },
+      agentEnv: PROBE_AGENT_ENV,
       standbys: ["cro", "execution"],
       // The lease holder is per incarnation (`agent.instance#pid@start`), so a restarted leader
       // waits out its predecessor's lease like the standby, and the two would race at its expiry

@@ -12,8 +12,8 @@ import { silentLogger } from "../../agents/runtime/logger.ts";
 import type { Venue } from "../../agents/runtime/venue.ts";
 import type { MemoryStore } from "../../infra/store/memory.ts";
 import type { PolyVenue } from "../../infra/venue-poly/index.ts";
-import { windowInstrument } from "../../infra/venue-sim/index.ts";
 import type { LiveVenueSettings } from "../../infra/venue-live/index.ts";
+import { PROBE_STRATEGY, probeControls } from "./probe.ts";
 
 /** The venue's windows are short so that a test sees several. */
 export const LIVE_WINDOW_MS = 30_000;
@@ -37,14 +37,7 @@ export async function setFleetControls(
   tradingMode: "live" | "dry-run",
   now: number,
 ): Promise<void> {
-  const controls: Record<string, string> = {
-    trading_mode: tradingMode,
-    allowed_instruments: windowInstrument("btc", LIVE_WINDOW_MS),
-    allowed_strategies: "probe",
-    orders_per_window_max: "100",
-    order_rate_per_min: "120",
-    position_cap_usd: "20",
-  };
+  const controls = { ...probeControls(LIVE_WINDOW_MS), trading_mode: tradingMode };
   for (const [k, v] of Object.entries(controls)) await store.setControl(k, v, "test", now);
 }
 
@@ -71,7 +64,7 @@ export async function startFleet(opts: {
       agentDefinition(name, {
         venue: () => opts.venue,
         connectionEvents: fleet.connectionEvents,
-        strategy: { enabled: ["probe"], params: { probe: { askMax: 600_000 } } },
+        strategy: PROBE_STRATEGY,
       }),
     );
   }
