@@ -12,8 +12,9 @@ import { benches as busBenches } from "./bus.ts";
 import { benches as tickBenches } from "./tick-to-order.ts";
 import { benches as recoveryBenches } from "./recovery.ts";
 import { benches as simBenches } from "./sim.ts";
+import { benches as storeBenches } from "./store.ts";
 
-const MODULES: Bench[][] = [busBenches, tickBenches, recoveryBenches, simBenches];
+const MODULES: Bench[][] = [busBenches, tickBenches, recoveryBenches, simBenches, storeBenches];
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
 

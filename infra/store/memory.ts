@@ -8,7 +8,8 @@
  * about 830 MB RSS per instance on this project's machines (reference/dependencies.md §4), and it
  * is PostgreSQL 18 against a production PostgreSQL 15.
  *
- * Nothing here is evicted: a very long simulation grows with its audit log.
+ * Nothing here is evicted: a very long simulation grows with its audit log. The columns the agents
+ * filter on often are indexed (memory-index.ts), so those reads do not grow with the history.
  */
 import type {
   AcquireResult,
@@ -34,6 +35,7 @@ import type {
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
 import { MemoryLeases } from "./memory-leases.ts";
+import { candidates, KeyIndex } from "./memory-index.ts";
 import { compareText, jsonCopy, rowLimit } from "./values.ts";
 
 const byCreated = <T extends { createdAt: number }>(key: (r: T) => string) => {
@@ -45,6 +47,18 @@ export class MemoryStore implements Store {
   private readonly orders = new Map<string, OrderRecord>();
   private readonly fills = new Map<string, FillRecord>();
   private readonly positions = new Map<string, PositionRecord>();
+  private readonly orderIx = {
+    status: new KeyIndex<string>(),
+    token: new KeyIndex<string>(),
+    window: new KeyIndex<string>(),
+  };
+  private readonly fillIx = {
+    status: new KeyIndex<string>(),
+    order: new KeyIndex<string>(),
+    position: new KeyIndex<string | null>(),
+    window: new KeyIndex<string>(),
+  };
+  private readonly positionIx = { open: new KeyIndex<boolean>() };
   private readonly croEvents: StoredCroEvent[] = [];
   private readonly audit = new Map<string, StoredAuditEntry[]>();
   private readonly feedGaps: StoredFeedGap[] = [];
@@ -68,8 +82,13 @@ export class MemoryStore implements Store {
   upsertOrder(order: OrderRecord, fence?: Fence): Promise<void> {
     return this.run(() => {
       this.checkFence(fence);
-      const createdAt = this.orders.get(order.orderId)?.createdAt ?? order.createdAt;
+      const before = this.orders.get(order.orderId);
+      const createdAt = before?.createdAt ?? order.createdAt;
       this.orders.set(order.orderId, { ...order, createdAt });
+      const id = order.orderId;
+      this.orderIx.status.move(id, before?.status, order.status);
+      this.orderIx.token.move(id, before?.tokenId, order.tokenId);
+      this.orderIx.window.move(id, before?.windowId, order.windowId);
     });
   }
 
@@ -85,7 +104,12 @@ export class MemoryStore implements Store {
       const { statuses, windowId, tokenId, mode, updatedSince } = filter;
       const sign = filter.newestFirst === true ? -1 : 1;
       const order = byCreated<OrderRecord>((o) => o.orderId);
-      return [...this.orders.values()]
+      const ix = this.orderIx;
+      return candidates(this.orders, [
+        statuses === undefined ? undefined : ix.status.any(statuses),
+        tokenId === undefined ? undefined : ix.token.get(tokenId),
+        windowId === undefined ? undefined : ix.window.get(windowId),
+      ])
         .filter(
           (o) =>
             (statuses === undefined || statuses.includes(o.status)) &&
@@ -106,6 +130,11 @@ export class MemoryStore implements Store {
       const stored = this.fills.get(fill.tradeId);
       if (stored === undefined) {
         this.fills.set(fill.tradeId, { ...fill });
+        const id = fill.tradeId;
+        this.fillIx.status.move(id, undefined, fill.status);
+        this.fillIx.order.move(id, undefined, fill.orderId);
+        this.fillIx.position.move(id, undefined, fill.positionId);
+        this.fillIx.window.move(id, undefined, fill.windowId);
         return { inserted: true, previous: null, changed: true };
       }
       const previous = stored.status;
@@ -113,6 +142,7 @@ export class MemoryStore implements Store {
         return { inserted: false, previous, changed: false };
       }
       this.fills.set(fill.tradeId, { ...stored, status: fill.status, updatedAt: fill.updatedAt });
+      this.fillIx.status.move(fill.tradeId, previous, fill.status);
       return { inserted: false, previous, changed: true };
     });
   }
@@ -121,7 +151,13 @@ export class MemoryStore implements Store {
     return this.run(() => {
       const { statuses, orderId, positionId, windowId, mode, sinceTs, updatedSince } = filter;
       const sign = filter.newestFirst === true ? -1 : 1;
-      return [...this.fills.values()]
+      const ix = this.fillIx;
+      return candidates(this.fills, [
+        statuses === undefined ? undefined : ix.status.any(statuses),
+        orderId === undefined ? undefined : ix.order.get(orderId),
+        positionId === undefined ? undefined : ix.position.get(positionId),
+        windowId === undefined ? undefined : ix.window.get(windowId),
+      ])
         .filter(
           (f) =>
             (statuses === undefined || statuses.includes(f.status)) &&
@@ -141,7 +177,10 @@ export class MemoryStore implements Store {
   savePosition(rec: PositionRecord, fence?: Fence): Promise<void> {
     return this.run(() => {
       this.checkFence(fence);
+      const before = this.positions.get(rec.positionId);
       this.positions.set(rec.positionId, { ...rec, snapshot: jsonCopy(rec.snapshot) });
+      const wasOpen = before === undefined ? undefined : before.state !== "CLOSED";
+      this.positionIx.open.move(rec.positionId, wasOpen, rec.state !== "CLOSED");
     });
   }
 
@@ -155,7 +194,8 @@ export class MemoryStore implements Store {
   listPositions(filter: PositionFilter = {}): Promise<PositionRecord[]> {
     return this.run(() => {
       const { open, mode, updatedSince } = filter;
-      return [...this.positions.values()]
+      const ix = this.positionIx;
+      return candidates(this.positions, [open === undefined ? undefined : ix.open.get(open)])
         .filter(
           (p) =>
             (open === undefined || (p.state !== "CLOSED") === open) &&
