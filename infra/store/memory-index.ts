@@ -57,3 +57,45 @@ export function candidates<R>(
   }
   return out;
 }
+
+/**
+ * Which ids were written at or after a time, for `updatedSince` reads (the Reconciler's every
+ * few seconds). Writes are noted in order; while their times never go backwards (one process,
+ * one clock) a binary search finds the first one at or after the time asked. A write stamped
+ * earlier than the one before it makes the log unable to tell, and the caller scans every row,
+ * until the next compaction sorts the log again. The log is compacted to one entry per row when
+ * it grows past twice the rows, so it stays as large as the table.
+ */
+export class WriteLog {
+  private at: number[] = [];
+  private ids: string[] = [];
+  private sorted = true;
+
+  note(id: string, updatedAt: number, rows: ReadonlyMap<string, { updatedAt: number }>): void {
+    const last = this.at.at(-1);
+    if (last !== undefined && updatedAt < last) this.sorted = false;
+    this.at.push(updatedAt);
+    this.ids.push(id);
+    if (this.at.length > 2 * rows.size + 1_024) this.compact(rows);
+  }
+
+  /** Ids written at or after `since`; undefined when the log cannot tell. */
+  since(since: number): Set<string> | undefined {
+    if (!this.sorted) return undefined;
+    let lo = 0;
+    let hi = this.at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.at[mid] ?? 0) < since) lo = mid + 1;
+      else hi = mid;
+    }
+    return new Set(this.ids.slice(lo));
+  }
+
+  private compact(rows: ReadonlyMap<string, { updatedAt: number }>): void {
+    const entries = [...rows].sort((a, b) => a[1].updatedAt - b[1].updatedAt);
+    this.at = entries.map(([, r]) => r.updatedAt);
+    this.ids = entries.map(([id]) => id);
+    this.sorted = true;
+  }
+}

@@ -35,7 +35,7 @@ import type {
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
 import { MemoryLeases } from "./memory-leases.ts";
-import { candidates, KeyIndex } from "./memory-index.ts";
+import { candidates, KeyIndex, WriteLog } from "./memory-index.ts";
 import { compareText, jsonCopy, rowLimit } from "./values.ts";
 
 const byCreated = <T extends { createdAt: number }>(key: (r: T) => string) => {
@@ -59,6 +59,11 @@ export class MemoryStore implements Store {
     window: new KeyIndex<string>(),
   };
   private readonly positionIx = { open: new KeyIndex<boolean>() };
+  private readonly writes = {
+    orders: new WriteLog(),
+    fills: new WriteLog(),
+    positions: new WriteLog(),
+  };
   private readonly croEvents: StoredCroEvent[] = [];
   private readonly audit = new Map<string, StoredAuditEntry[]>();
   private readonly feedGaps: StoredFeedGap[] = [];
@@ -89,6 +94,7 @@ export class MemoryStore implements Store {
       this.orderIx.status.move(id, before?.status, order.status);
       this.orderIx.token.move(id, before?.tokenId, order.tokenId);
       this.orderIx.window.move(id, before?.windowId, order.windowId);
+      this.writes.orders.note(id, order.updatedAt, this.orders);
     });
   }
 
@@ -109,6 +115,7 @@ export class MemoryStore implements Store {
         statuses === undefined ? undefined : ix.status.any(statuses),
         tokenId === undefined ? undefined : ix.token.get(tokenId),
         windowId === undefined ? undefined : ix.window.get(windowId),
+        updatedSince === undefined ? undefined : this.writes.orders.since(updatedSince),
       ])
         .filter(
           (o) =>
@@ -135,6 +142,7 @@ export class MemoryStore implements Store {
         this.fillIx.order.move(id, undefined, fill.orderId);
         this.fillIx.position.move(id, undefined, fill.positionId);
         this.fillIx.window.move(id, undefined, fill.windowId);
+        this.writes.fills.note(id, fill.updatedAt, this.fills);
         return { inserted: true, previous: null, changed: true };
       }
       const previous = stored.status;
@@ -143,6 +151,7 @@ export class MemoryStore implements Store {
       }
       this.fills.set(fill.tradeId, { ...stored, status: fill.status, updatedAt: fill.updatedAt });
       this.fillIx.status.move(fill.tradeId, previous, fill.status);
+      this.writes.fills.note(fill.tradeId, fill.updatedAt, this.fills);
       return { inserted: false, previous, changed: true };
     });
   }
@@ -157,6 +166,7 @@ export class MemoryStore implements Store {
         orderId === undefined ? undefined : ix.order.get(orderId),
         positionId === undefined ? undefined : ix.position.get(positionId),
         windowId === undefined ? undefined : ix.window.get(windowId),
+        updatedSince === undefined ? undefined : this.writes.fills.since(updatedSince),
       ])
         .filter(
           (f) =>
@@ -181,6 +191,7 @@ export class MemoryStore implements Store {
       this.positions.set(rec.positionId, { ...rec, snapshot: jsonCopy(rec.snapshot) });
       const wasOpen = before === undefined ? undefined : before.state !== "CLOSED";
       this.positionIx.open.move(rec.positionId, wasOpen, rec.state !== "CLOSED");
+      this.writes.positions.note(rec.positionId, rec.updatedAt, this.positions);
     });
   }
 
@@ -195,7 +206,10 @@ export class MemoryStore implements Store {
     return this.run(() => {
       const { open, mode, updatedSince } = filter;
       const ix = this.positionIx;
-      return candidates(this.positions, [open === undefined ? undefined : ix.open.get(open)])
+      return candidates(this.positions, [
+        open === undefined ? undefined : ix.open.get(open),
+        updatedSince === undefined ? undefined : this.writes.positions.since(updatedSince),
+      ])
         .filter(
           (p) =>
             (open === undefined || (p.state !== "CLOSED") === open) &&
