@@ -1,8 +1,8 @@
 /**
  * The history the runtime assertions judge, read incrementally. The first run after a start reads
- * everything (as far as the store lists); later runs read only what was written since the last run
- * whose history assertions all passed, plus every row that is not final yet, plus every fill of a
- * closed position that was written or had a fill written in that span. A row that failed an
+ * the last RESTART_LOOKBACK_MS of it; later runs read only what was written since the last run
+ * whose history assertions all passed. Every run also reads every row that is not final yet, and
+ * every fill of a closed position that was written or had a fill written in its span. A row that failed an
  * assertion therefore stays in view on every run until the books are fixed; a clean history is not
  * read again. Without this, every run read every order, fill and closed position ever written: a
  * run's cost grew with the system's age, and past the store's list cap (LIST_ROWS_MAX) the newest
@@ -17,6 +17,14 @@ import { NON_FINAL_STATUSES } from "./compare.ts";
  * slow transaction) is still read.
  */
 export const HISTORY_OVERLAP_MS = 60_000;
+
+/**
+ * How much history a freshly started Reconciler judges: a week, not everything. Older rows were
+ * judged when they were written, by the runs before the restart; reading everything made a
+ * restart's first run cost what the system's whole life cost, and past the store's list cap it read
+ * the oldest rows and missed the newest. (It also lets the simulator keep only a recent audit log.)
+ */
+export const RESTART_LOOKBACK_MS = 7 * 86_400_000;
 
 /** Assertions that judge history rows; a failure of one keeps the failing rows in view. */
 export const HISTORY_ASSERTIONS: ReadonlySet<string> = new Set([
@@ -39,15 +47,8 @@ function unique<T>(key: (row: T) => string, ...lists: readonly T[][]): T[] {
   return [...byKey.values()];
 }
 
-/** Everything since `since` (null: everything the store lists) that the assertions need. */
-export async function readHistory(store: Store, since: number | null): Promise<History> {
-  if (since === null) {
-    return {
-      orders: await store.listOrders(),
-      fills: await store.listFills(),
-      closedPositions: await store.listPositions({ open: false }),
-    };
-  }
+/** Everything written since `since`, and everything not final yet, that the assertions need. */
+export async function readHistory(store: Store, since: number): Promise<History> {
   const orders = unique(
     (o) => o.orderId,
     await store.listOrders({ updatedSince: since }),

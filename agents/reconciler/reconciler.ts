@@ -20,7 +20,13 @@ import {
 } from "./assertions.ts";
 import { compareWithVenue, confirmDifferences, type VenueReports } from "./compare.ts";
 import type { ReconcilerConfig } from "./config.ts";
-import { HISTORY_ASSERTIONS, HISTORY_OVERLAP_MS, readHistory, type History } from "./history.ts";
+import {
+  HISTORY_ASSERTIONS,
+  HISTORY_OVERLAP_MS,
+  readHistory,
+  RESTART_LOOKBACK_MS,
+  type History,
+} from "./history.ts";
 import { changedAt, readBooks, readDecision, readVenue } from "./snapshot.ts";
 
 const MISMATCHES_MAX = 256;
@@ -44,8 +50,8 @@ export class Reconciler extends Actor {
   /** The differences of the last complete comparison, for the persistence rule. */
   private previous: Mismatch[] = [];
   private confirmTimer: TimerHandle | null = null;
-  /** Where the next run's history starts (history.ts); null: read it all. */
-  private historySince: number | null = null;
+  /** Where the next run's history starts (history.ts); set at start. */
+  private historySince = 0;
   private startedAt = 0;
 
   constructor(
@@ -58,6 +64,7 @@ export class Reconciler extends Actor {
 
   start(): Promise<void> {
     this.startedAt = this.ctx.clock.now();
+    this.historySince = this.startedAt - RESTART_LOOKBACK_MS;
     this.ctx.on("hb", (m) => {
       this.onHeartbeat(m);
     });

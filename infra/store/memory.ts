@@ -8,8 +8,9 @@
  * about 830 MB RSS per instance on this project's machines (reference/dependencies.md §4), and it
  * is PostgreSQL 18 against a production PostgreSQL 15.
  *
- * Nothing here is evicted: a very long simulation grows with its audit log. The columns the agents
- * filter on often are indexed (memory-index.ts), so those reads do not grow with the history.
+ * Nothing is evicted unless asked: the simulator bounds its audit log by age (memory-audit.ts), the
+ * one table that grew by tens of megabytes per simulated day. The columns the agents filter on
+ * often are indexed (memory-index.ts), so those reads do not grow with the history.
  */
 import type {
   AcquireResult,
@@ -34,6 +35,7 @@ import type {
   StoredFeedGap,
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
+import { AuditLog } from "./memory-audit.ts";
 import { MemoryLeases } from "./memory-leases.ts";
 import { candidates, KeyIndex, WriteLog } from "./memory-index.ts";
 import { compareText, jsonCopy, rowLimit } from "./values.ts";
@@ -41,6 +43,14 @@ import { compareText, jsonCopy, rowLimit } from "./values.ts";
 const byCreated = <T extends { createdAt: number }>(key: (r: T) => string) => {
   return (a: T, b: T) => a.createdAt - b.createdAt || compareText(key(a), key(b));
 };
+
+export interface MemoryStoreOptions {
+  /**
+   * Drop audit rows older than this as new ones arrive (memory-audit.ts). Default: keep every row,
+   * as PostgreSQL does; the simulator sets a week so a long run's memory stays bounded.
+   */
+  auditMaxAgeMs?: number;
+}
 
 export class MemoryStore implements Store {
   private readonly controls = new Map<string, ControlRow>();
@@ -65,12 +75,15 @@ export class MemoryStore implements Store {
     positions: new WriteLog(),
   };
   private readonly croEvents: StoredCroEvent[] = [];
-  private readonly audit = new Map<string, StoredAuditEntry[]>();
+  private readonly audit: AuditLog;
   private readonly feedGaps: StoredFeedGap[] = [];
   private readonly alerts = new Map<string, AlertRecord>();
   private readonly leases = new MemoryLeases();
-  private nextAuditId = 1;
   private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.audit = new AuditLog(options.auditMaxAgeMs ?? null);
+  }
 
   getControls(): Promise<ControlRow[]> {
     return this.run(() =>
@@ -251,27 +264,11 @@ export class MemoryStore implements Store {
   }
 
   appendAudit(entry: AuditEntry): Promise<number> {
-    return this.run(() => {
-      const stored = { ...entry, detail: jsonCopy(entry.detail), id: this.nextAuditId++ };
-      const { correlationId, intentId, orderId, positionId, decisionId } = entry;
-      const keys = new Set([correlationId, intentId, orderId, positionId, decisionId]);
-      for (const key of keys) {
-        if (key === null) continue;
-        const list = this.audit.get(key);
-        if (list === undefined) this.audit.set(key, [stored]);
-        else list.push(stored);
-      }
-      return stored.id;
-    });
+    return this.run(() => this.audit.append(entry));
   }
 
   auditFor(id: string, limit?: number): Promise<StoredAuditEntry[]> {
-    return this.run(() =>
-      [...(this.audit.get(id) ?? [])]
-        .sort((a, b) => a.ts - b.ts || a.id - b.id)
-        .slice(0, rowLimit(limit))
-        .map((e) => ({ ...e, detail: jsonCopy(e.detail) })),
-    );
+    return this.run(() => this.audit.for(id, limit));
   }
 
   recordFeedGap(gap: FeedGapRecord): Promise<number> {

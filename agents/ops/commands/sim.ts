@@ -176,6 +176,7 @@ function summary(r: SimResult): string {
     ...r.violations.map((v) => `  ${v.invariant}: ${v.message}`),
     `simulated ${(r.simulatedMs / 86_400_000).toFixed(3)} d in ${(r.wallMs / 1000).toFixed(1)} s wall; ${r.busMessages} bus messages; ${r.bookUpdatesPerTokenPer10s} book updates/token/10 s`,
     `orders ${r.orders}  fills ${r.fills}  faults ${r.faultsInjected}  final state ${r.finalState}`,
+    `operator: ${r.operator.reviews} daily reviews, ${r.operator.newSessions} new sessions`,
     `event log ${r.eventLogHash}`,
   ];
   if (r.report !== null) lines.push(`report ${r.report}`);

@@ -139,6 +139,7 @@ function markdown(
     `| book updates per token per 10 s | ${r.bookUpdatesPerTokenPer10s} |`,
     `| orders / fills | ${r.orders} / ${r.fills} |`,
     `| faults injected | ${r.faultsInjected} |`,
+    `| operator (daily reviews / new sessions) | ${r.operator.reviews} / ${r.operator.newSessions} |`,
     `| final state | ${r.finalState} |`,
     `| event log hash | \`${r.eventLogHash}\` |`,
     "",

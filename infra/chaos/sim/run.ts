@@ -14,6 +14,7 @@ import { Sampler, type Samples } from "./samples.ts";
 import { SimWorld } from "./world.ts";
 import { CADENCE_NAMES, isCadence, type Cadence } from "./cadence.ts";
 import { writePostMortem, writeReport } from "./report.ts";
+import { SimOperator, type OperatorStats } from "./operator.ts";
 
 export const CHAOS_LEVEL_NAMES: readonly ChaosLevel[] = [
   "none",
@@ -75,6 +76,8 @@ export interface SimResult {
   bookUpdatesPerTokenPer10s: number;
   orders: number;
   fills: number;
+  /** What the simulated operator's daily reviews did (operator.ts). */
+  operator: OperatorStats;
   finalState: string;
   reproduce: string;
   postMortem: string | null;
@@ -173,12 +176,18 @@ export async function runSimulation(opts: SimOptions): Promise<SimResult> {
     world,
   });
   engine.start(faultEnd);
+  const operator = new SimOperator(world, {
+    tradingState: () => checker.tradingState(),
+    sessionLossVetoes: () => checker.counts.rejectionsByReason.get("cro:SESSION_LOSS") ?? 0,
+  });
+  operator.start(faultEnd);
   await runPhase(world, checker, sampler, counters, faultEnd, (now) =>
     opts.onProgress?.(now - startedAt, faultEnd - startedAt),
   );
 
   if (checker.violations().length === 0) {
     await world.withVirtualTime(engine.heal(), HEAL_BOUND_MS);
+    operator.stopReviews();
     const healedAt = world.clock.now();
     await healPhase(world, checker, sampler, counters, healedAt);
   }
@@ -187,7 +196,8 @@ export async function runSimulation(opts: SimOptions): Promise<SimResult> {
 
   const faults = engine.records();
   const simulatedMs = world.clock.now() - startedAt;
-  const result = summarize(opts, world, checker, faults, {
+  operator.close();
+  const result = summarize(opts, world, checker, faults, operator.stats, {
     steps: counters.steps,
     simulatedMs,
     wallMs: Math.round(performance.now() - wallStart),
@@ -295,6 +305,7 @@ function summarize(
   world: SimWorld,
   checker: InvariantChecker,
   faults: readonly FaultRecord[],
+  operator: OperatorStats,
   m: { steps: number; simulatedMs: number; wallMs: number; bookPublishes: number },
 ): SimResult {
   const faultsByKind: Record<string, number> = {};
@@ -321,6 +332,7 @@ function summarize(
     bookUpdatesPerTokenPer10s: Math.round((m.bookPublishes / 2 / tenSeconds) * 100) / 100,
     orders: checker.counts.orders,
     fills: checker.counts.fills,
+    operator: { ...operator },
     finalState: checker.tradingState()?.state ?? "none",
     reproduce,
     postMortem: null,

@@ -27,6 +27,14 @@ import { cadenceProfile, type Cadence, type CadenceProfile } from "./cadence.ts"
  */
 export const SIM_STREAM_MAX_AGE_MS = 86_400_000;
 
+/**
+ * The simulated audit log keeps eight days (PostgreSQL keeps everything): kept whole, it was what
+ * made a long run's heap grow by tens of megabytes per simulated day. Agents look up audit rows
+ * only of recent intents, orders and decisions; the longest look-back is a restarted Reconciler's
+ * (RESTART_LOOKBACK_MS, a week), which must find the decision of every order it judges.
+ */
+export const SIM_AUDIT_MAX_AGE_MS = 8 * 86_400_000;
+
 /** 2026-01-05 12:03 UTC: a Monday, three minutes into a 15-minute window. */
 export const SIM_START_MS = Date.UTC(2026, 0, 5, 12, 3, 0);
 
@@ -53,7 +61,7 @@ export interface WorldOptions {
 export class SimWorld implements ChaosWorld {
   readonly clock: VirtualClock;
   readonly rng: Rng;
-  readonly store = new MemoryStore();
+  readonly store = new MemoryStore({ auditMaxAgeMs: SIM_AUDIT_MAX_AGE_MS });
   readonly venue: SimVenue;
   readonly fleet: EmbeddedFleet;
   readonly broker: MemoryBroker;

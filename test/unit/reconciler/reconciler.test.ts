@@ -22,7 +22,7 @@ import {
   type PositionFilter,
   type PositionRecord,
 } from "../../../agents/runtime/store.ts";
-import { HISTORY_OVERLAP_MS } from "../../../agents/reconciler/history.ts";
+import { HISTORY_OVERLAP_MS, RESTART_LOOKBACK_MS } from "../../../agents/reconciler/history.ts";
 import { T0, TOKEN, WINDOW, fill, order, position } from "./fixtures.ts";
 
 const INTERVAL_MS = 2_000;
@@ -364,6 +364,21 @@ describe("Reconciler: history read incrementally", () => {
     const perRun = (bench.store.rowsRead - before) / (bench.reports.length - runs);
     expect(perRun).toBeLessThan(20);
     expect(bench.reports.at(-1)?.verdict).toBe("CLEAN");
+  });
+
+  it("judges the last week of history after a start, not the system's whole life", async () => {
+    bench = new Bench();
+    await bench.seed();
+    const weekAgo = bench.clock.now() - RESTART_LOOKBACK_MS;
+    for (let i = 0; i < 500; i++) await closedTrade(`ancient-${i}`, weekAgo - 86_400_000 + i);
+    await closedTrade("pos-old-bad", weekAgo - 60_000, 123);
+    await closedTrade("pos-recent-bad", weekAgo + 60_000, 123);
+    await bench.start();
+    await bench.clock.advance(INTERVAL_MS);
+    const failed = pnlFailed();
+    expect(failed).toContain("pos-recent-bad");
+    expect(failed).not.toContain("pos-old-bad");
+    expect(bench.store.rowsRead).toBeLessThan(500);
   });
 
   it("sees a fill stuck MATCHED behind more history than one list call returns", async () => {
