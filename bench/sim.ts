@@ -44,8 +44,8 @@ interface Sample {
 
 /**
  * What one VirtualClock step costs with nothing to do: a timer popped and the promises it started
- * left to settle (one macrotask turn). Every simulated event pays it before any agent work, so
- * events per day × this is the floor under a run's time, whatever the agents cost.
+ * left to settle. Every simulated event pays it before any agent work, so events per day × this is
+ * the floor under a run's time, whatever the agents cost.
  */
 async function emptyStepUs(): Promise<number> {
   const clock = new VirtualClock();

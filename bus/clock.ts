@@ -70,6 +70,9 @@ function before(a: VirtualTimer, b: VirtualTimer): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
+/** Steps between two real event-loop turns (see drain). */
+const STEPS_PER_TURN = 1_000;
+
 /**
  * A clock that only moves when told to. Timers due at the same instant fire in the order they were
  * set (by sequence number), so a run is a pure function of its inputs. Timers sit in a binary heap;
@@ -81,6 +84,7 @@ export class VirtualClock implements Clock {
   private nextId = 1;
   private readonly heap: VirtualTimer[] = [];
   private readonly live = new Map<number, VirtualTimer>();
+  private steps = 0;
 
   constructor(startMs = 1_767_225_600_000 /* 2026-01-01T00:00:00Z */) {
     this.current = startMs;
@@ -133,7 +137,7 @@ export class VirtualClock implements Clock {
       this.push(next);
     }
     next.fn();
-    await settle();
+    await (++this.steps % STEPS_PER_TURN === 0 ? settle() : drain());
     return true;
   }
 
@@ -224,4 +228,19 @@ export class VirtualClock implements Clock {
  */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Like settle, without a macrotask: resolves once every promise continuation queued so far, and
+ * every one those queue, has run. From inside a microtask (which the first await guarantees), a
+ * process.nextTick callback runs only after the microtask queue is empty. A step costs about
+ * 0.8 µs this way against 1.9 µs with a macrotask turn (bench/sim.ts reports the empty step), and
+ * a year of simulation has about a billion steps. It starves the event loop, so VirtualClock.step
+ * takes a real turn every STEPS_PER_TURN steps, for I/O, signals and real timers.
+ */
+async function drain(): Promise<void> {
+  await Promise.resolve();
+  await new Promise<void>((resolve) => {
+    process.nextTick(resolve);
+  });
 }
