@@ -2,14 +2,16 @@
  * The embedded store's audit log. Each row is filed under every id it names (intent, order,
  * position, decision, correlation), as PgStore's `auditFor` finds it by any of them.
  *
- * Two things keep a long simulation's memory in check; the audit log was what grew without bound
- * (about 38 MB of heap per simulated day of heavy chaos, most of it `cro.decision` snapshots):
- * - a row's detail is kept as its JSON text, one string the garbage collector does not trace into,
- *   and parsed again only when read (reads are rare: restarts and reconciliation look-ups);
- * - with `maxAgeMs`, rows older than that (by their `ts`, against the newest row's) are dropped as
- *   new ones arrive. Off by default: a deployed embedded run keeps everything, as PostgreSQL does.
- *   The simulator keeps eight days, longer than anything an agent looks up: its streams keep a
- *   day, and a restarted Reconciler judges a week of history (agents/reconciler/history.ts).
+ * In a long simulation the audit log was what grew without bound: 25–40 MB of heap per simulated
+ * day of heavy chaos, most of it `cro.decision` rows with their check snapshots. With `maxAgeMs`,
+ * rows older than that (by their `ts`, against the newest row's) are dropped as new ones arrive.
+ * Off by default: a deployed embedded run keeps everything, as PostgreSQL does. The simulator
+ * keeps eight days, longer than anything an agent looks up: its streams keep a day, and a
+ * restarted Reconciler judges a week of history (agents/reconciler/history.ts).
+ *
+ * A row's detail is kept as its JSON text (about the size of the parsed object, but one string the
+ * garbage collector skips instead of a graph it traces) and parsed again only when read; reads are
+ * rare (restarts and reconciliation look-ups).
  */
 import type { AuditEntry, StoredAuditEntry } from "../../agents/runtime/store.ts";
 import { rowLimit, toJsonText } from "./values.ts";

@@ -95,8 +95,12 @@ const WATCHED: Record<string, MessageType | undefined> = {
   "recon.report": "recon.report",
 };
 
-/** Decisions remembered for matching orders (the oldest are forgotten first). */
-const DECISIONS_MAX = 100_000;
+/**
+ * Decisions remembered for matching orders (the oldest are forgotten first). An order must reach
+ * the venue within its approval's TTL (seconds), so this keeps hours of decisions even under 10×
+ * over-aggression; it was 100,000, which at about 2.7 KB each held up to 270 MB in a long run.
+ */
+const DECISIONS_MAX = 20_000;
 
 const PERMITTED: Record<TradingState, readonly IntentKind[]> = {
   ACTIVE: ["ENTRY", "EXIT", "CANCEL"],
