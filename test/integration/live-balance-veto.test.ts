@@ -4,7 +4,9 @@
  * not a venue error."
  *
  * 1. The whole fleet in LIVE mode against `predator venue` whose account has $1000 of collateral
- *    but a $1 allowance: the reconciler reports both (from the balance-allowance endpoint through
+ *    but a $0.01 allowance, less than any entry costs (5 shares at the 0.01 tick are $0.05; with a
+ *    $1 allowance an entry offered below 0.20 fit, was approved and spent it, which made the test
+ *    depend on the market at the moment it ran): the reconciler reports both (from the balance-allowance endpoint through
  *    the official client), the CRO vetoes every entry with BALANCE, and the venue never sees an
  *    order (Execution's venue is wrapped to count placeOrder; the venue holds no order of ours).
  * 2. The live adapter folds an on-chain reader into `balance()`: the smaller of chain and endpoint
@@ -34,6 +36,8 @@ import {
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const OPTS = { timeoutMs: 5_000 };
+/** $0.01: below the cheapest possible entry. */
+const ALLOWANCE = 10_000;
 
 let poly: PolyVenue;
 let live: LiveVenue;
@@ -52,7 +56,7 @@ beforeAll(async () => {
     clock,
     rng: new SeededRng(31),
     startingCollateral: 1_000_000_000,
-    sim: { windowMs: LIVE_WINDOW_MS, startingAllowance: 1_000_000 },
+    sim: { windowMs: LIVE_WINDOW_MS, startingAllowance: ALLOWANCE },
   });
   live = await loadLiveVenue(settings(), { clock, rng: new SeededRng(32) });
   // Execution's view of the venue: every placeOrder is counted before it reaches the adapter.
@@ -90,7 +94,7 @@ afterAll(async () => {
 }, 30_000);
 
 describe("a collateral or allowance shortfall is a CRO veto, not a venue error", () => {
-  it("vetoes every entry with BALANCE when the allowance is $1; the venue sees no order", async () => {
+  it("vetoes every entry with BALANCE when the allowance is $0.01; the venue sees no order", async () => {
     await waitFor(
       "a vetoed entry",
       () => decisions.some((d) => d.reasons.includes("BALANCE")),
@@ -99,14 +103,14 @@ describe("a collateral or allowance shortfall is a CRO veto, not a venue error",
     const vetoed = decisions.find((d) => d.reasons.includes("BALANCE"));
     expect(vetoed?.approved).toBe(false);
     const check = vetoed?.checks.find((c) => c.code === "BALANCE");
-    expect(check?.detail).toMatch(/allowance available \$1\.00/);
+    expect(check?.detail).toMatch(/allowance available \$0\.01/);
     expect(decisions.filter((d) => d.approved && d.intent.kind === "ENTRY")).toEqual([]);
     expect(placeCalls).toBe(0);
     expect((await live.openOrders(OPTS)).items).toEqual([]);
     expect((await live.trades({}, OPTS)).items).toEqual([]);
-    // The endpoint reports what the CRO used: $1000 of collateral, a $1 allowance.
+    // The endpoint reports what the CRO used: $1000 of collateral, a $0.01 allowance.
     const b = (await live.balance(OPTS)).value;
-    expect(b).toMatchObject({ collateral: 1_000_000_000, allowance: 1_000_000 });
+    expect(b).toMatchObject({ collateral: 1_000_000_000, allowance: ALLOWANCE });
   }, 40_000);
 
   it("the live adapter counts the smaller of on-chain and endpoint, reading the chain once per 30 s", async () => {
@@ -121,8 +125,8 @@ describe("a collateral or allowance shortfall is a CRO veto, not a venue error",
     const withChain = await loadLiveVenue(settings(), { clock, rng: new SeededRng(34), chain });
     try {
       const first = (await withChain.balance(OPTS)).value;
-      // Chain says $7 of collateral (endpoint $1000); endpoint says a $1 allowance (chain $500).
-      expect(first).toMatchObject({ collateral: 7_000_000, allowance: 1_000_000 });
+      // Chain says $7 of collateral (endpoint $1000); endpoint says a $0.01 allowance (chain $500).
+      expect(first).toMatchObject({ collateral: 7_000_000, allowance: ALLOWANCE });
       await withChain.balance(OPTS);
       expect(reads).toBe(1);
     } finally {
