@@ -2,9 +2,9 @@
  * The history the runtime assertions judge, read incrementally. The first run after a start reads
  * the last RESTART_LOOKBACK_MS of it; later runs read only what was written since the last run
  * whose history assertions all passed. Every run also reads every row that is not final yet, and
- * every fill of a closed position that was written or had a fill written in its span. A row that failed an
- * assertion therefore stays in view on every run until the books are fixed; a clean history is not
- * read again. Without this, every run read every order, fill and closed position ever written: a
+ * every fill of a closed position that was written or had a fill written in its span. A row that
+ * failed an assertion therefore stays in view on every run until the books are fixed; a clean
+ * history is not read again. Without this, every run read every order, fill and closed position ever written: a
  * run's cost grew with the system's age, and past the store's list cap (LIST_ROWS_MAX) the newest
  * rows were not seen at all.
  */
