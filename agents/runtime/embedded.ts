@@ -17,6 +17,10 @@ export interface EmbeddedOptions {
   clock: Clock;
   rng: Rng;
   store: Store;
+  /**
+   * The root logger, without agent or instance bindings (createLogger without them): each agent
+   * logs through a child that adds its own, and the fleet's lines add agent "fleet".
+   */
   log: Logger;
   mode: Mode;
   settings?: Partial<HostSettings>;
@@ -36,13 +40,14 @@ export class EmbeddedFleet {
 
   constructor(private readonly options: EmbeddedOptions) {
     this.settings = { ...DEFAULT_HOST_SETTINGS, ...options.settings };
+    const fleetLog = options.log.child({ agent: "fleet", instance: "embedded" });
     this.broker = new MemoryBroker({
       clock: options.clock,
       rng: options.rng,
       recordLog: options.recordLog ?? false,
       ...(options.streamMaxAgeMs === undefined ? {} : { streamMaxAgeMs: options.streamMaxAgeMs }),
       onHandlerError: (connection, subject, error) => {
-        options.log.error({ err: error, connection, subject }, "bus handler failed");
+        fleetLog.error({ err: error, connection, subject }, "bus handler failed");
       },
     });
   }

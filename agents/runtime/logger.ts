@@ -7,8 +7,12 @@ import { pino, type Logger, type DestinationStream } from "pino";
 export type { Logger };
 
 export interface LoggerOptions {
-  agent: string;
-  instance: string;
+  /**
+   * Omit both for a process's root logger whose children name the agent themselves (the embedded
+   * fleet): pino does not merge bindings, so a child that repeats them writes each key twice.
+   */
+  agent?: string;
+  instance?: string;
   level?: string;
   /** Force pretty (true) or JSON (false); default: pretty when stdout is a terminal. */
   pretty?: boolean;
@@ -18,7 +22,11 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? "info";
-  const base = { agent: options.agent, instance: options.instance, pid: process.pid };
+  const base = {
+    ...(options.agent === undefined ? {} : { agent: options.agent }),
+    ...(options.instance === undefined ? {} : { instance: options.instance }),
+    pid: process.pid,
+  };
   if (options.destination !== undefined) return pino({ level, base }, options.destination);
   const pretty = options.pretty ?? (process.stdout.isTTY && process.env.CI !== "true");
   if (pretty) {

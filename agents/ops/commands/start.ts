@@ -71,8 +71,6 @@ export function startCommand(program: Command): void {
         return;
       }
       const log = createLogger({
-        agent: "fleet",
-        instance: "embedded",
         level: process.env.LOG_LEVEL ?? "warn",
       });
       const rng = options.seed === null ? new SystemRng() : new SeededRng(options.seed);

@@ -64,4 +64,26 @@ describe("predator CLI", () => {
       expect(r.stdout).toMatch(/Usage: predator/);
     }
   });
+
+  it("start: each log line of the embedded fleet names its agent and instance once", async () => {
+    const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "info" };
+    delete env.NATS_URL;
+    delete env.DATABASE_URL;
+    const r = await run(
+      process.execPath,
+      [CLI, "start", "--seed", "3", "--duration-s", "2", "--status-every-s", "60"],
+      { env, timeout: 30_000 },
+    );
+    const logs = r.stdout.split("\n").filter((l) => l.startsWith("{"));
+    const running = logs.filter((l) => l.includes('"msg":"running"'));
+    expect(running.length, r.stdout).toBeGreaterThanOrEqual(7);
+    for (const line of logs) {
+      expect(line.split('"agent":').length - 1, line).toBe(1);
+      expect(line.split('"instance":').length - 1, line).toBe(1);
+    }
+    const agents = running.map((l) => (JSON.parse(l) as { agent: string }).agent);
+    expect(new Set(agents)).toEqual(
+      new Set(["market-data", "strategy", "cro", "execution", "portfolio", "reconciler", "alert"]),
+    );
+  });
 });
