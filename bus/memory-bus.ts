@@ -56,7 +56,7 @@ export class MemoryBus implements Bus {
     // Validated just now: receivers share this parsed copy instead of parsing the bytes again.
     const decoded: Decoded = { ok: true, type: message.type, message: checked.message };
     if (specOf(message.type).delivery.kind === "stream") {
-      return Promise.resolve(this.broker.publishDurable(message, raw, decoded));
+      return Promise.resolve(this.broker.publishDurable(checked, raw, decoded));
     }
     this.broker.route({ subject: checked.subject, raw, replyTo: null, decoded });
     return Promise.resolve({ seq: null, duplicate: false });

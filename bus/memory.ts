@@ -20,7 +20,7 @@ import type { MessageType } from "../contracts/registry.ts";
 import type { DeadLetter } from "../contracts/ops.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { Rng } from "./rng.ts";
-import { checkOutgoing, decode, type Decoded } from "./codec.ts";
+import { decode, type Decoded } from "./codec.ts";
 import { MemoryBus } from "./memory-bus.ts";
 
 export { MemoryBus };
@@ -152,6 +152,8 @@ export class MemoryBroker {
   readonly clock: Clock;
   private readonly rng: Rng;
   private readonly subs: Sub[] = [];
+  /** The open subscriptions with pending deliveries, in subscription (id) order. */
+  private readonly ready: Sub[] = [];
   private readonly streams = new Map<StreamName, StreamState>();
   private readonly consumers = new Map<string, ConsumerState>();
   private readonly deadLetterListeners = new Set<(letter: DeadLetter) => void>();
@@ -238,6 +240,8 @@ export class MemoryBroker {
   removeSub(sub: Sub): void {
     sub.closed = true;
     sub.pending.length = 0;
+    const r = this.ready.indexOf(sub);
+    if (r >= 0) this.ready.splice(r, 1);
     const i = this.subs.indexOf(sub);
     if (i >= 0) this.subs.splice(i, 1);
     this.matchCache.clear();
@@ -322,8 +326,24 @@ export class MemoryBroker {
   }
 
   private push(sub: Sub, env: Envelope): void {
-    sub.pending.push(env);
+    if (!sub.closed) {
+      if (sub.pending.length === 0) this.markReady(sub);
+      sub.pending.push(env);
+    }
     this.schedulePump();
+  }
+
+  /** Inserts `sub` into `ready`, keeping subscription order (ids only grow). */
+  private markReady(sub: Sub): void {
+    const ready = this.ready;
+    let lo = 0;
+    let hi = ready.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ready[mid]?.id ?? 0) < sub.id) lo = mid + 1;
+      else hi = mid;
+    }
+    ready.splice(lo, 0, sub);
   }
 
   private deliveryInfo(sub: Sub, env: Envelope): DeliveryInfo {
@@ -350,12 +370,14 @@ export class MemoryBroker {
 
   /** Delivers one message: the head of a subscription drawn by the seeded Rng. */
   private pumpOne(): void {
-    const ready = this.subs.filter((s) => s.pending.length > 0);
+    const ready = this.ready;
     if (ready.length === 0) return;
-    const sub = ready[this.rng.int(0, ready.length - 1)];
+    const i = this.rng.int(0, ready.length - 1);
+    const sub = ready[i];
     const env = sub?.pending.shift();
     if (sub === undefined || env === undefined) return;
-    if (ready.length > 1 || sub.pending.length > 0) this.schedulePump();
+    if (sub.pending.length === 0) ready.splice(i, 1);
+    if (ready.length > 0) this.schedulePump();
     this.deliveries++;
     const line = `${this.clock.now()}|${sub.conn.name}|${env.subject}|${env.raw}\n`;
     this.hash.update(line);
@@ -386,16 +408,18 @@ export class MemoryBroker {
 
   // ---- streams -------------------------------------------------------------------------------
 
-  /** Stores a validated stream message unless its dedupe key is inside the duplicate window. */
+  /**
+   * Stores a stream message, already validated by the publishing connection (`checkOutgoing`),
+   * unless its dedupe key is inside the duplicate window.
+   */
   publishDurable(
-    message: { type: MessageType },
+    checked: { subject: string; dedupeKey: string; message: { type: MessageType } },
     raw: string,
     decoded: Decoded | null = null,
   ): { seq: number; duplicate: boolean } {
-    const checked = checkOutgoing(message);
-    const spec = specOf(message.type);
-    if (!checked.ok || spec.delivery.kind !== "stream") {
-      throw new Error(`Invariant: publishDurable called for non-stream ${message.type}`);
+    const spec = specOf(checked.message.type);
+    if (spec.delivery.kind !== "stream") {
+      throw new Error(`Invariant: publishDurable called for non-stream ${checked.message.type}`);
     }
     const stream = this.stream(spec.delivery.stream);
     const now = this.clock.now();

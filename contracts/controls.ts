@@ -105,6 +105,27 @@ export function resolveControls(rows: ReadonlyArray<{ key: string; value: string
 } {
   const raw: Record<string, string> = { ...CONTROL_DEFAULTS };
   for (const row of rows) if (isControlKey(row.key)) raw[row.key] = row.value;
+  // The CRO resolves the same rows every second or so: parse each distinct set once.
+  const signature = JSON.stringify(controlKeys.map((key) => raw[key]));
+  let resolved = resolvedCache.get(signature);
+  if (resolved === undefined) {
+    if (resolvedCache.size >= RESOLVED_CACHE_MAX) resolvedCache.clear();
+    resolved = parseAll(raw);
+    resolvedCache.set(signature, resolved);
+  }
+  // Callers own what they get: lists are copied, the rest are primitives.
+  const controls: Record<string, unknown> = {};
+  for (const key of controlKeys) {
+    const value = resolved.controls[key];
+    controls[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
+  }
+  return { controls: controls as Controls, errors: [...resolved.errors] };
+}
+
+const RESOLVED_CACHE_MAX = 64;
+const resolvedCache = new Map<string, { controls: Controls; errors: string[] }>();
+
+function parseAll(raw: Record<string, string>): { controls: Controls; errors: string[] } {
   const errors: string[] = [];
   const out: Record<string, unknown> = {};
   for (const key of controlKeys) {

@@ -75,10 +75,21 @@ export class CroActor extends Actor {
   }
 
   override async stop(): Promise<void> {
+    await this.releaseAll();
+  }
+
+  override release(): void {
+    void this.releaseAll();
+  }
+
+  private async releaseAll(): Promise<void> {
     this.stopped = true;
     for (const unwatch of this.unwatch.splice(0)) unwatch();
-    await this.opsSub?.unsubscribe();
-    this.trading.stop();
+    const ops = this.opsSub;
+    this.opsSub = null;
+    await ops?.unsubscribe();
+    // Undefined when start failed before it was made.
+    (this.trading as TradingKeeper | undefined)?.stop();
   }
 
   override describe(): Record<string, unknown> {

@@ -72,11 +72,15 @@ export class ExecutionActor extends Actor {
   }
 
   override stop(): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+
+  override release(): void {
     this.unsubscribeUser?.();
     this.unsubscribeUser = null;
     this.unsubscribeStatus?.();
     this.unsubscribeStatus = null;
-    return Promise.resolve();
   }
 
   override describe(): Record<string, unknown> {

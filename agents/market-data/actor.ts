@@ -66,11 +66,15 @@ export class MarketDataActor extends Actor {
   }
 
   override stop(): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+
+  override release(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.unsubscribeStatus?.();
     this.unsubscribeStatus = null;
-    return Promise.resolve();
   }
 
   override describe(): Record<string, unknown> {

@@ -84,9 +84,20 @@ export abstract class Actor {
   /** Startup and recovery: rebuild state, register handlers. */
   abstract start(): Promise<void>;
 
-  /** Graceful stop, after the mailbox drained. */
+  /** Graceful stop, after the mailbox drained. Should end with `release()`. */
   stop(): Promise<void> {
+    this.release();
     return Promise.resolve();
+  }
+
+  /**
+   * Drops every callback registered outside the host (venue feeds, bus status listeners,
+   * connection watchers, request servers), running nothing else. The host calls it when it
+   * crashes: a dead process's sockets close with it, and in one process (the embedded fleet, the
+   * simulator) a dead actor still subscribed would keep working on a feed it can no longer act on.
+   */
+  release(): void {
+    // Nothing registered outside the host by default.
   }
 
   /** Extra fields for this actor's heartbeat-level status (shown by `predator status`). */

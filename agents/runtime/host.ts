@@ -223,6 +223,11 @@ export class ActorHost implements ActorContext {
     this.mailbox.close();
     this.clearTimers();
     void this.unsubscribeAll();
+    try {
+      this.actor?.release();
+    } catch (releaseError) {
+      this.log.error({ err: releaseError }, "actor release failed");
+    }
     void this.lease?.abandon();
     for (const listener of this.crashListeners) listener(error);
   }

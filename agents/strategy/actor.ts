@@ -56,9 +56,13 @@ export class StrategyActor extends Actor {
   }
 
   override stop(): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+
+  override release(): void {
     this.unsubscribeStatus?.();
     this.unsubscribeStatus = null;
-    return Promise.resolve();
   }
 
   /** Fail closed: a lost connection makes what was heard stale; nothing is emitted until back. */

@@ -37,6 +37,11 @@ export class Outbox {
     return () => this.userListeners.delete(listener);
   }
 
+  /** How many listeners each stream has now. */
+  listeners(): { market: number; user: number } {
+    return { market: this.marketListeners.size, user: this.userListeners.size };
+  }
+
   market(e: MarketEvent): void {
     if (this.faults?.marketEvent?.(e) === "drop") {
       this.counts.dropped++;

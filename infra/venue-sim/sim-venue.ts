@@ -172,6 +172,11 @@ export class SimVenue implements Venue {
 
   // ---- operator and test helpers (not on the port) ----
 
+  /** Open market-channel and user-channel subscriptions (a dead agent must hold none). */
+  subscriptions(): { market: number; user: number } {
+    return this.p.outbox.listeners();
+  }
+
   setFaults(faults: VenueFaults | null): void {
     this.faults = faults;
     this.p.transport.faults = faults;

@@ -38,4 +38,21 @@ describe("runtime controls", () => {
     expect(errors).toHaveLength(1);
     expect(controls.orders_per_window_max).toBe(2);
   });
+
+  it("resolves the same rows to equal, independent results and follows every change", () => {
+    const rows = [{ key: "allowed_strategies", value: "canary" }];
+    const first = resolveControls(rows);
+    first.controls.allowed_strategies.push("momentum");
+    first.errors.push("scribbled");
+    const again = resolveControls(rows);
+    expect(again.controls.allowed_strategies).toEqual(["canary"]);
+    expect(again.errors).toEqual([]);
+    const changed = resolveControls([...rows, { key: "session_loss_usd", value: "7.5" }]);
+    expect(changed.controls.session_loss_usd).toBe(7_500_000);
+    expect(changed.controls.allowed_strategies).toEqual(["canary"]);
+    expect(resolveControls([]).controls.session_loss_usd).toBe(15_000_000);
+    const bad = resolveControls([{ key: "session_loss_usd", value: "lots" }]);
+    expect(bad.errors).toHaveLength(1);
+    expect(resolveControls([{ key: "session_loss_usd", value: "lots" }]).errors).toHaveLength(1);
+  });
 });

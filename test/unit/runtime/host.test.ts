@@ -133,7 +133,7 @@ describe("ActorHost", () => {
 class Blocked extends Actor {
   processed: string[] = [];
   heard: string[] = [];
-  release: () => void = () => undefined;
+  unblock: () => void = () => undefined;
   override async start(): Promise<void> {
     await Promise.resolve();
     this.ctx.onControl("cro.state", (m) => {
@@ -141,7 +141,7 @@ class Blocked extends Actor {
     });
     this.ctx.on("cro.state", async (m) => {
       await new Promise<void>((resolve) => {
-        this.release = resolve;
+        this.unblock = resolve;
       });
       this.processed.push(m.reason);
     });
@@ -185,9 +185,9 @@ describe("ActorHost control plane", () => {
     await clock.advance(10);
     expect(a.processed).toEqual([]);
     expect(a.heard).toEqual(["one", "halt"]);
-    a.release();
+    a.unblock();
     await clock.advance(10);
-    a.release();
+    a.unblock();
     await clock.advance(10);
     expect(a.processed).toEqual(["one", "halt"]);
   });
