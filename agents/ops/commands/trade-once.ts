@@ -82,6 +82,40 @@ export async function awaitBook(
   });
 }
 
+/**
+ * Waits (bounded) for an md.health report that the CRO's FEED_FRESH check would accept for the
+ * token: status OK and the token not listed stale. Called once the book has been heard, so the
+ * report is computed after MarketData applied it; without this wait a token that had been quiet
+ * was vetoed when its first book in a while and the intent overtook the next health report.
+ */
+export async function awaitFreshFeed(
+  bus: Bus,
+  tokenId: string,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<void> {
+  let last = "none heard";
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimer(timeoutMs, () => {
+      void sub.unsubscribe();
+      reject(
+        new ConfigError(
+          "--token",
+          `the feed never reported ${tokenId} fresh within ${timeoutMs} ms (last md.health: ${last})`,
+        ),
+      );
+    });
+    const sub = bus.subscribe("md.health", (m) => {
+      const stale = m.staleTokens.includes(tokenId);
+      last = `${m.feed} ${m.status}${stale ? `, ${tokenId} stale` : ""}`;
+      if (m.status !== "OK" || stale) return;
+      clock.clearTimer(timer);
+      void sub.unsubscribe();
+      resolve();
+    });
+  });
+}
+
 export async function tradeOnce(
   deps: { bus: Bus; clock: Clock; rng: Rng },
   req: TradeOnceRequest,
@@ -96,6 +130,7 @@ export async function tradeOnce(
   }
   const ask = book.asks[0];
   if (ask === undefined) throw new ConfigError("--token", "no ask to buy at");
+  await awaitFreshFeed(bus, req.tokenId, clock, req.timeoutMs);
   const messages = new MessageFactory(clock, deps.rng, { agent: "ops", instance: "trade-once" });
   const intentId = `trade-once-${deps.rng.uuid()}`;
   const positionId = `pos-${deps.rng.uuid()}`;

@@ -11,6 +11,10 @@ import { SeededRng } from "../../../bus/rng.ts";
 import { tradeOnce, type TradeReport } from "../../../agents/ops/commands/trade-once.ts";
 import { bookMsg, entryOrder, T0, UP, vetoMsg } from "../portfolio/helpers.ts";
 
+function health(status: "OK" | "STALE", staleTokens: string[]) {
+  return { feed: "sim", status, staleTokens, lastMessageAgeMs: 0, gapsTotal: 0 };
+}
+
 async function run(approved: boolean): Promise<TradeReport> {
   const clock = new VirtualClock(T0);
   const broker = new MemoryBroker({ clock, rng: new SeededRng(5) });
@@ -48,6 +52,8 @@ async function run(approved: boolean): Promise<TradeReport> {
     out.report = r;
   });
   await agents.publish(factory.make("md.book", bookMsg(UP, 500_000, 1)));
+  await clock.advance(10);
+  await agents.publish(factory.make("md.health", health("OK", [])));
   for (let i = 0; i < 1_000 && out.report === null; i++) await clock.advance(10);
   if (out.report === null) throw new Error("trade-once never reported");
   return out.report;
@@ -65,5 +71,40 @@ describe("trade-once", () => {
     const report = await run(true);
     expect(report.steps.find((s) => s.step === "validation")?.ok).toBe(true);
     expect(report.steps.find((s) => s.step === "execution")?.ok).toBe(true);
+  });
+
+  it("sends no intent until the feed reports the token fresh, as FEED_FRESH requires", async () => {
+    const clock = new VirtualClock(T0);
+    const broker = new MemoryBroker({ clock, rng: new SeededRng(5) });
+    const agents = broker.connect("agents.1");
+    const factory = new MessageFactory(clock, new SeededRng(6), { agent: "md", instance: "1" });
+    const intents: string[] = [];
+    agents.subscribe("strategy.intent", (m) => {
+      intents.push(m.tokenId);
+    });
+    const ops = broker.connect("ops.1");
+    const attempts = [1, 2].map((n) =>
+      tradeOnce(
+        { bus: ops, clock, rng: new SeededRng(7 + n) },
+        { tokenId: UP, size: 1_000_000, timeoutMs: n * 1_000 },
+      ).then(
+        () => "reported",
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      ),
+    );
+    await agents.publish(factory.make("md.book", bookMsg(UP, 500_000, 1)));
+    await clock.advance(10);
+    await agents.publish(factory.make("md.health", health("STALE", [UP])));
+    await clock.advance(500);
+    expect(intents).toEqual([]);
+    await clock.advance(600);
+    // The first attempt gave up at 1 s, naming what it last heard; the second is still waiting.
+    expect(await attempts[0]).toMatch(/never reported .* fresh within 1000 ms .*STALE, .* stale/);
+    expect(intents).toEqual([]);
+    await agents.publish(factory.make("md.health", health("OK", [])));
+    await clock.advance(10);
+    expect(intents).toEqual([UP]);
+    await clock.advance(2_000);
+    expect(await attempts[1]).toBe("reported");
   });
 });
