@@ -457,7 +457,18 @@ export class MemoryBroker {
     const at = this.clock.now();
     this.trim(stream, at);
     const seq = stream.nextSeq++;
-    stream.messages.push({ seq, env, at });
+    // No consumer wants it now (cro.state, a day of which the simulator keeps): the stream keeps
+    // the bytes only, so a day of parsed copies is not left for the garbage collector to trace. A
+    // later replay parses what it reads; the subscribers delivered to now share the parsed copy.
+    let wanted = false;
+    for (const consumer of this.consumers.values()) {
+      if (consumer.stream === stream && subjectMatches(consumer.filter, env.subject)) {
+        wanted = true;
+        break;
+      }
+    }
+    const kept = wanted || env.decoded === null ? env : { ...env, decoded: null };
+    stream.messages.push({ seq, env: kept, at });
     for (const consumer of this.consumers.values()) {
       if (consumer.stream === stream) this.feed(consumer);
     }

@@ -9,28 +9,27 @@
  * keeps eight days, longer than anything an agent looks up: its streams keep a day, and a
  * restarted Reconciler judges a week of history (agents/reconciler/history.ts).
  *
- * A row's detail is kept as its JSON text (about the size of the parsed object, but one string the
- * garbage collector skips instead of a graph it traces) and parsed again only when read; reads are
- * rare (restarts and reconciliation look-ups).
+ * Kept compact for the garbage collector, which a long simulation spends a quarter of its time
+ * in: each row is one JSON string (columns and detail), its ts and the JSON of the ids it is filed
+ * under, in three arrays indexed by row id; each id's list holds row numbers, not objects. A row is
+ * parsed again only when read, and reads are rare (restarts and reconciliation look-ups).
  */
 import type { AuditEntry, StoredAuditEntry } from "../../agents/runtime/store.ts";
 import { rowLimit, toJsonText } from "./values.ts";
 
-interface Row {
-  readonly id: number;
-  readonly entry: Omit<AuditEntry, "detail">;
-  readonly detailText: string;
-  readonly keys: readonly string[];
-}
-
-/** Dropped rows leave the front of the queue; it is compacted once they are half of it. */
+/** Dropped rows leave the front of the arrays; they are compacted once they are half of them. */
 const COMPACT_MIN = 1_024;
 
 export class AuditLog {
-  private readonly byKey = new Map<string, Row[]>();
-  private readonly queue: Row[] = [];
+  /** Row id → the ids of every row filed under it, oldest first. */
+  private readonly byKey = new Map<string, number[]>();
+  /** Row `firstId + i`: its JSON (`{"c": columns, "d": detail}`), ts, and the ids it is under. */
+  private readonly texts: string[] = [];
+  private readonly tss: number[] = [];
+  private readonly keyLists: string[] = [];
+  private firstId = 1;
+  /** Rows at the front already dropped (their slots are compacted away in batches). */
   private head = 0;
-  private nextId = 1;
   private newestTs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly maxAgeMs: number | null = null) {}
@@ -41,50 +40,63 @@ export class AuditLog {
     const keys = [...new Set([correlationId, intentId, orderId, positionId, decisionId])].filter(
       (k): k is string => k !== null,
     );
-    const row: Row = { id: this.nextId++, entry: columns, detailText: toJsonText(detail), keys };
+    const id = this.firstId + this.texts.length;
+    this.texts.push(`{"c":${JSON.stringify(columns)},"d":${toJsonText(detail)}}`);
+    this.tss.push(entry.ts);
+    this.keyLists.push(JSON.stringify(keys));
     for (const key of keys) {
       const list = this.byKey.get(key);
-      if (list === undefined) this.byKey.set(key, [row]);
-      else list.push(row);
+      if (list === undefined) this.byKey.set(key, [id]);
+      else list.push(id);
     }
     if (this.maxAgeMs !== null) {
-      this.queue.push(row);
       this.newestTs = Math.max(this.newestTs, entry.ts);
       this.dropOlderThan(this.newestTs - this.maxAgeMs);
     }
-    return row.id;
+    return id;
   }
 
   /** Every row filed under `id`, by ts then id, each a fresh copy. */
   for(id: string, limit?: number): StoredAuditEntry[] {
-    return [...(this.byKey.get(id) ?? [])]
-      .sort((a, b) => a.entry.ts - b.entry.ts || a.id - b.id)
+    const rows: { id: number; ts: number }[] = [];
+    for (const rowId of this.byKey.get(id) ?? []) {
+      rows.push({ id: rowId, ts: this.tss[rowId - this.firstId] ?? 0 });
+    }
+    return rows
+      .sort((a, b) => a.ts - b.ts || a.id - b.id)
       .slice(0, rowLimit(limit))
-      .map((r) => ({ ...r.entry, detail: JSON.parse(r.detailText) as unknown, id: r.id }));
+      .map((r) => {
+        const row = JSON.parse(this.texts[r.id - this.firstId] ?? "null") as {
+          c: Omit<AuditEntry, "detail">;
+          d: unknown;
+        };
+        return { ...row.c, detail: row.d, id: r.id };
+      });
   }
 
   /** Rows held (for tests and diagnostics). */
   size(): number {
-    const ids = new Set<number>();
-    for (const list of this.byKey.values()) for (const r of list) ids.add(r.id);
-    return ids.size;
+    return this.texts.length - this.head;
   }
 
   private dropOlderThan(cutoff: number): void {
-    for (let row = this.queue[this.head]; row !== undefined; row = this.queue[this.head]) {
-      if (row.entry.ts >= cutoff) break;
-      this.head++;
-      for (const key of row.keys) {
+    while (this.head < this.texts.length && (this.tss[this.head] ?? cutoff) < cutoff) {
+      const id = this.firstId + this.head;
+      for (const key of JSON.parse(this.keyLists[this.head] ?? "[]") as string[]) {
         const list = this.byKey.get(key);
         if (list === undefined) continue;
-        // Rows arrive in time order, so the oldest is almost always first in its lists.
-        const at = list[0] === row ? 0 : list.indexOf(row);
+        // Rows arrive in id order, so the oldest is first in its lists.
+        const at = list[0] === id ? 0 : list.indexOf(id);
         if (at >= 0) list.splice(at, 1);
         if (list.length === 0) this.byKey.delete(key);
       }
+      this.head++;
     }
-    if (this.head >= COMPACT_MIN && this.head * 2 >= this.queue.length) {
-      this.queue.splice(0, this.head);
+    if (this.head >= COMPACT_MIN && this.head * 2 >= this.texts.length) {
+      this.texts.splice(0, this.head);
+      this.tss.splice(0, this.head);
+      this.keyLists.splice(0, this.head);
+      this.firstId += this.head;
       this.head = 0;
     }
   }
