@@ -4,6 +4,13 @@
  * allowance, floored to the tick (a lower limit is the more marketable one for a sell) and clamped
  * to [tick, 1 − tick] so that it is always a valid price.
  *
+ * The tick is the coarsest one the token's books have carried. When the venue refines a window's
+ * tick near a price edge, the books carry the new tick before the CRO has the new md.window (a
+ * different subject and consumer, so no order between them): an exit priced on the new, finer grid
+ * was vetoed TICK_SIZE against the old one. A finer tick divides a coarser one, so a price on the
+ * coarsest grid is valid on both. Only below the coarse tick (a bid under about 0.01 plus the
+ * slippage) is the finer grid used, since the coarse one would clamp the limit above the bid.
+ *
  * The intent id is deterministic (position + attempt): a restarted Portfolio that re-sends the
  * exit of a position it had already triggered sends the same id, which the INTENTS stream
  * deduplicates, so the CRO sees one intent.
@@ -22,6 +29,8 @@ const INTENT_ID_LENGTH_MAX = 128;
 export interface BookView {
   bid: number | null;
   tickSize: number;
+  /** The coarsest tick this token's books have carried (see the top of this file). */
+  coarsestTick?: number;
   minSize: number;
   seq: number;
 }
@@ -30,11 +39,18 @@ export function exitLimitPrice(
   bid: number | null,
   tickSize: number,
   slippageMicro: number,
+  coarsestTick = tickSize,
 ): number {
   const tick = tickSize > 0 ? tickSize : FALLBACK_TICK_MICRO;
-  if (bid === null) return tick;
-  const onTick = Math.floor((bid - slippageMicro) / tick) * tick;
-  return Math.min(Math.max(onTick, tick), MICRO - tick);
+  const coarse = Math.max(tick, coarsestTick);
+  if (bid === null) return coarse;
+  const target = bid - slippageMicro;
+  return onGrid(target, target >= coarse ? coarse : tick);
+}
+
+/** Floored to the tick and clamped to [tick, 1 − tick]. */
+function onGrid(price: number, tick: number): number {
+  return Math.min(Math.max(Math.floor(price / tick) * tick, tick), MICRO - tick);
 }
 
 export function exitIntentId(positionId: string, attempt: number): string {
@@ -58,6 +74,7 @@ export function exitIntent(
     book?.bid ?? null,
     book?.tickSize ?? FALLBACK_TICK_MICRO,
     slippageMicro,
+    book?.coarsestTick ?? book?.tickSize ?? FALLBACK_TICK_MICRO,
   );
   const bid = book?.bid ?? null;
   return {

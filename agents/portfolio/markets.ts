@@ -40,10 +40,12 @@ export class Markets {
   /** Records a book; returns its best bid (null when the bid side is empty). */
   book(m: MdBook): number | null {
     const bid = m.bids[0]?.price ?? null;
+    const before = this.books.get(m.tokenId)?.coarsestTick ?? m.tickSize;
     remember(this.books, m.tokenId, {
       tokenId: m.tokenId,
       bid,
       tickSize: m.tickSize,
+      coarsestTick: Math.max(before, m.tickSize),
       minSize: m.minSize,
       seq: m.seq,
       sourceTs: m.sourceTs,

@@ -6,6 +6,11 @@ import {
   type ExitView,
 } from "../../../agents/portfolio/exit-policy.ts";
 import { exitIntentId, exitLimitPrice } from "../../../agents/portfolio/exit-intent.ts";
+import { Markets } from "../../../agents/portfolio/markets.ts";
+import { bookMsg, T0, UP } from "./helpers.ts";
+import { MessageFactory } from "../../../bus/messages.ts";
+import { VirtualClock } from "../../../bus/clock.ts";
+import { SeededRng } from "../../../bus/rng.ts";
 
 const PARAMS: ExitParams = { stopLossPct: 10, takeProfitPct: 30, trailingStopPct: 0 };
 const VIEW: ExitView = {
@@ -149,6 +154,28 @@ describe("exit limit price", () => {
     expect(exitLimitPrice(null, 10_000, 20_000)).toBe(10_000);
     expect(exitLimitPrice(999_000, 1_000, 0)).toBe(999_000);
     expect(exitLimitPrice(995_000, 10_000, 0)).toBe(990_000);
+  });
+
+  it("after a tick refinement, stays on the coarser grid the CRO may still check against", () => {
+    // Books now carry 0.001; the CRO's md.window may still say 0.01 (or already 0.001).
+    const price = exitLimitPrice(973_000, 1_000, 10_000, 10_000);
+    expect(price).toBe(960_000);
+    for (const tick of [10_000, 1_000]) expect(price % tick).toBe(0);
+    // Below the coarse tick the coarse grid would clamp the limit above the bid: the fine one.
+    expect(exitLimitPrice(15_000, 1_000, 10_000, 10_000)).toBe(5_000);
+    expect(exitLimitPrice(null, 1_000, 10_000, 10_000)).toBe(10_000);
+    expect(exitLimitPrice(973_000, 1_000, 10_000)).toBe(963_000);
+  });
+
+  it("Portfolio remembers the coarsest tick a token's books have carried", () => {
+    const messages = new MessageFactory(new VirtualClock(T0), new SeededRng(1), {
+      agent: "market-data",
+      instance: "1",
+    });
+    const markets = new Markets();
+    markets.book(messages.make("md.book", bookMsg(UP, 500_000, 1)));
+    markets.book(messages.make("md.book", { ...bookMsg(UP, 973_000, 2), tickSize: 1_000 }));
+    expect(markets.bookOf(UP)).toMatchObject({ tickSize: 1_000, coarsestTick: 10_000 });
   });
 
   it("intent ids are deterministic per position and attempt, and bounded", () => {
