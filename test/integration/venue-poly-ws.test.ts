@@ -290,11 +290,19 @@ describe("market_resolved", () => {
       sim: { windowMs: 1_000, liquidity: { enabled: false }, underlying: { stepMs: 1_000 } },
     });
     try {
-      const w = short.windows().find((x) => x.status === "OPEN");
-      if (w === undefined) throw new Error("no open window");
+      // Every window not yet resolved: with 1 s windows, the open one may resolve before a slow
+      // machine has subscribed, and a listed one resolves later.
+      const pending = short.windows().filter((x) => x.status !== "RESOLVED");
+      if (pending.length === 0) throw new Error("no open or listed window");
       const p = await WsProbe.open(`${short.wsUrl}/market`);
-      p.send({ type: "market", assets_ids: [w.upTokenId], custom_feature_enabled: true });
+      p.send({
+        type: "market",
+        assets_ids: pending.map((x) => x.upTokenId),
+        custom_feature_enabled: true,
+      });
       const e = await p.next("market_resolved", (x) => x.event_type === "market_resolved");
+      const w = pending.find((x) => x.conditionId === e.market);
+      if (w === undefined) throw new Error(`resolved an unsubscribed market ${String(e.market)}`);
       expect(e).toMatchObject({ market: w.conditionId, assets_ids: [w.upTokenId, w.downTokenId] });
       expect([w.upTokenId, w.downTokenId]).toContain(e.winning_asset_id);
       p.close();
