@@ -460,18 +460,11 @@ export class MemoryBroker {
     // No consumer wants it now (cro.state, a day of which the simulator keeps): the stream keeps
     // the bytes only, so a day of parsed copies is not left for the garbage collector to trace. A
     // later replay parses what it reads; the subscribers delivered to now share the parsed copy.
-    let wanted = false;
-    for (const consumer of this.consumers.values()) {
-      if (consumer.stream === stream && subjectMatches(consumer.filter, env.subject)) {
-        wanted = true;
-        break;
-      }
-    }
+    const readers = [...this.consumers.values()].filter((c) => c.stream === stream);
+    const wanted = readers.some((c) => subjectMatches(c.filter, env.subject));
     const kept = wanted || env.decoded === null ? env : { ...env, decoded: null };
     stream.messages.push({ seq, env: kept, at });
-    for (const consumer of this.consumers.values()) {
-      if (consumer.stream === stream) this.feed(consumer);
-    }
+    for (const consumer of readers) this.feed(consumer);
     return seq;
   }
 

@@ -39,10 +39,10 @@ export function exitLimitPrice(
   bid: number | null,
   tickSize: number,
   slippageMicro: number,
-  coarsestTick = tickSize,
+  coarsestTick?: number,
 ): number {
   const tick = tickSize > 0 ? tickSize : FALLBACK_TICK_MICRO;
-  const coarse = Math.max(tick, coarsestTick);
+  const coarse = Math.max(tick, coarsestTick ?? tick);
   if (bid === null) return coarse;
   const target = bid - slippageMicro;
   return onGrid(target, target >= coarse ? coarse : tick);
@@ -74,7 +74,7 @@ export function exitIntent(
     book?.bid ?? null,
     book?.tickSize ?? FALLBACK_TICK_MICRO,
     slippageMicro,
-    book?.coarsestTick ?? book?.tickSize ?? FALLBACK_TICK_MICRO,
+    book?.coarsestTick,
   );
   const bid = book?.bid ?? null;
   return {

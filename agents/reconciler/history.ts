@@ -4,9 +4,9 @@
  * whose history assertions all passed. Every run also reads every row that is not final yet, and
  * every fill of a closed position that was written or had a fill written in its span. A row that
  * failed an assertion therefore stays in view on every run until the books are fixed; a clean
- * history is not read again. Without this, every run read every order, fill and closed position ever written: a
- * run's cost grew with the system's age, and past the store's list cap (LIST_ROWS_MAX) the newest
- * rows were not seen at all.
+ * history is not read again. Without this, every run read every order, fill and closed position
+ * ever written: a run's cost grew with the system's age, and past the store's list cap
+ * (LIST_ROWS_MAX) the newest rows were not seen at all.
  */
 import type { FillRecord, OrderRecord, PositionRecord, Store } from "../runtime/store.ts";
 import { NON_FINAL_STATUSES } from "./compare.ts";
