@@ -258,9 +258,28 @@ export async function tradeOnce(
     fees: fills.reduce((s, f) => s + f.fee, 0),
     realizedPnl: pos?.realizedPnl ?? null,
     unrealizedPnl: pos?.unrealizedPnl ?? null,
-    steps,
+    steps: inLifecycleOrder(steps),
     ok: steps.every((s) => s.ok),
   };
+}
+
+/** Where each step sits in an order's life: an order is validated before it executes. */
+const STAGE: Record<TradeStep["step"], number> = {
+  intent: 0,
+  validation: 1,
+  execution: 2,
+  fill: 2,
+  pnl: 3,
+};
+
+/**
+ * The steps in lifecycle order. They are recorded as heard, and the decision, the order's events
+ * and the fills come from different agents on different subjects, so the bus may deliver an
+ * execution before the approval it followed. Each step keeps the time it was heard (`atMs`); the
+ * sort is stable, so fills and the order's end keep their arrival order.
+ */
+function inLifecycleOrder(steps: TradeStep[]): TradeStep[] {
+  return [...steps].sort((a, b) => STAGE[a.step] - STAGE[b.step]);
 }
 
 export function tradeOnceCommand(program: Command): void {

@@ -71,6 +71,10 @@ describe("trade-once", () => {
     const report = await run(true);
     expect(report.steps.find((s) => s.step === "validation")?.ok).toBe(true);
     expect(report.steps.find((s) => s.step === "execution")?.ok).toBe(true);
+    // Reported in lifecycle order, though the order's end was heard 50 ms before the approval.
+    expect(report.steps.map((s) => s.step)).toEqual(["intent", "validation", "execution", "pnl"]);
+    const at = (step: string) => report.steps.find((s) => s.step === step)?.atMs ?? 0;
+    expect(at("execution")).toBeLessThan(at("validation"));
   });
 
   it("sends no intent until the feed reports the token fresh, as FEED_FRESH requires", async () => {
