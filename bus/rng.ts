@@ -28,6 +28,14 @@ function hashString(s: string): number {
   return h >>> 0;
 }
 
+const HEX1 = Array.from({ length: 16 }, (_, i) => i.toString(16));
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const hex4bits = (x: number): string => HEX1[x] ?? "";
+/** Four lowercase hex digits of a 16-bit value. */
+const hex16 = (x: number): string => (HEX2[x >>> 8] ?? "") + (HEX2[x & 0xff] ?? "");
+/** Three lowercase hex digits of a 12-bit value. */
+const hex12 = (x: number): string => (HEX1[x >>> 8] ?? "") + (HEX2[x & 0xff] ?? "");
+
 abstract class BaseRng implements Rng {
   abstract nextUint32(): number;
   abstract fork(label: string): Rng;
@@ -43,12 +51,30 @@ abstract class BaseRng implements Rng {
     return min + Math.floor(this.float() * (max - min + 1));
   }
 
+  /**
+   * A version-4 UUID from four draws: the 32 hex digits of the draws, with digit 12 replaced by
+   * the version (4) and digit 16 by the variant (its two low bits, with 8 added).
+   */
   uuid(): string {
-    const hex: string[] = [];
-    for (let i = 0; i < 4; i++) hex.push(this.nextUint32().toString(16).padStart(8, "0"));
-    const h = hex.join("");
-    const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    const a = this.nextUint32();
+    const b = this.nextUint32();
+    const c = this.nextUint32();
+    const d = this.nextUint32();
+    return (
+      hex16(a >>> 16) +
+      hex16(a & 0xffff) +
+      "-" +
+      hex16(b >>> 16) +
+      "-4" +
+      hex12(b & 0xfff) +
+      "-" +
+      hex4bits(((c >>> 28) & 0x3) | 0x8) +
+      hex12((c >>> 16) & 0xfff) +
+      "-" +
+      hex16(c & 0xffff) +
+      hex16(d >>> 16) +
+      hex16(d & 0xffff)
+    );
   }
 }
 

@@ -13,6 +13,7 @@ import type { ChaosLevel } from "./engine.ts";
 import type { WorkerJob, WorkerReply } from "./campaign-worker.ts";
 import { reproduceCommand, type SimResult } from "./sim/run.ts";
 import type { Cadence } from "./sim/cadence.ts";
+import { SIM_NODE_FLAGS } from "./sim/node-flags.ts";
 
 export interface SeedRange {
   from: number;
@@ -136,7 +137,7 @@ async function drain(
 
 function spawnWorker(stderr: string[]): ChildProcess {
   const child = fork(WORKER, [], {
-    execArgv: ["--import", TSX_LOADER],
+    execArgv: [...SIM_NODE_FLAGS, "--import", TSX_LOADER],
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
   child.stderr?.on("data", (chunk: Buffer) => {

@@ -3,7 +3,7 @@
  * and the reproducing command on a violation, exit 2 and a specific message on bad arguments, and
  * --report writing the markdown and HTML reports with their plots.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { Command, CommanderError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { simCommand } from "../../agents/ops/commands/sim.ts";
 import type { SimResult } from "../../infra/chaos/sim/run.ts";
+import { missingSimFlags, SIM_NODE_FLAGS } from "../../infra/chaos/sim/node-flags.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -94,6 +95,61 @@ describe("predator sim", () => {
     expect(r.eventLogHash).not.toBe(p.eventLogHash);
     expect(r.reproduce).toBe("predator sim --seed 4 --days 0.002 --chaos none --cadence relaxed");
     expect(p.reproduce).toBe("predator sim --seed 4 --days 0.002 --chaos none");
+  });
+
+  it("runs with the simulator's V8 flags: restarts itself when they are missing; a given one wins", () => {
+    const args = ["--seed", "4", "--days", "0.001", "--json"];
+    const plain = predator(args);
+    expect(plain.code).toBe(0);
+    expect((JSON.parse(plain.stdout) as { nodeFlags: string[] }).nodeFlags).toEqual([
+      ...SIM_NODE_FLAGS,
+    ]);
+    const r = spawnSync(
+      process.execPath,
+      ["--max-semi-space-size=32", "agents/ops/predator.js", "sim", ...args],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { nodeFlags: string[] }).nodeFlags).toEqual([
+      "--max-semi-space-size=32",
+    ]);
+    expect(missingSimFlags("sim", ["--max-semi-space-size=64"])).toEqual([]);
+    expect(missingSimFlags("start", [])).toEqual([]);
+  });
+
+  it("a signal to the command reaches the restarted run: nothing keeps running", async () => {
+    const seed = String(900_000_000 + (process.pid % 1_000_000));
+    const child = spawn(
+      process.execPath,
+      ["agents/ops/predator.js", "sim", "--seed", seed, "--days", "30"],
+      { stdio: "ignore" },
+    );
+    const pids = () =>
+      spawnSync("pgrep", ["-f", `predator.js sim --seed ${seed} `], { encoding: "utf8" })
+        .stdout.split("\n")
+        .filter((l) => l.trim() !== "");
+    const until = async (done: () => boolean, what: string) => {
+      for (let i = 0; i < 400 && !done(); i++) {
+        await new Promise((r) => {
+          setTimeout(r, 50);
+        });
+      }
+      if (!done()) throw new Error(`not within 20 s: ${what}`);
+    };
+    try {
+      // The command and the run it restarted with the flags.
+      await until(() => pids().length === 2, "the restarted run");
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => {
+        child.on("exit", (_code, signal) => {
+          resolve(signal);
+        });
+      });
+      child.kill("SIGTERM");
+      expect(await exited).toBe("SIGTERM");
+      await until(() => pids().length === 0, "every process gone");
+    } finally {
+      for (const pid of pids()) process.kill(Number(pid), "SIGKILL");
+    }
   });
 
   it("refuses bad arguments with exit 2 and a specific message (as a process)", () => {

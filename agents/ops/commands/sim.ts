@@ -67,9 +67,12 @@ export function simCommand(program: Command): void {
         ? progressBar(() => performance.now(), write)
         : progressLines(() => performance.now(), write, `sim seed ${raw.seed}`);
       const result = await runSimulation(options);
+      // wallMs depends on them: the V8 flags this process runs with (node-flags.ts).
+      const nodeFlags = process.execArgv.filter((a) => a.startsWith("--max-"));
+      const shown = { ...result, nodeFlags };
       if (tty) process.stderr.write("\n");
-      if (raw.json === true) print(JSON.stringify(result, null, 2));
-      else print(summary(result));
+      if (raw.json === true) print(JSON.stringify(shown, null, 2));
+      else print(summary(shown));
       if (result.violations.length > 0) {
         printError(`invariant violated; reproduce with: ${result.reproduce}`);
         process.exitCode = 1;
@@ -165,7 +168,7 @@ export function progressLines(
   };
 }
 
-function summary(r: SimResult): string {
+function summary(r: SimResult & { nodeFlags: string[] }): string {
   const verdict =
     r.violations.length === 0
       ? "PASS: no invariant violated"
@@ -174,7 +177,7 @@ function summary(r: SimResult): string {
     `seed ${r.seed}  days ${r.days}  chaos ${r.chaos}${r.scenario === null ? "" : `  scenario ${r.scenario}`}`,
     verdict,
     ...r.violations.map((v) => `  ${v.invariant}: ${v.message}`),
-    `simulated ${(r.simulatedMs / 86_400_000).toFixed(3)} d in ${(r.wallMs / 1000).toFixed(1)} s wall; ${r.busMessages} bus messages; ${r.bookUpdatesPerTokenPer10s} book updates/token/10 s`,
+    `simulated ${(r.simulatedMs / 86_400_000).toFixed(3)} d in ${(r.wallMs / 1000).toFixed(1)} s wall (node ${r.nodeFlags.join(" ")}); ${r.busMessages} bus messages; ${r.bookUpdatesPerTokenPer10s} book updates/token/10 s`,
     `orders ${r.orders}  fills ${r.fills}  faults ${r.faultsInjected}  final state ${r.finalState}`,
     `operator: ${r.operator.reviews} daily reviews, ${r.operator.newSessions} new sessions`,
     `event log ${r.eventLogHash}`,
