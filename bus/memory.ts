@@ -134,6 +134,28 @@ export interface BusTapEvent {
 }
 export type BusTap = (event: BusTapEvent) => void;
 
+/** What the fault injector sees of one delivery (one per delivery, so no closure). */
+class PendingDelivery implements DeliveryInfo {
+  readonly subject: string;
+  readonly raw: string;
+  readonly durable: boolean;
+
+  constructor(
+    private readonly broker: MemoryBroker,
+    readonly to: string,
+    private readonly env: Envelope,
+  ) {
+    this.subject = env.subject;
+    this.raw = env.raw;
+    this.durable = "streamSeq" in env;
+  }
+
+  sender(): string | null {
+    const decoded = this.broker.decodeOnce(this.env);
+    return decoded.ok ? decoded.message.source.agent : null;
+  }
+}
+
 /** A tap event: one per publish and per delivery, so no closure per event (a class method). */
 class TapEvent implements BusTapEvent {
   constructor(
@@ -187,7 +209,8 @@ export class MemoryBroker {
   private unhashed = "";
   private readonly log: string[] | null;
   private readonly onHandlerError: MemoryBrokerOptions["onHandlerError"];
-  private readonly taps = new Set<BusTap>();
+  /** Replaced, never mutated, when a tap is added or removed: emitTap runs on every event. */
+  private taps: readonly BusTap[] = [];
   private readonly matchCache = new Map<string, Sub[]>();
   private readonly captureCache = new Map<string, StreamState | null>();
   private nextSubId = 1;
@@ -234,13 +257,16 @@ export class MemoryBroker {
 
   /** Observes every publish and delivery (see BusTapEvent); returns the removal function. */
   tap(listener: BusTap): () => void {
-    this.taps.add(listener);
-    return () => this.taps.delete(listener);
+    this.taps = [...this.taps, listener];
+    return () => {
+      this.taps = this.taps.filter((t) => t !== listener);
+    };
   }
 
   private emitTap(phase: BusTapEvent["phase"], connection: string, env: Envelope): void {
     const event = new TapEvent(this, phase, this.clock.now(), connection, env);
-    for (const listener of this.taps) listener(event);
+    const taps = this.taps;
+    for (let i = 0; i < taps.length; i++) taps[i]?.(event);
   }
 
   // ---- core subjects -------------------------------------------------------------------------
@@ -280,8 +306,8 @@ export class MemoryBroker {
    * already stored by a durable publish, lets a stream capture it. Returns how many received it.
    */
   route(env: Envelope, capture = true): number {
-    if (this.taps.size > 0) this.emitTap("publish", "", env);
-    const groups = new Map<string, Sub[]>();
+    if (this.taps.length > 0) this.emitTap("publish", "", env);
+    let groups: Map<string, Sub[]> | null = null; // made only when a queue group matches
     let receivers = 0;
     for (const sub of this.matching(env.subject)) {
       if (sub.closed) continue;
@@ -289,10 +315,15 @@ export class MemoryBroker {
         this.enqueue(sub, env);
         receivers++;
       } else {
+        groups ??= new Map<string, Sub[]>();
         const members = groups.get(sub.queue) ?? [];
         members.push(sub);
         groups.set(sub.queue, members);
       }
+    }
+    if (groups === null) {
+      if (capture) this.capture(env);
+      return receivers;
     }
     for (const members of groups.values()) {
       const chosen = members[this.rng.int(0, members.length - 1)];
@@ -375,26 +406,20 @@ export class MemoryBroker {
   }
 
   private deliveryInfo(sub: Sub, env: Envelope): DeliveryInfo {
-    return {
-      to: sub.conn.name,
-      subject: env.subject,
-      raw: env.raw,
-      durable: "streamSeq" in env,
-      sender: () => {
-        const decoded = this.decodeOnce(env);
-        return decoded.ok ? decoded.message.source.agent : null;
-      },
-    };
+    return new PendingDelivery(this, sub.conn.name, env);
   }
 
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    this.clock.setTimer(0, () => {
-      this.pumpScheduled = false;
-      this.pumpOne();
-    });
+    this.clock.setTimer(0, this.pumpTimer);
   }
+
+  /** The pump's timer callback, made once (a pump is scheduled per delivery). */
+  private readonly pumpTimer = (): void => {
+    this.pumpScheduled = false;
+    this.pumpOne();
+  };
 
   /** Delivers one message: the head of a subscription drawn by the seeded Rng. */
   private pumpOne(): void {
@@ -411,7 +436,7 @@ export class MemoryBroker {
     this.unhashed += line;
     if (this.unhashed.length > HASH_CHUNK) this.flushHash();
     this.log?.push(line);
-    if (this.taps.size > 0) this.emitTap("deliver", sub.conn.name, env);
+    if (this.taps.length > 0) this.emitTap("deliver", sub.conn.name, env);
     sub.deliver(env);
   }
 

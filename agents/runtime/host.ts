@@ -21,7 +21,7 @@ import type {
   MessageHandler,
 } from "./actor.ts";
 import { FencedPublishError, InvariantError } from "./errors.ts";
-import { Mailbox } from "./mailbox.ts";
+import { Mailbox, type MailboxItem } from "./mailbox.ts";
 import { LeaseKeeper } from "./lease.ts";
 import type { Fence, Store } from "./store.ts";
 
@@ -244,34 +244,14 @@ export class ActorHost implements ActorContext {
     const sub = this.bus.subscribe(
       type,
       (message, subject) => {
-        const accepted = this.mailbox.offer({
-          label: type,
-          run: async () => {
-            await handler(message, this.delivery(message.correlationId, subject, 1));
-          },
-        });
-        if (!accepted) this.countDrop(type);
+        const delivery = new LazyDelivery(this.log, message.correlationId, subject, 1);
+        if (!this.mailbox.offer(new HandlerItem(type, handler, message, delivery))) {
+          this.countDrop(type);
+        }
       },
       options,
     );
     this.subscriptions.push(sub);
-  }
-
-  /**
-   * A handler's delivery context. The child logger carrying the correlation id is made on first
-   * use: most deliveries log nothing, and a pino child per message was a measurable cost.
-   */
-  private delivery(correlationId: string, subject: string, deliveryCount: number): Delivery {
-    const parent = this.log;
-    let log: Logger | null = null;
-    return {
-      get log(): Logger {
-        log ??= parent.child({ correlationId });
-        return log;
-      },
-      subject,
-      deliveryCount,
-    };
   }
 
   onControl<T extends MessageType>(type: T, handler: (message: MessageOf<T>) => void): void {
@@ -309,7 +289,7 @@ export class ActorHost implements ActorContext {
               try {
                 await handler(
                   d.message,
-                  this.delivery(d.message.correlationId, d.subject, d.deliveryCount),
+                  new LazyDelivery(this.log, d.message.correlationId, d.subject, d.deliveryCount),
                 );
                 await d.ack();
                 resolve();
@@ -331,17 +311,19 @@ export class ActorHost implements ActorContext {
 
   every(periodMs: number, label: string, fn: () => void | Promise<void>): void {
     let queued = false;
+    // One item for every tick (it holds nothing of a tick's own).
+    const item: MailboxItem = {
+      label,
+      run: async () => {
+        queued = false;
+        await fn();
+      },
+    };
     const handle = this.clock.setInterval(periodMs, () => {
       if (queued) return;
       // Set before offering: on an idle mailbox `offer` starts `run` at once, which clears it.
       queued = true;
-      const accepted = this.mailbox.offer({
-        label,
-        run: async () => {
-          queued = false;
-          await fn();
-        },
-      });
+      const accepted = this.mailbox.offer(item);
       if (!accepted) {
         queued = false;
         this.countDrop(label);
@@ -436,5 +418,40 @@ export class ActorHost implements ActorContext {
     });
     await Promise.race([this.mailbox.idle(), timeout]);
     if (bound.timer !== null) this.clock.clearTimer(bound.timer);
+  }
+}
+
+/**
+ * A handler's delivery context. The child logger carrying the correlation id is made on first
+ * use: most deliveries log nothing, and a pino child per message was a measurable cost. A class,
+ * not an object literal with a getter: one is made per delivered message.
+ */
+class LazyDelivery implements Delivery {
+  private child: Logger | null = null;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly correlationId: string,
+    readonly subject: string,
+    readonly deliveryCount: number,
+  ) {}
+
+  get log(): Logger {
+    this.child ??= this.parent.child({ correlationId: this.correlationId });
+    return this.child;
+  }
+}
+
+/** A core message waiting in the mailbox for its handler (one per delivery, so no closure). */
+class HandlerItem<T extends MessageType> implements MailboxItem {
+  constructor(
+    readonly label: string,
+    private readonly handler: MessageHandler<T>,
+    private readonly message: MessageOf<T>,
+    private readonly delivery: Delivery,
+  ) {}
+
+  async run(): Promise<void> {
+    await this.handler(this.message, this.delivery);
   }
 }
