@@ -37,6 +37,7 @@ export class EmbeddedFleet {
   readonly connectionEvents = new MemoryConnectionEvents();
   private readonly settings: HostSettings;
   private pid = 1000;
+  private crashCount = 0;
 
   constructor(private readonly options: EmbeddedOptions) {
     this.settings = { ...DEFAULT_HOST_SETTINGS, ...options.settings };
@@ -70,10 +71,18 @@ export class EmbeddedFleet {
       },
       this.settings,
     );
+    host.onCrash(() => {
+      this.crashCount++;
+    });
     this.hosts.set(key, host);
     this.connectionEvents.connected(key, clock.now());
     await host.start();
     return host;
+  }
+
+  /** How many times a host of this fleet has crashed (kills included): a cheap "anything new?". */
+  crashes(): number {
+    return this.crashCount;
   }
 
   /** Kills an agent the way kill -9 does: no drain, no lease release, its connection gone. */
