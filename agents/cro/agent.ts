@@ -117,7 +117,7 @@ export class CroActor extends Actor {
     );
     ctx.on("recon.report", (m) =>
       fact(() => {
-        world.recordReport(m, now());
+        world.recordReport(m);
       }),
     );
     ctx.on("portfolio.position", (m) =>

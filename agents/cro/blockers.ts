@@ -31,8 +31,9 @@ export interface Blocker {
 }
 
 /**
- * The last reconciliation facts: when the last CLEAN report was received (local clock), and the
- * mismatch no later clean report has cleared yet.
+ * The last reconciliation facts: when the newest CLEAN report was made (the Reconciler's send
+ * time, so a report delayed on the bus does not pass for a later one), and the mismatch no later
+ * clean report has cleared yet.
  */
 export interface ReconView {
   lastCleanAt: number | null;

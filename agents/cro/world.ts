@@ -95,13 +95,18 @@ export class RiskWorld {
     return this.windows.get(windowId) ?? null;
   }
 
-  recordReport(r: ReconReport, now: number): void {
+  recordReport(r: ReconReport): void {
     if (r.balance !== null) this.balance = r.balance;
     if (r.allowance !== undefined && r.allowance !== null) this.allowance = r.allowance;
     if (r.verdict === "CLEAN") {
       // A clean run made after the mismatch clears it; an older report arriving late does not.
       const cleared = this.recon.mismatch === null || r.ts > this.recon.mismatch.sentAt;
-      this.recon = { lastCleanAt: now, mismatch: cleared ? null : this.recon.mismatch };
+      // When the run was made (its send time), not when the report arrived: a report delayed on
+      // the bus across a restart or a new incident is from before it and clears nothing (found by
+      // `predator sim --seed 1 --days 365 --chaos extreme --cadence relaxed` at day 153: a clean
+      // report sent before Strategy restarted arrived 405 ms after, and trading resumed on it).
+      const cleanAt = Math.max(this.recon.lastCleanAt ?? Number.NEGATIVE_INFINITY, r.ts);
+      this.recon = { lastCleanAt: cleanAt, mismatch: cleared ? null : this.recon.mismatch };
       this.lastCleanSentAt = Math.max(this.lastCleanSentAt, r.ts);
     } else if (r.verdict === "MISMATCH") {
       this.recordMismatches(r.mismatches, r.ts);

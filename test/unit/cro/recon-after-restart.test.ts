@@ -1,0 +1,83 @@
+/**
+ * A clean reconciliation clears the way back to ACTIVE only if it was made after the incident
+ * (invariant 9). The CRO judges a report by when it was sent, not when it arrived: campaign 4
+ * (`predator sim --seed 1 --days 365 --chaos extreme --cadence relaxed`, day 153) had a clean
+ * report sent before Strategy restarted arrive 405 ms after the new incarnation's heartbeat, and
+ * trading resumed on it.
+ */
+import { describe, expect, it } from "vitest";
+import { RiskWorld } from "../../../agents/cro/world.ts";
+import { croConfig, REQUIRED_AGENTS } from "../../../agents/cro/config.ts";
+import type { Heartbeat } from "../../../contracts/heartbeats.ts";
+import type { ReconReport } from "../../../contracts/recon.ts";
+
+const T0 = Date.UTC(2026, 5, 7, 10, 0, 0);
+
+function hb(agent: string, at: number, startedAt: number): Heartbeat {
+  return {
+    id: `hb-${agent}-${at}`,
+    type: "hb",
+    v: 1,
+    ts: at,
+    source: { agent, instance: "1" },
+    correlationId: `hb-${agent}-${at}`,
+    causationId: null,
+    agent,
+    instance: "1",
+    seq: 1,
+    lifecycle: "running",
+    leader: null,
+    pid: 1,
+    startedAt,
+    mailboxDepth: 0,
+    intervalMs: 2_000,
+  };
+}
+
+function clean(sentAt: number): ReconReport {
+  return {
+    id: `recon-${sentAt}`,
+    type: "recon.report",
+    v: 1,
+    ts: sentAt,
+    source: { agent: "reconciler", instance: "1" },
+    correlationId: `recon-${sentAt}`,
+    causationId: null,
+    runId: `run-${sentAt}`,
+    verdict: "CLEAN",
+    positionsChecked: 0,
+    ordersChecked: 0,
+    balance: 100_000_000,
+    allowance: null,
+    assertions: [],
+    mismatches: [],
+  };
+}
+
+describe("a clean reconciliation counts from when it was made", () => {
+  it("a report sent before a restart and delivered after it does not clear the way", () => {
+    const world = new RiskWorld(croConfig(), T0, T0);
+    const pending = (now: number) => world.blockers(now).some((b) => b.code === "RECON_PENDING");
+    const beat = (now: number, strategyStartedAt: number) => {
+      for (const agent of REQUIRED_AGENTS) {
+        world.recordHeartbeat(hb(agent, now, agent === "strategy" ? strategyStartedAt : T0), now);
+      }
+    };
+    beat(T0 + 1_000, T0);
+    expect(pending(T0 + 1_000)).toBe(true); // a CRO that just started waits for a run
+    world.recordReport(clean(T0 + 2_000));
+    expect(pending(T0 + 2_000)).toBe(false);
+    // Strategy restarts: its new incarnation's first heartbeat arrives at +5 s.
+    beat(T0 + 5_000, T0 + 4_500);
+    expect(pending(T0 + 5_000)).toBe(true);
+    // A clean report sent at +4.8 s (its run was before the restart was known) arrives late.
+    world.recordReport(clean(T0 + 4_800));
+    expect(pending(T0 + 5_400)).toBe(true);
+    // A run made after the restart clears it.
+    world.recordReport(clean(T0 + 6_000));
+    expect(pending(T0 + 6_000)).toBe(false);
+    // An older report arriving later still does not move the time back.
+    world.recordReport(clean(T0 + 3_000));
+    expect(pending(T0 + 6_500)).toBe(false);
+  });
+});
