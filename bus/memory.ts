@@ -321,11 +321,7 @@ export class MemoryBroker {
         groups.set(sub.queue, members);
       }
     }
-    if (groups === null) {
-      if (capture) this.capture(env);
-      return receivers;
-    }
-    for (const members of groups.values()) {
+    for (const members of groups?.values() ?? []) {
       const chosen = members[this.rng.int(0, members.length - 1)];
       if (chosen !== undefined) {
         this.enqueue(chosen, env);

@@ -8,43 +8,38 @@
 import { describe, expect, it } from "vitest";
 import { RiskWorld } from "../../../agents/cro/world.ts";
 import { croConfig, REQUIRED_AGENTS } from "../../../agents/cro/config.ts";
+import { VirtualClock } from "../../../bus/clock.ts";
+import { MessageFactory } from "../../../bus/messages.ts";
+import { SeededRng } from "../../../bus/rng.ts";
 import type { Heartbeat } from "../../../contracts/heartbeats.ts";
 import type { ReconReport } from "../../../contracts/recon.ts";
 
 const T0 = Date.UTC(2026, 5, 7, 10, 0, 0);
+const clock = new VirtualClock(T0);
+const rng = new SeededRng(1);
+
+/** Envelopes as `agent` makes them; each test message then sets `ts`, its send time. */
+const from = (agent: string) => new MessageFactory(clock, rng, { agent, instance: "1" });
 
 function hb(agent: string, at: number, startedAt: number): Heartbeat {
-  return {
-    id: `hb-${agent}-${at}`,
-    type: "hb",
-    v: 1,
-    ts: at,
-    source: { agent, instance: "1" },
-    correlationId: `hb-${agent}-${at}`,
-    causationId: null,
+  const payload = {
     agent,
     instance: "1",
     seq: 1,
-    lifecycle: "running",
+    lifecycle: "running" as const,
     leader: null,
     pid: 1,
     startedAt,
     mailboxDepth: 0,
     intervalMs: 2_000,
   };
+  return { ...from(agent).make("hb", payload), ts: at };
 }
 
 function clean(sentAt: number): ReconReport {
-  return {
-    id: `recon-${sentAt}`,
-    type: "recon.report",
-    v: 1,
-    ts: sentAt,
-    source: { agent: "reconciler", instance: "1" },
-    correlationId: `recon-${sentAt}`,
-    causationId: null,
+  const payload = {
     runId: `run-${sentAt}`,
-    verdict: "CLEAN",
+    verdict: "CLEAN" as const,
     positionsChecked: 0,
     ordersChecked: 0,
     balance: 100_000_000,
@@ -52,6 +47,7 @@ function clean(sentAt: number): ReconReport {
     assertions: [],
     mismatches: [],
   };
+  return { ...from("reconciler").make("recon.report", payload), ts: sentAt };
 }
 
 describe("a clean reconciliation counts from when it was made", () => {
