@@ -524,18 +524,22 @@ export class LiveVenue implements Venue {
       for (const l of [...this.userListeners]) l(e);
     };
     try {
+      // Orders are read before trades and emitted after them: every fill an order's status
+      // counts happened before the trades were read, so an order's FILLED never overtakes its
+      // trade (a fill between the two reads shows as the trade now and the status next poll).
+      const orders: Array<[hash: string, order: VenueOrder]> = [];
+      for (const [hash, last] of [...this.orderSeen]) {
+        const o = await this.getOrder({ venueOrderId: hash }, opts);
+        if (o !== null && `${o.status}:${o.filledSize}` !== last) orders.push([hash, o]);
+      }
       const trades = await this.trades({}, opts);
       for (const t of trades.items) {
         if (this.tradeSeen.get(t.tradeId) === t.status) continue;
         this.tradeSeen.set(t.tradeId, t.status);
         emit({ type: "trade", trade: t, ts: this.clock.now() });
       }
-      for (const [hash, last] of [...this.orderSeen]) {
-        const o = await this.getOrder({ venueOrderId: hash }, opts);
-        if (o === null) continue;
-        const key = `${o.status}:${o.filledSize}`;
-        if (key === last) continue;
-        this.orderSeen.set(hash, key);
+      for (const [hash, o] of orders) {
+        this.orderSeen.set(hash, `${o.status}:${o.filledSize}`);
         emit({ type: "order", event: orderEvent(o.status), order: o, ts: this.clock.now() });
         if (o.status !== "OPEN" && o.status !== "PARTIALLY_FILLED") this.orderSeen.delete(hash);
       }

@@ -4,12 +4,16 @@
  * ambiguous 5xx resolving either way, ghost fills, the dead-man heartbeat.
  */
 import { restBook } from "../support/live-fleet.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SystemClock } from "../../bus/clock.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { SystemClock, VirtualClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
 import { openToken } from "./live-support.ts";
 import { startPolyVenue, type PolyVenue } from "../../infra/venue-poly/index.ts";
-import { loadLiveVenue, type LiveVenue } from "../../infra/venue-live/index.ts";
+import {
+  loadLiveVenue,
+  type LiveVenue,
+  type LiveVenueSettings,
+} from "../../infra/venue-live/index.ts";
 import type { PlaceOrderRequest, UserEvent } from "../../agents/runtime/venue.ts";
 
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -18,6 +22,7 @@ const OPTS = { timeoutMs: 5_000 };
 
 let poly: PolyVenue;
 let live: LiveVenue;
+let settings: LiveVenueSettings;
 let token: string;
 let n = 0;
 
@@ -52,7 +57,7 @@ beforeAll(async () => {
     rng: new SeededRng(5),
     sim: { heartbeatTimeoutMs: 400 },
   });
-  const settings = {
+  settings = {
     host: poly.url,
     wsUrl: poly.wsUrl,
     chainId: 137 as const,
@@ -205,6 +210,7 @@ describe("live adapter against the Polymarket-compatible venue", () => {
             e.type === "order" && e.order.venueOrderId === r.venueOrderId && e.event === "filled",
         );
       await waitFor("filled event", () => Promise.resolve(filled()));
+      // The order's FILLED never overtakes its trade: the trade is already there.
       const trade = events.find(
         (e) => e.type === "trade" && e.trade.venueOrderId === r.venueOrderId,
       );
@@ -217,6 +223,54 @@ describe("live adapter against the Polymarket-compatible venue", () => {
       });
     } finally {
       off();
+    }
+  });
+
+  it("an order's FILLED never overtakes its trade, even when the fill lands mid-poll", async () => {
+    // Polls run only when this test moves the clock, and the fill lands right after the poll's
+    // first read: between reading the order and reading the trades (or the other way round).
+    const clock = new VirtualClock(Date.now());
+    const polled = await loadLiveVenue(settings, { clock, rng: new SeededRng(11) });
+    const events: UserEvent[] = [];
+    const off = polled.subscribeUser((e) => events.push(e));
+    try {
+      const price = ((await bidLevels())[0]?.price ?? 10_000) + 10_000;
+      const r = await polled.placeOrder(req({ price, size: 5 * M }), OPTS);
+      if (r.outcome !== "accepted") throw new Error(JSON.stringify(r));
+      let armed = true;
+      const fillNow = () => {
+        if (!armed) return;
+        armed = false;
+        poly.addLiquidity(token, "SELL", price, 5 * M);
+      };
+      const getOrder = polled.getOrder.bind(polled);
+      const trades = polled.trades.bind(polled);
+      vi.spyOn(polled, "getOrder").mockImplementation(async (q, o) => {
+        const got = await getOrder(q, o);
+        fillNow();
+        return got;
+      });
+      vi.spyOn(polled, "trades").mockImplementation(async (q, o) => {
+        const got = await trades(q, o);
+        fillNow();
+        return got;
+      });
+      const ofOrder = (e: UserEvent) =>
+        (e.type === "order" && e.order.venueOrderId === r.venueOrderId) ||
+        (e.type === "trade" && e.trade.venueOrderId === r.venueOrderId);
+      const isFilled = (e: UserEvent) => e.type === "order" && e.event === "filled";
+      for (let poll = 1; poll <= 3 && !events.some((e) => ofOrder(e) && isFilled(e)); poll++) {
+        const seen = events.length;
+        await clock.advance(100);
+        // Every poll emits something for this order until it is FILLED (placed, trade, filled).
+        await waitFor(`poll ${poll}`, () => Promise.resolve(events.length > seen));
+      }
+      const mine = events.filter(ofOrder).map((e) => (isFilled(e) ? "filled" : e.type));
+      expect(mine.indexOf("filled")).toBeGreaterThan(mine.indexOf("trade"));
+      expect(mine.indexOf("trade")).toBeGreaterThanOrEqual(0);
+    } finally {
+      off();
+      polled.close();
     }
   });
 

@@ -11,6 +11,7 @@
  *   position, then stays paused; emergency cancels everything and sends nothing new; resume.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { windowEndFromSlug } from "../../agents/portfolio/markets.ts";
 import { StaleEpochError } from "../../agents/runtime/store.ts";
 import { PROBE_AGENT_ENV, probeControls } from "../support/probe.ts";
 import { IN_FLIGHT_MS, ProcessFleet } from "../support/fleet-processes.ts";
@@ -19,7 +20,7 @@ import { logRecords, waitFor } from "../support/processes.ts";
 const WINDOW_SECONDS = 120;
 /** Positions are held (no stop-loss, no take-profit) until a case wants exits. */
 const HOLD = { stop_loss_pct: "100", take_profit_pct: "1000" };
-const CONTROLS = probeControls(WINDOW_SECONDS * 1_000);
+const CONTROLS = { ...probeControls(WINDOW_SECONDS * 1_000), ...HOLD };
 
 /** Eight processes booting under tsx on a busy 2-core machine take a while. */
 const FIRST_ACTIVE_MS = 180_000;
@@ -28,7 +29,10 @@ const TAKEOVER_MS = 60_000;
 const STATE_MS = 15_000;
 const BACK_ACTIVE_MS = 45_000;
 const CASE_MS = 120_000;
-const OPEN_POSITION_MS = 120_000;
+/** Up to a window and a half: a position that is too near its window's end waits for the next. */
+const OPEN_POSITION_MS = 180_000;
+/** What a case that forces exits needs of a position's window: settlement must not beat the exit. */
+const EXIT_ROOM_MS = 45_000;
 
 describe("standby replicas and the three halt levels, as real processes", () => {
   let fleet: ProcessFleet;
@@ -170,11 +174,13 @@ describe("standby replicas and the three halt levels, as real processes", () => 
     "pause: nothing risk-increasing reaches the venue, exits still do",
     async () => {
       onFailure();
-      // Several 30 s windows: the probe enters once per window and its FAK may find nothing.
-      await waitFor("an open position", async () => (await openPositions(fleet)).length > 0, {
-        timeoutMs: OPEN_POSITION_MS,
-        pollMs: 250,
-      });
+      // The probe enters once per window and its FAK may find nothing; the position is held (no
+      // exit of its own) and its window must leave time for the exit this case forces.
+      await waitFor(
+        `an open position with ${EXIT_ROOM_MS} ms left in its window`,
+        async () => (await openPositions(fleet, EXIT_ROOM_MS)).length > 0,
+        { timeoutMs: OPEN_POSITION_MS, pollMs: 250 },
+      );
       const at = Date.now();
       const reply = await fleet.operator({ kind: "halt", level: "pause" }, "acceptance: pause");
       expect(reply.ok).toBe(true);
@@ -214,7 +220,7 @@ describe("standby replicas and the three halt levels, as real processes", () => 
     async () => {
       onFailure();
       await waitFor("an open position", async () => (await openPositions(fleet)).length > 0, {
-        timeoutMs: 60_000,
+        timeoutMs: OPEN_POSITION_MS,
         pollMs: 250,
       });
       const at = Date.now();
@@ -245,7 +251,7 @@ describe("standby replicas and the three halt levels, as real processes", () => 
         timeoutMs: BACK_ACTIVE_MS,
       });
     },
-    CASE_MS,
+    CASE_MS + OPEN_POSITION_MS,
   );
 
   it(
@@ -291,8 +297,12 @@ function buys<T extends { side: string }>(orders: readonly T[]): T[] {
   return orders.filter((o) => o.side === "BUY");
 }
 
-async function openPositions(fleet: ProcessFleet) {
-  return (await fleet.store.listPositions({ open: true })).map((p) => p.positionId);
+/** Open positions whose window ends at least `roomMs` from now (an unparsable window counts). */
+async function openPositions(fleet: ProcessFleet, roomMs = 0) {
+  const now = Date.now();
+  return (await fleet.store.listPositions({ open: true }))
+    .filter((p) => (windowEndFromSlug(p.windowId) ?? Number.POSITIVE_INFINITY) - now >= roomMs)
+    .map((p) => p.positionId);
 }
 
 /**
