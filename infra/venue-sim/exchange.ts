@@ -22,16 +22,7 @@ import type { PlannedFill } from "./order-book.ts";
 import { OrderLifecycle } from "./order-lifecycle.ts";
 import type { Outbox } from "./outbox.ts";
 import type { Settlement } from "./settlement.ts";
-import {
-  LP,
-  SELF,
-  type SimOrder,
-  fillOf,
-  isResting,
-  orderView,
-  remainingOf,
-  tradeView,
-} from "./types.ts";
+import { LP, SELF, type SimOrder, fillOf, orderView, remainingOf, tradeView } from "./types.ts";
 import { type Rejection, reject, validateRequest } from "./validation.ts";
 
 export interface ExchangeDeps {
@@ -80,8 +71,7 @@ export class Exchange extends OrderLifecycle {
   cancelAllSelf(reason: CancelReason): CancelResult {
     return this.outbox.batch(() => {
       const cancelled: string[] = [];
-      for (const o of this.orders.values()) {
-        if (!isResting(o)) continue;
+      for (const o of this.restingSelf()) {
         this.end(o, "CANCELLED", reason);
         cancelled.push(o.venueOrderId);
       }
@@ -125,7 +115,7 @@ export class Exchange extends OrderLifecycle {
       checkFunds(req, plan, rests, ref.window.feeRateBps, this.ledger);
     if (refusal !== null) return rejected(refusal);
     const order = this.newOrder(SELF, req.clientOrderId, req.tokenId, ref.windowId, req);
-    this.orders.set(order.venueOrderId, order);
+    this.accept(order);
     this.byClientId.set(order.clientOrderId, order);
     this.stats.ordersSelf++;
     this.outbox.user({

@@ -20,6 +20,12 @@ export class OrderLifecycle {
   readonly books = new Map<string, OrderBook>();
   /** Our orders, every one ever accepted, in placement order. */
   readonly orders = new Map<string, SimOrder>();
+  /**
+   * Our orders that may still rest, in placement order: every resting one, and ended ones until
+   * the next read drops them (an order that stops resting never rests again). Reads of what rests
+   * cost what rests, not every order a long run ever placed.
+   */
+  private readonly mayRest = new Set<SimOrder>();
 
   constructor(
     protected readonly clock: Clock,
@@ -35,6 +41,22 @@ export class OrderLifecycle {
       this.books.set(tokenId, b);
     }
     return b;
+  }
+
+  /** Records one of our new orders. */
+  protected accept(order: SimOrder): void {
+    this.orders.set(order.venueOrderId, order);
+    this.mayRest.add(order);
+  }
+
+  /** Our resting orders, in placement order. */
+  restingSelf(): SimOrder[] {
+    const out: SimOrder[] = [];
+    for (const o of this.mayRest) {
+      if (isResting(o)) out.push(o);
+      else this.mayRest.delete(o);
+    }
+    return out;
   }
 
   /** Forgets an emptied book (a pruned window). */

@@ -30,7 +30,7 @@ import type { ReportName, VenueFaults } from "./faults.ts";
 import { marketView } from "./markets.ts";
 import type { PriceScenario } from "./price-model.ts";
 import { type SimSnapshot, takeSnapshot } from "./snapshot.ts";
-import { isResting, orderView, tradeView } from "./types.ts";
+import { orderView, tradeView } from "./types.ts";
 
 export type SimVenueOptions = {
   clock: Clock;
@@ -98,10 +98,7 @@ export class SimVenue implements Venue {
 
   openOrders(opts: CallOptions): Promise<ListReport<VenueOrder>> {
     return this.p.transport.call("openOrders", opts, () =>
-      this.list(
-        "openOrders",
-        [...this.p.exchange.orders.values()].filter(isResting).map(orderView),
-      ),
+      this.list("openOrders", this.p.exchange.restingSelf().map(orderView)),
     );
   }
 

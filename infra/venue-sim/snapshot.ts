@@ -3,7 +3,6 @@ import type { VenueMarket } from "../../agents/runtime/venue.ts";
 import type { SimParts } from "./assemble.ts";
 import type { MarketGenerator } from "./generator.ts";
 import { marketView } from "./markets.ts";
-import { isResting } from "./types.ts";
 
 export interface SimSnapshot {
   now: number;
@@ -35,7 +34,6 @@ export interface SimSnapshot {
 }
 
 export function takeSnapshot(s: SimParts, underlying: number): SimSnapshot {
-  const orders = [...s.exchange.orders.values()];
   return {
     now: s.clock.now(),
     underlying,
@@ -44,8 +42,8 @@ export function takeSnapshot(s: SimParts, underlying: number): SimSnapshot {
       reserved: s.ledger.reservedCollateral,
       allowance: s.ledger.allowance,
       positions: s.ledger.positions(),
-      openOrders: orders.filter(isResting).length,
-      ordersTotal: orders.length,
+      openOrders: s.exchange.restingSelf().length,
+      ordersTotal: s.exchange.orders.size,
       trades: s.settlement.trades.length,
       tradesPending: s.settlement.pendingCount(),
     },
