@@ -13,8 +13,16 @@ import { benches as tickBenches } from "./tick-to-order.ts";
 import { benches as recoveryBenches } from "./recovery.ts";
 import { benches as simBenches } from "./sim.ts";
 import { benches as storeBenches } from "./store.ts";
+import { benches as venueBenches } from "./venue.ts";
 
-const MODULES: Bench[][] = [busBenches, tickBenches, recoveryBenches, simBenches, storeBenches];
+const MODULES: Bench[][] = [
+  busBenches,
+  tickBenches,
+  recoveryBenches,
+  simBenches,
+  storeBenches,
+  venueBenches,
+];
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
 
