@@ -18,6 +18,10 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+/** The one line a run prints before it starts (on stderr: stdout stays the result). */
+const RUNNING = (seed: number) =>
+  `sim seed ${seed}: running; SIGINT or SIGTERM stops it and reports how far it got\n`;
+
 function predator(args: string[], command = "sim") {
   const r = spawnSync(process.execPath, ["agents/ops/predator.js", command, ...args], {
     encoding: "utf8",
@@ -55,7 +59,7 @@ describe("predator sim", () => {
     const dir = await mkdtemp(join(tmpdir(), "predator-sim-cli-"));
     dirs.push(dir);
     const r = predator(["--seed", "4", "--days", "0.002", "--json", "--report", dir]);
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(RUNNING(4));
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(result).toMatchObject({ seed: 4, days: 0.002, chaos: "none", violations: [] });
@@ -117,13 +121,16 @@ describe("predator sim", () => {
     expect(missingSimFlags("start", [])).toEqual([]);
   });
 
-  it("a signal to the command reaches the restarted run: nothing keeps running", async () => {
+  it("a signal to the command reaches the restarted run, which stops and reports how far it got", async () => {
     const seed = String(900_000_000 + (process.pid % 1_000_000));
     const child = spawn(
       process.execPath,
-      ["agents/ops/predator.js", "sim", "--seed", seed, "--days", "30"],
-      { stdio: "ignore" },
+      ["agents/ops/predator.js", "sim", "--seed", seed, "--days", "30", "--json"],
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
+    const out = { stdout: "", stderr: "" };
+    child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()));
     const pids = () =>
       spawnSync("pgrep", ["-f", `predator.js sim --seed ${seed} `], { encoding: "utf8" })
         .stdout.split("\n")
@@ -137,16 +144,21 @@ describe("predator sim", () => {
       if (!done()) throw new Error(`not within 20 s: ${what}`);
     };
     try {
-      // The command and the run it restarted with the flags.
+      // The command and the run it restarted with the flags, running.
       await until(() => pids().length === 2, "the restarted run");
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => {
-        child.on("exit", (_code, signal) => {
-          resolve(signal);
+      await until(() => out.stderr.includes(RUNNING(Number(seed))), "the run to start");
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+        child.on("close", (code, signal) => {
+          resolve([code, signal]);
         });
       });
       child.kill("SIGTERM");
-      expect(await exited).toBe("SIGTERM");
+      expect(await exited).toEqual([143, null]);
       await until(() => pids().length === 0, "every process gone");
+      const result = JSON.parse(out.stdout) as SimResult;
+      expect(result).toMatchObject({ interrupted: true, violations: [], days: 30 });
+      expect(result.simulatedMs).toBeLessThan(30 * 86_400_000);
+      expect(out.stderr).toContain(`interrupted; run it whole with: predator sim --seed ${seed}`);
     } finally {
       for (const pid of pids()) process.kill(Number(pid), "SIGKILL");
     }

@@ -8,6 +8,7 @@ import type { ChaosLevel } from "../../../infra/chaos/engine.ts";
 import {
   CHAOS_LEVEL_NAMES,
   runSimulation,
+  verdictOf,
   type SimOptions,
   type SimResult,
 } from "../../../infra/chaos/sim/run.ts";
@@ -66,7 +67,22 @@ export function simCommand(program: Command): void {
       options.onProgress = tty
         ? progressBar(() => performance.now(), write)
         : progressLines(() => performance.now(), write, `sim seed ${raw.seed}`);
-      const result = await runSimulation(options);
+      // SIGINT or SIGTERM (Ctrl-C, a session's end) stops the run at its next step and reports
+      // how far it got; a second one kills it as usual.
+      const stop = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => {
+        stop.abort(signal);
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      options.signal = stop.signal;
+      write(
+        `sim seed ${raw.seed}: running; SIGINT or SIGTERM stops it and reports how far it got\n`,
+      );
+      const result = await runSimulation(options).finally(() => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      });
       // wallMs depends on them: the V8 flags this process runs with (node-flags.ts).
       const nodeFlags = process.execArgv.filter((a) => a.startsWith("--max-"));
       const shown = { ...result, nodeFlags };
@@ -76,6 +92,9 @@ export function simCommand(program: Command): void {
       if (result.violations.length > 0) {
         printError(`invariant violated; reproduce with: ${result.reproduce}`);
         process.exitCode = 1;
+      } else if (result.interrupted) {
+        printError(`interrupted; run it whole with: ${result.reproduce}`);
+        process.exitCode = stop.signal.reason === "SIGTERM" ? 143 : 130;
       }
     });
 }
@@ -169,13 +188,9 @@ export function progressLines(
 }
 
 function summary(r: SimResult & { nodeFlags: string[] }): string {
-  const verdict =
-    r.violations.length === 0
-      ? "PASS: no invariant violated"
-      : `FAIL: ${r.violations.length} violation(s)`;
   const lines = [
     `seed ${r.seed}  days ${r.days}  chaos ${r.chaos}${r.scenario === null ? "" : `  scenario ${r.scenario}`}`,
-    verdict,
+    verdictOf(r),
     ...r.violations.map((v) => `  ${v.invariant}: ${v.message}`),
     `simulated ${(r.simulatedMs / 86_400_000).toFixed(3)} d in ${(r.wallMs / 1000).toFixed(1)} s wall (node ${r.nodeFlags.join(" ")}); ${r.busMessages} bus messages; ${r.bookUpdatesPerTokenPer10s} book updates/token/10 s`,
     `orders ${r.orders}  fills ${r.fills}  faults ${r.faultsInjected}  final state ${r.finalState}`,

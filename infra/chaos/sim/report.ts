@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FaultRecord } from "../engine.ts";
 import { INVARIANTS, type InvariantChecker } from "./invariants.ts";
-import type { SimResult } from "./run.ts";
+import { verdictOf, type SimResult } from "./run.ts";
 import type { Samples } from "./samples.ts";
 import type { SimWorld } from "./world.ts";
 
@@ -125,7 +125,7 @@ function markdown(
   rejections: [string, number][],
   faults: readonly FaultRecord[],
 ): string {
-  const verdict = r.violations.length === 0 ? "PASS: no invariant violated" : "FAIL";
+  const verdict = verdictOf(r);
   return [
     `# Simulation report: seed ${r.seed}, ${r.days} days, chaos ${r.chaos}`,
     "",

@@ -56,6 +56,11 @@ export interface SimOptions {
   /** Liveness cadence (cadence.ts): production (default) or relaxed. */
   cadence?: Cadence;
   onProgress?(done: number, total: number): void;
+  /**
+   * Stops the run at the next clock step (Ctrl-C, a session's end): no heal, no at-rest checks;
+   * the result is `interrupted`, with everything counted up to then.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SimResult {
@@ -79,9 +84,23 @@ export interface SimResult {
   /** What the simulated operator's daily reviews did (operator.ts). */
   operator: OperatorStats;
   finalState: string;
+  /** Stopped by `signal` before the faults ended: no violation up to then, and no verdict. */
+  interrupted: boolean;
   reproduce: string;
   postMortem: string | null;
   report: string | null;
+}
+
+/** One line: PASS, FAIL with the count, or INTERRUPTED with how far the run got. */
+export function verdictOf(
+  r: Pick<SimResult, "violations" | "interrupted" | "simulatedMs" | "days">,
+): string {
+  if (r.violations.length > 0) return `FAIL: ${r.violations.length} violation(s)`;
+  if (r.interrupted) {
+    const day = (r.simulatedMs / DAY_MS).toFixed(2);
+    return `INTERRUPTED at simulated day ${day} of ${r.days}: no invariant violated up to then (not a pass)`;
+  }
+  return "PASS: no invariant violated";
 }
 
 export class SimOptionsError extends Error {
@@ -181,18 +200,26 @@ export async function runSimulation(opts: SimOptions): Promise<SimResult> {
     sessionLossVetoes: () => checker.counts.rejectionsByReason.get("cro:SESSION_LOSS") ?? 0,
   });
   operator.start(faultEnd);
-  await runPhase(world, checker, sampler, counters, faultEnd, (now) =>
-    opts.onProgress?.(now - startedAt, faultEnd - startedAt),
+  const stopped = opts.signal ?? new AbortController().signal;
+  await runPhase(
+    world,
+    checker,
+    sampler,
+    counters,
+    faultEnd,
+    (now) => opts.onProgress?.(now - startedAt, faultEnd - startedAt),
+    stopped,
   );
+  const interrupted = stopped.aborted && checker.violations().length === 0;
 
-  if (checker.violations().length === 0) {
+  if (!interrupted && checker.violations().length === 0) {
     await world.withVirtualTime(engine.heal(), HEAL_BOUND_MS);
     operator.stopReviews();
     const healedAt = world.clock.now();
     await healPhase(world, checker, sampler, counters, healedAt);
   }
-  if (checker.violations().length === 0) await checkAtRest(world, checker);
-  opts.onProgress?.(faultEnd - startedAt, faultEnd - startedAt);
+  if (!interrupted && checker.violations().length === 0) await checkAtRest(world, checker);
+  if (!interrupted) opts.onProgress?.(faultEnd - startedAt, faultEnd - startedAt);
 
   const faults = engine.records();
   const simulatedMs = world.clock.now() - startedAt;
@@ -202,6 +229,7 @@ export async function runSimulation(opts: SimOptions): Promise<SimResult> {
     simulatedMs,
     wallMs: Math.round(performance.now() - wallStart),
     bookPublishes,
+    interrupted,
   });
   const samples = sampler.finish();
   if (result.violations.length > 0 && opts.reportDir !== undefined) {
@@ -222,10 +250,11 @@ async function runPhase(
   counters: Counters,
   untilMs: number,
   progress: (now: number) => void,
+  stopped?: AbortSignal,
 ): Promise<void> {
   const clock = world.clock;
   let nextProgress = clock.now() + counters.progressEveryMs;
-  while (checker.violations().length === 0) {
+  while (checker.violations().length === 0 && stopped?.aborted !== true) {
     if (!(await clock.step(untilMs))) break;
     counters.steps++;
     const now = clock.now();
@@ -236,7 +265,7 @@ async function runPhase(
       nextProgress = now + counters.progressEveryMs;
     }
   }
-  if (checker.violations().length === 0) await clock.runUntil(untilMs);
+  if (checker.violations().length === 0 && stopped?.aborted !== true) await clock.runUntil(untilMs);
 }
 
 /** After the heal: ACTIVE with a clean reconciliation made after the heal, within the bound. */
@@ -321,7 +350,13 @@ function summarize(
   checker: InvariantChecker,
   faults: readonly FaultRecord[],
   operator: OperatorStats,
-  m: { steps: number; simulatedMs: number; wallMs: number; bookPublishes: number },
+  m: {
+    steps: number;
+    simulatedMs: number;
+    wallMs: number;
+    bookPublishes: number;
+    interrupted: boolean;
+  },
 ): SimResult {
   const faultsByKind: Record<string, number> = {};
   for (const f of faults) faultsByKind[f.kind] = (faultsByKind[f.kind] ?? 0) + 1;
@@ -349,6 +384,7 @@ function summarize(
     fills: checker.counts.fills,
     operator: { ...operator },
     finalState: checker.tradingState()?.state ?? "none",
+    interrupted: m.interrupted,
     reproduce,
     postMortem: null,
     report: null,
