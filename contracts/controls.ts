@@ -67,7 +67,7 @@ export const CONTROL_DEFAULTS: Record<ControlKey, string> = {
   price_min: "0.02",
   price_max: "0.98",
   feed_stale_ms: "5000",
-  agent_timeout_ms: "2500",
+  agent_timeout_ms: "800",
   approval_ttl_ms: "3000",
   recovery_policy: "auto",
   stop_loss_pct: "10",

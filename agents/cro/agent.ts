@@ -175,7 +175,11 @@ export class CroActor extends Actor {
 
   private startTimers(): void {
     const { ctx, config } = this;
-    ctx.every(config.livenessCheckMs, "cro.evaluate", () => this.serial(() => this.evaluate()));
+    ctx.every(config.livenessCheckMs, "cro.evaluate", () => {
+      // Late when the CRO's loop or mailbox was stalled: heartbeats were waiting too (liveness.ts).
+      this.world.liveness.tick(ctx.clock.now(), config.livenessCheckMs);
+      return this.serial(() => this.evaluate());
+    });
     ctx.every(config.refreshMs, "cro.refresh", () =>
       this.serial(async () => {
         await this.world.refresh(ctx.store, ctx.clock.now());

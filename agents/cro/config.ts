@@ -25,7 +25,7 @@ export const croConfigSchema = z.object({
   /** `cro.state` is republished this often, so its silence tells others the CRO is gone. */
   statePublishMs: ms(50, 10_000).default(500),
   /** Liveness and blockers are re-evaluated this often, with or without new messages. */
-  livenessCheckMs: ms(10, 5_000).default(200),
+  livenessCheckMs: ms(10, 5_000).default(100),
   /**
    * Controls, open orders and positions are re-read from the store this often. Must stay under a
    * second so that a control change takes effect within one second of being written.

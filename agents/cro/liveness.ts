@@ -18,6 +18,8 @@ interface Seen {
   disconnectReason: string | null;
   /** A connection of the same name opened again after the disconnect. */
   reconnected: boolean;
+  /** The CRO's own stalled time (`Liveness.stalledMs`) when this heartbeat was received. */
+  stalledAtReceipt: number;
 }
 
 export interface InstanceLiveness {
@@ -32,6 +34,9 @@ export const NEVER_SEEN = "none";
 
 export class Liveness {
   private readonly seen = new Map<string, Seen>();
+  /** When the CRO's check timer last fired, and how long, in all, it fired late (its stalls). */
+  private lastTickAt: number | null = null;
+  private stalledMs = 0;
 
   constructor(
     private readonly requiredAgents: readonly string[],
@@ -58,7 +63,25 @@ export class Liveness {
       disconnectedAt: stillGone ? gone : null,
       disconnectReason: stillGone ? prior.disconnectReason : null,
       reconnected: false,
+      stalledAtReceipt: this.stalledMs,
     });
+  }
+
+  /**
+   * The CRO's periodic check fired at `now`, every `periodMs`. Time it fired late is the CRO's own
+   * stall (a GC pause, a starved CPU): heartbeats that arrived meanwhile are still waiting in its
+   * socket (Node runs due timers before it reads sockets), so that time is nobody's silence. A
+   * hang is then detected that much later, never falsely (issue 19: hang detection ≤ 1 s with no
+   * false halt on a loaded machine).
+   */
+  tick(now: number, periodMs: number): void {
+    if (this.lastTickAt !== null) this.stalledMs += Math.max(0, now - this.lastTickAt - periodMs);
+    this.lastTickAt = now;
+  }
+
+  /** How long an instance has been silent on the CRO's clock, its own stalls not counted. */
+  private silentMs(s: Seen, now: number): number {
+    return Math.max(0, now - s.receivedAt - (this.stalledMs - s.stalledAtReceipt));
   }
 
   /**
@@ -75,7 +98,7 @@ export class Liveness {
     const key = `${agent}.${instance}`;
     const s = this.seen.get(key);
     if (s === undefined) return false;
-    const wasAlive = instanceAlive(s, at, timeoutMs);
+    const wasAlive = instanceAlive(s, this.silentMs(s, at), timeoutMs);
     this.seen.set(key, {
       ...s,
       disconnectedAt: at,
@@ -101,8 +124,8 @@ export class Liveness {
       .map((s) => ({
         agent: s.agent,
         instance: s.instance,
-        alive: instanceAlive(s, now, timeoutMs),
-        lastSeenAgeMs: Math.max(0, now - s.receivedAt),
+        alive: instanceAlive(s, this.silentMs(s, now), timeoutMs),
+        lastSeenAgeMs: this.silentMs(s, now),
       }));
     for (const agent of this.requiredAgents) {
       if (!rows.some((r) => r.agent === agent)) {
@@ -134,7 +157,7 @@ export class Liveness {
       return `instance ${dropped.instance} disconnected from the bus ${ago} ms ago${why}`;
     }
     const freshest = instances.reduce((a, b) => (b.receivedAt > a.receivedAt ? b : a));
-    const age = now - freshest.receivedAt;
+    const age = this.silentMs(freshest, now);
     if (age >= timeoutMs) return `silent for ${age} ms (timeout ${timeoutMs} ms)`;
     if (freshest.lifecycle !== "running") return `lifecycle ${freshest.lifecycle}`;
     return "no instance holds the singleton lease";
@@ -147,10 +170,10 @@ export class Liveness {
   }
 }
 
-function instanceAlive(s: Seen, now: number, timeoutMs: number): boolean {
+function instanceAlive(s: Seen, silentMs: number, timeoutMs: number): boolean {
   return (
     s.disconnectedAt === null &&
-    now - s.receivedAt < timeoutMs &&
+    silentMs < timeoutMs &&
     s.lifecycle === "running" &&
     s.leader !== false
   );

@@ -36,6 +36,9 @@ export class MarketDataActor extends Actor {
   private unsubscribe: (() => void) | null = null;
   private unsubscribeStatus: (() => void) | null = null;
   private busUp = true;
+  /** The market list is being re-read (resync); when it was last asked for. */
+  private resyncing = false;
+  private lastResyncAt = Number.NEGATIVE_INFINITY;
   private status: FeedStatus | null = null;
   private readonly counts = { received: 0, published: 0, publishFailures: 0, bufferDropped: 0 };
   /** md.health and feed_gaps allow 64 characters. */
@@ -102,9 +105,37 @@ export class MarketDataActor extends Actor {
       this.ctx.log.warn({ status }, "bus down: books published now are lost");
       return;
     }
-    this.ctx.after(0, "md.resync", () => {
+    this.ctx.after(0, "md.resync", async () => {
+      // Window events published while the bus was down are lost too: learn them from the venue.
+      await this.resync("bus back");
       this.republish();
     });
+  }
+
+  /**
+   * Re-reads the venue's market list and applies what changed (window status only moves forward).
+   * Never throws; one at a time. A failure is logged and retried at the next trigger.
+   */
+  private async resync(why: string): Promise<void> {
+    if (this.resyncing || this.buffer !== null) return;
+    this.resyncing = true;
+    this.lastResyncAt = this.ctx.clock.now();
+    try {
+      const markets = await this.feed.markets();
+      const now = this.ctx.clock.now();
+      let changed = 0;
+      for (const m of markets) {
+        const outcome = applyMarket(this.state, m, now);
+        if (outcome.kind === "window") changed++;
+        if (outcome.kind === "rejected") countRejection(this.state, outcome.reason);
+        this.act(outcome);
+      }
+      this.ctx.log.info({ why, markets: markets.length, changed }, "market list re-read");
+    } catch (error) {
+      this.ctx.log.warn({ err: error, why, feed: this.feedName }, "market list re-read failed");
+    } finally {
+      this.resyncing = false;
+    }
   }
 
   private republish(): void {
@@ -229,6 +260,10 @@ export class MarketDataActor extends Actor {
     const now = this.ctx.clock.now();
     pruneResolved(this.state, now, this.config.resolvedRetainMs);
     const h = computeHealth(this.state, now, this.startedAt, this.config);
+    const unhealthy = h.staleTokens.length > 0 || h.gapTokens.length > 0 || h.status === "DOWN";
+    if (unhealthy && now - this.lastResyncAt >= this.config.resyncMinIntervalMs) {
+      void this.resync(`feed ${h.status}`);
+    }
     if (h.status !== this.status) {
       const log =
         h.status === "OK"

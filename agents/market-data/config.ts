@@ -16,6 +16,12 @@ export const marketDataConfigSchema = z
     resolvedRetainMs: ms(0, 86_400_000).default(1_800_000),
     /** Events held while the market list loads at start; beyond this they are dropped. */
     startBufferMax: z.number().int().min(0).max(1_000_000).default(100_000),
+    /**
+     * A feed with a stale or gapped token re-reads the venue's market list at most this often: a
+     * window event lost on the way (a bus outage drops core messages) would otherwise leave a
+     * window OPEN here that the venue has resolved, its tokens stale for good (issue 19).
+     */
+    resyncMinIntervalMs: ms(100, 3_600_000).default(5_000),
     /** A rejection reason is logged on its 1st occurrence and then every this many. */
     rejectLogEvery: z.number().int().min(1).max(1_000_000).default(1_000),
   })

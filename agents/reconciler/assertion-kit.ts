@@ -53,6 +53,12 @@ export interface AssertionInput {
   /** When the stored control row last changed (0: never stored, the default applies). */
   controlsChangedAt: { allowedInstruments: number; positionCap: number };
   heartbeats: readonly HeartbeatSeen[];
+  /**
+   * The reconciler's own view of the bus: `down` while it is not connected (it cannot hear
+   * anyone, so silence proves nothing), and when it last came back (null: never lost). Silence is
+   * counted from the later of an instance's last heartbeat and that moment.
+   */
+  bus: { down: boolean; backAt: number | null };
   limits: {
     confirmBoundMs: number;
     openPositionsMax: number;

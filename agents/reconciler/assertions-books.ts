@@ -123,20 +123,36 @@ export function capitalCap(i: AssertionInput): AssertionResult {
 /**
  * Every required agent has an instance whose heartbeat is fresh and that is not stopping; for a
  * singleton that instance must hold the lease (a hot standby alone does no work).
+ *
+ * Silence is evidence only when the reconciler could hear: it is not judged while the reconciler's
+ * own bus is down, it counts from the moment the bus came back, and when no heartbeat at all (not
+ * even the reconciler's own, which comes back to it over the bus) arrived within the timeout, the
+ * reconciler's own receiving path (its connection, its event loop) is what is silent. A bus-wide
+ * outage is an infrastructure fault: the CRO's liveness pauses trading on it and recovers when the
+ * heartbeats are back; it must not latch a HALTED on a runtime assertion (issue 19).
  */
 export function heartbeats(i: AssertionInput): AssertionResult {
   const timeout = i.limits.agentTimeoutMs;
+  const required = `${i.limits.requiredAgents.length} required agent(s) alive`;
+  if (i.bus.down) return notJudged("the reconciler is disconnected from the bus");
+  const newest = Math.max(...i.heartbeats.map((h) => h.lastSeenAt));
+  if (i.heartbeats.length > 0 && i.now - newest > timeout) {
+    return notJudged(`no heartbeat from any agent for ${i.now - newest} ms`);
+  }
+  const back = i.bus.backAt ?? Number.NEGATIVE_INFINITY;
   const offenders: string[] = [];
   for (const agent of i.limits.requiredAgents) {
     const seen = i.heartbeats.filter((h) => h.agent === agent);
     const fresh = seen.filter(
       (h) =>
-        i.now - h.lastSeenAt <= timeout && h.lifecycle !== "stopping" && h.lifecycle !== "stopped",
+        i.now - Math.max(h.lastSeenAt, back) <= timeout &&
+        h.lifecycle !== "stopping" &&
+        h.lifecycle !== "stopped",
     );
     const singleton = seen.some((h) => h.leader !== null);
     if (fresh.some((h) => !singleton || h.leader === true)) continue;
     if (seen.length === 0) {
-      if (i.now - i.startedAt > i.limits.startupGraceMs) {
+      if (i.now - Math.max(i.startedAt, back) > i.limits.startupGraceMs) {
         offenders.push(`${agent}: no heartbeat seen`);
       }
     } else if (fresh.length > 0) {
@@ -146,9 +162,9 @@ export function heartbeats(i: AssertionInput): AssertionResult {
       offenders.push(`${agent}: last heartbeat ${i.now - last} ms ago`);
     }
   }
-  return verdict(
-    "heartbeats",
-    offenders,
-    `${i.limits.requiredAgents.length} required agent(s) alive`,
-  );
+  return verdict("heartbeats", offenders, required);
+}
+
+function notJudged(why: string): AssertionResult {
+  return { name: "heartbeats", passed: true, detail: `not judged: ${why}` };
 }

@@ -30,6 +30,8 @@ import {
 import { changedAt, readBooks, readDecision, readVenue } from "./snapshot.ts";
 
 const MISMATCHES_MAX = 256;
+/** The heartbeats assertion judges silence this many agent timeouts long (2.4 s by default). */
+const HEARTBEAT_ASSERTION_FACTOR = 3;
 
 interface RunOutcome {
   verdict: ReconVerdict;
@@ -53,6 +55,9 @@ export class Reconciler extends Actor {
   /** Where the next run's history starts (history.ts); set at start. */
   private historySince = 0;
   private startedAt = 0;
+  /** The reconciler's own bus: down now, and when it last came back (assertions-books.ts). */
+  private readonly bus: { down: boolean; backAt: number | null } = { down: false, backAt: null };
+  private unwatchBus: (() => void) | null = null;
 
   constructor(
     ctx: ActorContext,
@@ -65,12 +70,23 @@ export class Reconciler extends Actor {
   start(): Promise<void> {
     this.startedAt = this.ctx.clock.now();
     this.historySince = this.startedAt - RESTART_LOOKBACK_MS;
+    this.bus.down = this.ctx.bus.status() !== "connected";
+    this.unwatchBus = this.ctx.bus.onStatus((status) => {
+      const down = status !== "connected";
+      if (this.bus.down && !down) this.bus.backAt = this.ctx.clock.now();
+      this.bus.down = down;
+    });
     this.ctx.on("hb", (m) => {
       this.onHeartbeat(m);
     });
     this.ctx.after(0, "recon.run", () => this.run());
     this.ctx.every(this.config.reconIntervalMs, "recon.run", () => this.run());
     return Promise.resolve();
+  }
+
+  override release(): void {
+    this.unwatchBus?.();
+    this.unwatchBus = null;
   }
 
   override describe(): Record<string, unknown> {
@@ -183,11 +199,14 @@ export class Reconciler extends Actor {
         positionCap: changedAt(rows, "position_cap_usd"),
       },
       heartbeats: [...this.instances.values()],
+      bus: { ...this.bus },
       limits: {
         confirmBoundMs: this.config.confirmBoundMs,
         openPositionsMax: this.config.openPositionsMax,
         mappingGraceMs: this.config.mappingGraceMs,
-        agentTimeoutMs: controls.agent_timeout_ms,
+        // The CRO pauses on `agent_timeout_ms` of silence at once (fail closed, invariant 3); this
+        // assertion halts and latches until a clean run, so it waits for a longer silence.
+        agentTimeoutMs: controls.agent_timeout_ms * HEARTBEAT_ASSERTION_FACTOR,
         startupGraceMs: this.config.startupGraceMs,
         requiredAgents: this.config.requiredAgents,
       },

@@ -46,7 +46,7 @@ export const runtimeSettings = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
     .optional(),
-  PREDATOR_HEARTBEAT_MS: intSetting(50, 60_000).default(500),
+  PREDATOR_HEARTBEAT_MS: intSetting(50, 60_000).default(200),
   PREDATOR_MAILBOX_CAPACITY: intSetting(10, 1_000_000).default(10_000),
   PREDATOR_STOP_TIMEOUT_MS: intSetting(100, 120_000).default(5_000),
   PREDATOR_LEASE_TTL_MS: intSetting(200, 600_000).default(3_000),

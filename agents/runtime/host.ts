@@ -36,7 +36,7 @@ export interface HostSettings {
 }
 
 export const DEFAULT_HOST_SETTINGS: HostSettings = {
-  heartbeatMs: 500,
+  heartbeatMs: 200,
   mailboxCapacity: 10_000,
   stopTimeoutMs: 5_000,
   leaseTtlMs: 3_000,

@@ -61,6 +61,8 @@ export interface StateSeen {
   epoch: number;
   /** The CRO instance that published it. */
   instance: string;
+  /** What still holds it back (empty when ACTIVE). */
+  blockers: readonly string[];
 }
 
 export interface HeartbeatSeen {
@@ -98,7 +100,8 @@ export class ProcessFleet {
   readonly venueOrders = new Map<string, VenueOrderSeen>();
   readonly venueTrades = new Map<string, VenueTrade>();
   /** Reconciliation verdicts with the wall time they were received. */
-  readonly reconReports: Array<{ at: number; verdict: string; mismatches: number }> = [];
+  readonly reconReports: Array<{ at: number; ts: number; verdict: string; mismatches: number }> =
+    [];
   private readonly subs: Subscription[] = [];
   /** Supervisors of agents with their own restart delay, by agent. */
   private readonly ownSupervisors = new Map<string, Supervisor>();
@@ -219,6 +222,7 @@ export class ProcessFleet {
           reason: m.reason,
           epoch: m.epoch,
           instance: m.source.instance,
+          blockers: m.blockers,
         });
       }),
       this.observer.subscribe("hb", (m) => {
@@ -232,6 +236,7 @@ export class ProcessFleet {
       this.observer.subscribe("recon.report", (m) => {
         this.reconReports.push({
           at: Date.now(),
+          ts: m.ts,
           verdict: m.verdict,
           mismatches: m.mismatches.length,
         });
@@ -275,7 +280,7 @@ export class ProcessFleet {
       describe: () =>
         this.states
           .slice(-5)
-          .map((s) => `${s.state}(${s.reason})`)
+          .map((s) => `${s.state}(${s.reason}; blockers: ${s.blockers.join("; ") || "none"})`)
           .join(" | "),
     });
   }

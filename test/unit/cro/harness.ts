@@ -9,7 +9,7 @@ import { MessageFactory } from "../../../bus/messages.ts";
 import type { Bus } from "../../../bus/port.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
-import type { ActorHost } from "../../../agents/runtime/host.ts";
+import { DEFAULT_HOST_SETTINGS, type ActorHost } from "../../../agents/runtime/host.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { createCroAgent, REQUIRED_AGENTS } from "../../../agents/cro/index.ts";
 import type { CroConfig } from "../../../agents/cro/config.ts";
@@ -20,6 +20,9 @@ import type { OpsCommand, OpsReply } from "../../../contracts/ops.ts";
 import type { ReconReport } from "../../../contracts/recon.ts";
 import type { MdHealth } from "../../../contracts/market-data.ts";
 import { DOWN, UP, WINDOW_ID, WINDOW_START } from "./fixtures.ts";
+
+/** The agents' default heartbeat interval (agents/runtime/host.ts). */
+const HEARTBEAT_MS = DEFAULT_HOST_SETTINGS.heartbeatMs;
 
 const SINGLETONS = new Set(["execution", "portfolio", "reconciler", "cro"]);
 
@@ -92,9 +95,9 @@ export class CroHarness {
     return host;
   }
 
-  /** Heartbeats every 500 ms, feed health every 1 s, reconciliation every 2 s, as configured. */
+  /** Heartbeats every 200 ms, feed health every 1 s, reconciliation every 2 s, as configured. */
   startSignals(): void {
-    this.timers.push(this.clock.setInterval(500, () => void this.beat()));
+    this.timers.push(this.clock.setInterval(HEARTBEAT_MS, () => void this.beat()));
     this.timers.push(this.clock.setInterval(1_000, () => void this.health()));
     this.timers.push(this.clock.setInterval(2_000, () => void this.report()));
     void this.beat();
@@ -121,7 +124,7 @@ export class CroHarness {
         pid: 1,
         startedAt: this.startedAt.get(agent) ?? 0,
         mailboxDepth: 0,
-        intervalMs: 500,
+        intervalMs: HEARTBEAT_MS,
       }),
     );
   }

@@ -53,6 +53,8 @@ function clean(sentAt: number): ReconReport {
 describe("a clean reconciliation counts from when it was made", () => {
   it("a report sent before a restart and delivered after it does not clear the way", () => {
     const world = new RiskWorld(croConfig(), T0, T0);
+    // Heartbeats here come seconds apart: a timeout longer than that keeps every agent alive.
+    world.controls = { ...world.controls, agent_timeout_ms: 10_000 };
     const pending = (now: number) => world.blockers(now).some((b) => b.code === "RECON_PENDING");
     const beat = (now: number, strategyStartedAt: number) => {
       for (const agent of REQUIRED_AGENTS) {

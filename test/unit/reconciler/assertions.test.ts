@@ -235,6 +235,37 @@ describe("runtime assertions: what is not a violation", () => {
     expect(resultOf({ ...input, now: T0 + 10_001 }, "heartbeats").passed).toBe(false);
   });
 
+  it("heartbeats: a bus outage of the reconciler's own is not an agent's silence (issue 19)", () => {
+    const NOW = T0 + 120_000;
+    const stale = (agent: string) => ({
+      agent,
+      lastSeenAt: NOW - 9_000,
+      lifecycle: "running",
+      leader: null,
+    });
+    const allSilent = goodInput({ heartbeats: [stale("market-data"), stale("execution")] });
+    // Everyone silent at once and nothing heard: the reconciler's own receiving path, not judged.
+    expect(resultOf(allSilent, "heartbeats")).toMatchObject({ passed: true });
+    expect(resultOf(allSilent, "heartbeats").detail).toContain("not judged");
+    // Disconnected now: nothing can be heard, nothing is judged.
+    const down = goodInput({ bus: { down: true, backAt: null } });
+    expect(resultOf({ ...down, heartbeats: [stale("execution")] }, "heartbeats").passed).toBe(true);
+    // Back on the bus 1 s ago: silence counts from then; a fresh agent proves the bus is heard.
+    const fresh = { agent: "market-data", lastSeenAt: NOW - 50, lifecycle: "running", leader: null };
+    const back = goodInput({
+      heartbeats: [fresh, stale("execution")],
+      bus: { down: false, backAt: NOW - 1_000 },
+    });
+    expect(resultOf(back, "heartbeats").passed).toBe(true);
+    // ...until the agent stays silent a whole timeout after the bus came back: then it is a hang.
+    const later = { ...back, bus: { down: false, backAt: NOW - 2_501 } };
+    expect(resultOf(later, "heartbeats")).toMatchObject({ passed: false });
+    expect(resultOf(later, "heartbeats").detail).toContain("execution: last heartbeat 9000 ms ago");
+    // Without any outage, one silent agent beside a live one is a violation at once.
+    const plain = goodInput({ heartbeats: [fresh, stale("execution")] });
+    expect(resultOf(plain, "heartbeats").passed).toBe(false);
+  });
+
   it("names the window in the future-window violation", () => {
     const input = goodInput({ orders: [order({ windowId: `btc-updown-15m-${T0 / 1000 + 900}` })] });
     expect(resultOf(input, "no-future-windows").detail).toContain("before btc-updown-15m-");

@@ -108,6 +108,7 @@ export function goodInput(over: Partial<AssertionInput> = {}): AssertionInput {
       lifecycle: "running",
       leader: null,
     })),
+    bus: { down: false, backAt: null },
     limits: {
       confirmBoundMs: 10_000,
       openPositionsMax: 3,

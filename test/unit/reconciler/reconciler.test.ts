@@ -274,21 +274,27 @@ describe("Reconciler agent", () => {
       instance: "1",
     });
     let seq = 0;
-    const beat = () =>
+    const beat = (agent: string) =>
       void bench.bus.publish(
         factory.make("hb", {
-          agent: "execution",
+          agent,
           instance: "1",
           seq: seq++,
           lifecycle: "running",
-          leader: true,
+          leader: agent === "execution" ? true : null,
           pid: 1,
           startedAt: T0,
           mailboxDepth: 0,
           intervalMs: 500,
         }),
       );
-    const timer: TimerHandle = bench.clock.setInterval(500, beat);
+    // Another agent keeps beating: the reconciler hears the bus, so the silence is execution's.
+    bench.clock.setInterval(500, () => {
+      beat("market-data");
+    });
+    const timer: TimerHandle = bench.clock.setInterval(500, () => {
+      beat("execution");
+    });
     await bench.start({ requiredAgents: ["execution"] });
     await bench.clock.advance(2 * INTERVAL_MS);
     expect(bench.mismatches).toEqual([]);

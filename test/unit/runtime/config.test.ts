@@ -7,7 +7,7 @@ describe("configuration", () => {
   it("applies defaults", () => {
     const s = loadConfig(runtimeSettings, {});
     expect(s.PREDATOR_MODE).toBe("paper");
-    expect(s.PREDATOR_HEARTBEAT_MS).toBe(500);
+    expect(s.PREDATOR_HEARTBEAT_MS).toBe(200);
   });
 
   it("names the bad setting, what it expected and what it got", () => {
