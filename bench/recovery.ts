@@ -12,6 +12,10 @@
  * - restart → ACTIVE again: from the kill to the next ACTIVE.
  * - each agent's resident memory (VmRSS) at steady state.
  */
+import { spawn } from "node:child_process";
+import { cpus } from "node:os";
+import { DEFAULT_HOST_SETTINGS } from "../agents/runtime/host.ts";
+import { CONTROL_DEFAULTS } from "../contracts/controls.ts";
 import type { AgentName } from "../agents/catalog.ts";
 import { windowInstrument } from "../infra/venue-sim/index.ts";
 import { ProcessFleet, type StateSeen } from "../test/support/fleet-processes.ts";
@@ -36,11 +40,14 @@ const DETECT_MS = 8_000;
 const BACK_MS = 60_000;
 /** ACTIVE must have held this long before the next fault (the fleet has settled). */
 const SETTLE_MS = 1_500;
+/** The loaded-machine soak (the fault's duration, part of the scenario). */
+const SOAK_MS = Number(process.env.PREDATOR_BENCH_SOAK_MS ?? "60000");
 
 const TARGET_KILL_P99_MS = 25;
 const TARGET_STOP_MS = 1_000;
-const HEARTBEAT_MS = 200;
-const HANG_TIMEOUT_MS = 700;
+/** The defaults `predator up`, Docker and `npm start` run with (no override here). */
+const HEARTBEAT_MS = DEFAULT_HOST_SETTINGS.heartbeatMs;
+const HANG_TIMEOUT_MS = Number(CONTROL_DEFAULTS.agent_timeout_ms);
 
 interface Sample {
   agent: string;
@@ -57,13 +64,9 @@ async function runRecovery(): Promise<BenchResult[]> {
     seed: 5,
     windowSeconds: WINDOW_SECONDS,
     collateralUsd: 1_000,
-    // The fast-detection profile: 200 ms heartbeats and a 700 ms silence timeout (the defaults,
-    // 500 ms and 2.5 s, detect a hung process in about 2.5 s). Deaths are seen through $SYS either way.
-    controls: {
-      allowed_instruments: windowInstrument("btc", WINDOW_SECONDS * 1_000),
-      agent_timeout_ms: String(HANG_TIMEOUT_MS),
-    },
-    agentEnv: { PREDATOR_HEARTBEAT_MS: String(HEARTBEAT_MS) },
+    // The defaults (200 ms heartbeats, 800 ms silence timeout): a hang is detected within 1 s.
+    // Deaths are seen through $SYS either way.
+    controls: { allowed_instruments: windowInstrument("btc", WINDOW_SECONDS * 1_000) },
     logLevel: "warn",
     // Per-agent users and the system account, as deployed: the CRO gets NATS disconnect events.
     secureNats: true,
@@ -81,11 +84,44 @@ async function runRecovery(): Promise<BenchResult[]> {
       kills.push(await killOnce(fleet, KILLED[i % KILLED.length] ?? "execution"));
     const stops: Sample[] = [];
     for (const agent of STOPPED.slice(0, STOPS)) stops.push(await stopOnce(fleet, agent));
+    const soak = await loadSoak(fleet);
     ok = true;
-    return [...killRows(kills), ...stopRows(stops), ...memory];
+    return [...killRows(kills), ...stopRows(stops), ...memory, ...soak];
   } finally {
     await fleet.close(!ok);
   }
+}
+
+/**
+ * False halts under a fully loaded machine: one busy-looping process per core beside the trading
+ * fleet for SOAK_MS, counting every time the CRO left ACTIVE on an agent's silence (nothing was
+ * killed or stopped, so each is false).
+ */
+async function loadSoak(fleet: ProcessFleet): Promise<BenchResult[]> {
+  await settled(fleet);
+  const from = Date.now();
+  const burners = cpus().map(() =>
+    spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }),
+  );
+  try {
+    await new Promise((resolve) => setTimeout(resolve, SOAK_MS));
+  } finally {
+    for (const b of burners) b.kill("SIGKILL");
+  }
+  const states = fleet.states.filter((s) => s.at >= from);
+  const halts = states.filter(
+    (s, i) => s.state !== "ACTIVE" && (i === 0 || states[i - 1]?.state === "ACTIVE"),
+  );
+  return [
+    {
+      metric: `false halts in a ${SOAK_MS / 1_000} s soak, every core busy`,
+      value: halts.length,
+      unit: "count",
+      target: "0",
+      pass: halts.length === 0,
+      note: `${cpus().length} busy-loop processes beside the fleet; defaults (heartbeat ${HEARTBEAT_MS} ms, agent_timeout_ms ${HANG_TIMEOUT_MS})${halts.length > 0 ? `; first: ${halts[0]?.reason ?? ""}` : ""}`,
+    },
+  ];
 }
 
 /** Waits until ACTIVE has held for SETTLE_MS. */

@@ -11,7 +11,7 @@ import { waitFor } from "../support/processes.ts";
 
 const WINDOW_SECONDS = 60;
 const CONTROLS = probeControls(WINDOW_SECONDS * 1_000);
-const RESTARTS = Number(process.env.PREDATOR_NATS_RESTARTS ?? "6");
+const RESTARTS = Number(process.env.PREDATOR_NATS_RESTARTS ?? "5");
 const OUTAGE_MS = 5_000;
 const FIRST_ACTIVE_MS = 180_000;
 const BACK_ACTIVE_MS = 40_000;
@@ -80,12 +80,24 @@ describe("nats-server restarted again and again: the fleet recovers every time",
           timeoutMs: BACK_ACTIVE_MS,
         });
         expect(first.state).not.toBe("ACTIVE");
-        const back = await fleet.waitState(`ACTIVE again after restart ${i}`, (s) => s.state === "ACTIVE", {
-          since: first.at,
-          timeoutMs: BACK_ACTIVE_MS,
-        });
+        const back = await fleet.waitState(
+          `ACTIVE again after restart ${i}`,
+          (s) => s.state === "ACTIVE",
+          {
+            since: first.at,
+            timeoutMs: BACK_ACTIVE_MS,
+          },
+        );
         recoveries.push(back.at - up);
-        const buys = fleet.ordersPlacedBetween(down + IN_FLIGHT_MS, back.at).filter((o) => o.side === "BUY");
+        // A bus-wide outage pauses trading (agents silent); it is no reason to HALT, and never one
+        // that latches (the heartbeats assertion does not judge what the reconciler cannot hear).
+        const halted = fleet.states.filter(
+          (s) => s.at >= down && s.at <= back.at && s.state === "HALTED",
+        );
+        expect(halted.map((s) => s.reason)).toEqual([]);
+        const buys = fleet
+          .ordersPlacedBetween(down + IN_FLIGHT_MS, back.at)
+          .filter((o) => o.side === "BUY");
         expect(buys).toEqual([]);
       }
       process.stderr.write(`nats restart → ACTIVE (ms): ${recoveries.join(", ")}\n`);

@@ -13,7 +13,11 @@ import { intentHash, type Intent } from "../../contracts/index.ts";
 import { specOf, type MessageType } from "../../contracts/registry.ts";
 import type { FillRecord, OrderRecord, PositionRecord } from "../../agents/runtime/store.ts";
 import type { VenueTrade } from "../../agents/runtime/venue.ts";
-import { InvariantChecker, type RestSnapshot } from "../../infra/chaos/sim/invariants.ts";
+import {
+  DEFAULT_CHECKER_SETTINGS,
+  InvariantChecker,
+  type RestSnapshot,
+} from "../../infra/chaos/sim/invariants.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 12, 3, 0);
 const WINDOW = "btc-updown-15m-1767614400";
@@ -300,10 +304,13 @@ describe("invariant 2: halt means halt", () => {
 describe("invariant 3: fail closed", () => {
   it("catches ACTIVE published while a required agent has been silent past its timeout", () => {
     const s = new Scene().healthy();
-    s.at(3_000).heartbeats(AGENTS.filter((a) => a !== "portfolio"));
+    // The checker's bound: the CRO's timeout plus its evaluation slack.
+    const bound =
+      DEFAULT_CHECKER_SETTINGS.agentTimeoutMs + DEFAULT_CHECKER_SETTINGS.livenessSlackMs;
+    s.at(bound - 500).heartbeats(AGENTS.filter((a) => a !== "portfolio"));
     s.state("ACTIVE");
     expect(s.found()).toEqual([]);
-    s.at(4_000).heartbeats(AGENTS.filter((a) => a !== "portfolio"));
+    s.at(bound + 500).heartbeats(AGENTS.filter((a) => a !== "portfolio"));
     s.state("ACTIVE");
     expect(s.found()).toEqual(["3-fail-closed"]);
   });

@@ -3,13 +3,13 @@
  * and liveness evaluation, health and reconciliation reports. These are settings, not code: both
  * profiles run the same production agents.
  *
- * - `production`: the defaults every deployed process runs with (heartbeat 500 ms, `cro.state`
- *   every 500 ms, `agent_timeout_ms` 2.5 s). About 92% of the bus traffic of a quiet hour is these
+ * - `production`: the defaults every deployed process runs with (heartbeat 200 ms, `cro.state`
+ *   every 500 ms, `agent_timeout_ms` 800 ms: a hang is detected within 1 s, issue 19). About 92% of the bus traffic of a quiet hour is these
  *   periodic messages, not market data or trading.
- * - `relaxed`: every liveness period four times longer, with every timeout that depends on it
+ * - `relaxed`: every liveness period several times longer (heartbeat 2 s, timeout 10 s), with every timeout that depends on it
  *   scaled to match, so the ratios that make detection work are the production ones (timeout = 5
  *   heartbeats; a CRO silent for 4 of its own state periods is dead). A hang is detected in
- *   10 s instead of 2.5 s, so the bus's 5–10 s lags sit around the threshold rather than above it.
+ *   10 s instead of under 1 s, so the bus's 5–10 s lags sit around the threshold rather than above it.
  *   Market data (book updates), strategy evaluation, approvals and their TTL keep production
  *   timing: what the system trades on is unchanged. Long campaigns use it; the speed bench reports
  *   both.
@@ -17,7 +17,7 @@
 import type { AgentTuning } from "../../../agents/catalog.ts";
 import type { HostSettings } from "../../../agents/runtime/host.ts";
 import type { StrategyConfig } from "../../../agents/strategy/index.ts";
-import type { ControlKey } from "../../../contracts/controls.ts";
+import { CONTROL_DEFAULTS, type ControlKey } from "../../../contracts/controls.ts";
 import type { CheckerSettings } from "./invariants.ts";
 
 export const CADENCE_NAMES = ["production", "relaxed"] as const;
@@ -42,7 +42,11 @@ const PRODUCTION: CadenceProfile = {
   tuning: {},
   strategy: {},
   controls: {},
-  checker: { croSilenceMs: 2_000, agentTimeoutMs: 2_500, livenessSlackMs: 1_000 },
+  checker: {
+    croSilenceMs: 2_000,
+    agentTimeoutMs: Number(CONTROL_DEFAULTS.agent_timeout_ms),
+    livenessSlackMs: 1_000,
+  },
 };
 
 const RELAXED: CadenceProfile = {

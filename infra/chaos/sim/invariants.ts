@@ -10,6 +10,7 @@
  * clean reconciliation following a restart. At rest: 5 fills, positions and fees equal the venue's;
  * no order in flight. Invariant 10 (determinism) is checked by running a seed twice.
  */
+import { CONTROL_DEFAULTS } from "../../../contracts/controls.ts";
 import type { BusTapEvent } from "../../../bus/memory.ts";
 import type { MessageOf, MessageType } from "../../../contracts/registry.ts";
 import type { PlaceOrderRequest, PlaceResult, VenueTrade } from "../../../agents/runtime/venue.ts";
@@ -68,7 +69,7 @@ export interface CheckerSettings {
 export const DEFAULT_CHECKER_SETTINGS: CheckerSettings = {
   executionConnection: "execution.1",
   croSilenceMs: 2_000,
-  agentTimeoutMs: 2_500,
+  agentTimeoutMs: Number(CONTROL_DEFAULTS.agent_timeout_ms),
   livenessSlackMs: 1_000,
   requiredAgents: ["market-data", "strategy", "execution", "portfolio", "reconciler"],
   recentEventsMax: 200,

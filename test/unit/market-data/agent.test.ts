@@ -120,3 +120,36 @@ describe("MarketData agent: bad feed events", () => {
     await fleet.stop();
   });
 });
+
+describe("MarketData agent: a window event lost on the way (issue 19)", () => {
+  it("re-reads the venue's market list when a token goes stale, and the feed heals", async () => {
+    const { clock, fleet, feed, health } = await started();
+    const first = market({ startTs: T0, endTs: T0 + 60_000 });
+    const next = market({ startTs: T0 + 60_000, endTs: T0 + 120_000, status: "LISTED" });
+    feed.push(windowEvent(first, "opened", clock.now()));
+    feed.push(windowEvent(next, "listed", clock.now()));
+    feed.push(bookEvent(first, "up", 1, clock.now()));
+    feed.push(bookEvent(first, "down", 1, clock.now()));
+    await clock.advance(59_000);
+    // The boundary passes while the bus is down: "resolved" and "opened" never arrive here. The
+    // venue lists the truth, and then only the new window's books flow.
+    clock.setTimer(1_000, () => {
+      feed.setMarkets([
+        { ...first, status: "RESOLVED", outcome: "UP" },
+        { ...next, status: "OPEN" },
+      ]);
+    });
+    let seq = 1;
+    const ticking = clock.setInterval(1_000, () => {
+      feed.push(bookEvent(next, "up", seq, clock.now()));
+      feed.push(bookEvent(next, "down", seq, clock.now()));
+      seq++;
+    });
+    await clock.advance(20_000);
+    clock.clearTimer(ticking);
+    // Without the re-read, `first` stays OPEN here forever and its tokens stale: the CRO never
+    // sees a healthy feed again (found by repeated nats-server restarts under a trading fleet).
+    expect(health.at(-1)).toMatchObject({ status: "OK", staleTokens: [] });
+    await fleet.stop();
+  });
+});

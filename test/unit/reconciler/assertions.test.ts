@@ -251,7 +251,12 @@ describe("runtime assertions: what is not a violation", () => {
     const down = goodInput({ bus: { down: true, backAt: null } });
     expect(resultOf({ ...down, heartbeats: [stale("execution")] }, "heartbeats").passed).toBe(true);
     // Back on the bus 1 s ago: silence counts from then; a fresh agent proves the bus is heard.
-    const fresh = { agent: "market-data", lastSeenAt: NOW - 50, lifecycle: "running", leader: null };
+    const fresh = {
+      agent: "market-data",
+      lastSeenAt: NOW - 50,
+      lifecycle: "running",
+      leader: null,
+    };
     const back = goodInput({
       heartbeats: [fresh, stale("execution")],
       bus: { down: false, backAt: NOW - 1_000 },
