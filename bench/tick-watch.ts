@@ -41,6 +41,8 @@ export class PipelineWatch {
   private readonly finals = new Map<string, OrderSeen>();
   private readonly waiting = new Map<string, (o: OrderSeen) => void>();
   private croState: string | null = null;
+  /** Why the CRO is where it is: its reason and blockers, for an error that says why. */
+  private croWhy = "";
   private croStates = 0;
   private readonly subs: Subscription[] = [];
 
@@ -64,7 +66,13 @@ export class PipelineWatch {
     this.subs.push(
       nc.subscribe("cro.state", {
         callback: (_error, msg) => {
-          this.croState = (JSON.parse(decoder.decode(msg.data)) as { state: string }).state;
+          const s = JSON.parse(decoder.decode(msg.data)) as {
+            state: string;
+            reason?: string;
+            blockers?: string[];
+          };
+          this.croState = s.state;
+          this.croWhy = `${s.reason ?? ""}; blockers: ${(s.blockers ?? []).join("; ") || "none"}`;
           this.croStates++;
         },
       }),
@@ -85,7 +93,10 @@ export class PipelineWatch {
     let last = this.croStates;
     while (streak < count) {
       if (performance.now() > deadline) {
-        throw new Error(`CRO not ${state} within ${timeoutMs} ms (last: ${this.croState})`);
+        // A bench must say why the fleet did not come up, not only that it did not.
+        const last =
+          this.croState === null ? "no cro.state at all" : `${this.croState}: ${this.croWhy}`;
+        throw new Error(`CRO not ${state} within ${timeoutMs} ms (last: ${last})`);
       }
       await sleep(10);
       if (this.croStates === last) continue;
