@@ -52,6 +52,71 @@ export const controlSchemas = {
 } as const;
 
 export type ControlKey = keyof typeof controlSchemas;
+
+/**
+ * What each control means and the form it takes, for people: docs/configuration.md is generated
+ * from this, the schemas and CONTROL_DEFAULTS (`npm run docs:config`), so it cannot drift. The
+ * type makes a new control without an entry here a compile error.
+ */
+export const CONTROL_DOCS: Record<ControlKey, { form: string; meaning: string }> = {
+  kill_switch: {
+    form: "on | off",
+    meaning: "on: HALTED with the operator hold until switched off and resumed by an operator",
+  },
+  trading_mode: {
+    form: "paper | dry-run | live | sim",
+    meaning: "the mode the operator allows; entries are vetoed when the fleet runs in another",
+  },
+  position_cap_usd: { form: "dollars", meaning: "the most one position may commit" },
+  orders_per_window_max: {
+    form: "whole number 0–100",
+    meaning: "entries per window per instrument",
+  },
+  daily_drawdown_usd: {
+    form: "dollars",
+    meaning: "daily PnL at or below minus this pauses trading until the next UTC day",
+  },
+  session_loss_usd: {
+    form: "dollars",
+    meaning: "session PnL at or below minus this pauses trading",
+  },
+  allowed_instruments: {
+    form: '"*" or comma-separated slug prefixes',
+    meaning: "instruments entries may be made in (e.g. btc-updown-15m)",
+  },
+  allowed_strategies: {
+    form: '"*" or comma-separated names',
+    meaning: "strategies whose entries the CRO may approve",
+  },
+  order_rate_per_min: { form: "whole number 0–10000", meaning: "entries approved per minute" },
+  price_min: { form: "price 0–1", meaning: "no entry below this limit price" },
+  price_max: { form: "price 0–1", meaning: "no entry above this limit price" },
+  feed_stale_ms: {
+    form: "milliseconds 100–600000",
+    meaning: "a feed silent this long is stale: no entries",
+  },
+  agent_timeout_ms: {
+    form: "milliseconds 100–600000",
+    meaning: "a required agent silent this long is down: trading pauses (hang detection)",
+  },
+  approval_ttl_ms: {
+    form: "milliseconds 100–600000",
+    meaning: "an approval not used within this long expires",
+  },
+  recovery_policy: {
+    form: "auto | manual",
+    meaning:
+      "auto: resume after an automatic halt once the evidence is clean; manual: an operator resumes (docs/recovery-policy.md)",
+  },
+  stop_loss_pct: {
+    form: "whole percent 0–100",
+    meaning: "exit when the mark falls this far below entry (0: off)",
+  },
+  take_profit_pct: {
+    form: "whole percent 0–1000",
+    meaning: "exit when the mark rises this far above entry (0: off)",
+  },
+};
 export type Controls = { [K in ControlKey]: z.output<(typeof controlSchemas)[K]> };
 
 export const CONTROL_DEFAULTS: Record<ControlKey, string> = {

@@ -52,3 +52,15 @@ export const runtimeSettings = z.object({
   PREDATOR_LEASE_TTL_MS: intSetting(200, 600_000).default(3_000),
 });
 export type RuntimeSettings = z.infer<typeof runtimeSettings>;
+
+/** What each setting means (docs/configuration.md is generated from this and the schema). */
+export const RUNTIME_SETTING_DOCS: Record<keyof typeof runtimeSettings.shape, string> = {
+  PREDATOR_INSTANCE: "this process's instance id (default: the host name in a container, else 1)",
+  PREDATOR_MODE: "paper, dry-run, live or sim: what the venue is and what orders mean",
+  NATS_URL: "the NATS server(s); with DATABASE_URL set, `npm start` runs one process per agent",
+  DATABASE_URL: "PostgreSQL; absent: the embedded store (npm start)",
+  PREDATOR_HEARTBEAT_MS: "how often every agent heartbeats (hang detection: agent_timeout_ms)",
+  PREDATOR_MAILBOX_CAPACITY: "messages an agent's mailbox holds before it refuses more",
+  PREDATOR_STOP_TIMEOUT_MS: "how long a graceful stop may take before the process exits anyway",
+  PREDATOR_LEASE_TTL_MS: "a singleton's lease lives this long unrenewed (standby takeover time)",
+};
