@@ -271,6 +271,8 @@ class Run {
 
   /** The last audit, and the fault log of what it checked. */
   async flush(): Promise<void> {
+    const last = this.report.audits.at(-1)?.afterFault;
+    if (last !== undefined && last === this.report.faults.length - 1) return;
     await this.audit(this.report.faults.length - 1).catch((error: unknown) => {
       this.fail(`final audit: ${error instanceof Error ? error.message : String(error)}`);
     });
@@ -287,12 +289,9 @@ class Run {
       this.children.filter((name) => {
         const c = fleet.child(name);
         const hb = fleet.heartbeats.get(name);
-        return (
-          !c.alive ||
-          hb?.pid !== c.pid ||
-          hb.lifecycle !== "running" ||
-          Date.now() - hb.at > FRESH_HEARTBEAT_MS
-        );
+        // A hot standby heartbeats `starting`, not leading, until it takes the lease.
+        const up = hb?.lifecycle === "running" || (hb?.lifecycle === "starting" && !hb.leader);
+        return !c.alive || hb?.pid !== c.pid || !up || Date.now() - hb.at > FRESH_HEARTBEAT_MS;
       });
     try {
       await waitFor(
