@@ -28,7 +28,7 @@ import type { HaltLevel } from "../../contracts/ops.ts";
 import type { TradingState } from "../../contracts/common.ts";
 import { percentiles, type Percentiles } from "../../bench/tick-stats.ts";
 import { IN_FLIGHT_MS, ProcessFleet, type StateSeen } from "../support/fleet-processes.ts";
-import { PROBE_AGENT_ENV, probeControls } from "../support/probe.ts";
+import { PROBE_STRATEGY, probeControls } from "../support/probe.ts";
 import { waitFor } from "../support/processes.ts";
 
 export const FAULT_KINDS = [
@@ -66,6 +66,15 @@ export const DEFAULT_AUDIT_EVERY = 10;
 
 /** Short windows: the probe enters once per window, so more windows mean more trading. */
 const WINDOW_SECONDS = 30;
+/**
+ * The probe enters on every book at or below its ask (up to 100 entries a window, not the default
+ * one), under a cap that lets it add to a position many times: orders keep coming, so every
+ * not-ACTIVE spell is tested against intents that really want to reach the venue.
+ */
+const STRATEGY = { ...PROBE_STRATEGY, entriesPerWindowMax: 100 };
+const CONTROLS = { ...probeControls(WINDOW_SECONDS * 1_000), position_cap_usd: "100" };
+/** Plenty: settled windows lose some, and a drained account would stop the trading under test. */
+const COLLATERAL_USD = 100_000;
 /** Eight processes booting under tsx on a busy 2-core machine take a while. */
 const FIRST_ACTIVE_MS = 180_000;
 /** A fault that does not take trading out of ACTIVE this soon was not noticed. */
@@ -186,9 +195,9 @@ export async function runRealChaos(options: RealChaosOptions): Promise<RealChaos
   const fleet = await ProcessFleet.start({
     seed: options.seed,
     windowSeconds: WINDOW_SECONDS,
-    collateralUsd: 1_000,
-    controls: probeControls(WINDOW_SECONDS * 1_000),
-    agentEnv: PROBE_AGENT_ENV,
+    collateralUsd: COLLATERAL_USD,
+    controls: CONTROLS,
+    agentEnv: { PREDATOR_STRATEGY_CONFIG: JSON.stringify(STRATEGY) },
     // Per-agent users and the system account, as deployed: the CRO sees a death as a disconnect.
     secureNats: true,
     standbys: ["cro"],
