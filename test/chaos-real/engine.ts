@@ -67,11 +67,15 @@ export const DEFAULT_AUDIT_EVERY = 10;
 /** Short windows: the probe enters once per window, so more windows mean more trading. */
 const WINDOW_SECONDS = 30;
 /**
- * The probe enters on every book at or below its ask (up to 100 entries a window, not the default
- * one), under a cap that lets it add to a position many times: orders keep coming, so every
+ * The probe enters on every book whose cheaper side asks at most 0.90 (up to 100 entries a window,
+ * not the default one), under a cap that lets it add to a position many times: orders keep coming, so every
  * not-ACTIVE spell is tested against intents that really want to reach the venue.
  */
-const STRATEGY = { ...PROBE_STRATEGY, entriesPerWindowMax: 100 };
+const STRATEGY = {
+  ...PROBE_STRATEGY,
+  params: { probe: { askMax: 900_000 } },
+  entriesPerWindowMax: 100,
+};
 const CONTROLS = { ...probeControls(WINDOW_SECONDS * 1_000), position_cap_usd: "100" };
 /** Plenty: settled windows lose some, and a drained account would stop the trading under test. */
 const COLLATERAL_USD = 100_000;
@@ -94,6 +98,8 @@ const HALT_SETTLES: Record<HaltLevel, TradingState> = {
   flatten: "PAUSED",
   emergency: "HALTED",
 };
+/** A death of one of ours is always noticed (issue 4: within about 20 ms, via $SYS). */
+const MUST_DETECT: ReadonlySet<FaultKind> = new Set(["agent.kill", "agent.stop", "cro.takeover"]);
 /** Agents a kill or a stop may pick (the CRO's own death is `cro.takeover`). */
 const TARGETS: readonly AgentName[] = AGENT_NAMES.filter((a) => a !== "cro");
 
@@ -108,7 +114,7 @@ export interface FaultRecord {
   detectMs: number | null;
   /** The first not-ACTIVE state after the fault, with its reason. */
   left: string | null;
-  /** Fault → ACTIVE again; null: stuck. */
+  /** Fault → ACTIVE again; null: stuck, or never left ACTIVE (detectMs null). */
   recoveryMs: number | null;
   /** Not ACTIVE in [from, to]: no BUY may reach the venue then (checked at the next audit). */
   notActive: { from: number; to: number } | null;
@@ -130,6 +136,8 @@ export interface AuditResult {
 export interface KindSummary extends Percentiles {
   count: number;
   failures: number;
+  /** Faults that never took trading out of ACTIVE (no recovery time). */
+  undetected: number;
   detectP50: number;
 }
 
@@ -354,6 +362,8 @@ class Run {
       record.detectMs = Math.max(0, left.at - injected.at);
       record.left = left.why;
     }
+    if (left === null && MUST_DETECT.has(kind))
+      record.failure = `not noticed: trading stayed ACTIVE ${DETECT_MS} ms after the fault`;
     const from = left?.at ?? injected.at;
     const back = await fleet
       .waitState("ACTIVE again", (s) => s.state === "ACTIVE", {
@@ -368,7 +378,8 @@ class Run {
       return record;
     }
     record.checks.activeAgain = true;
-    record.recoveryMs = back.at - injected.at;
+    // A fault nobody noticed (a venue restarted between two calls) has no recovery to time.
+    if (left !== null) record.recoveryMs = back.at - injected.at;
     if (left !== null) record.notActive = { from: left.at + IN_FLIGHT_MS, to: back.at };
     return record;
   }
@@ -633,6 +644,7 @@ export function summarize(faults: readonly FaultRecord[]): Partial<Record<FaultK
     out[kind] = {
       count: of.length,
       failures: of.filter((f) => f.failure !== null).length,
+      undetected: of.filter((f) => f.detectMs === null).length,
       ...percentiles(recovered),
       detectP50: percentiles(detected).p50,
     };
@@ -646,11 +658,12 @@ export function formatReport(report: RealChaosReport): string {
     `seed ${report.seed}: ${report.faults.length} faults in ${(report.sequenceMs / 1000).toFixed(0)} s ` +
       `(${(report.totalMs / 1000).toFixed(0)} s with boot and audits); ` +
       `${report.venueOrders} venue orders, ${report.venueTrades} venue trades`,
-    "kind               count  fail  detect p50  recovery p50     p99     max (ms)",
+    "kind               count  fail  unseen  detect p50  recovery p50     p99     max (ms)",
   ];
   for (const [kind, s] of Object.entries(report.byKind)) {
     lines.push(
       `${kind.padEnd(18)} ${String(s.count).padStart(5)} ${String(s.failures).padStart(5)} ` +
+        `${String(s.undetected).padStart(7)} ` +
         `${fmt(s.detectP50).padStart(11)} ${fmt(s.p50).padStart(13)} ${fmt(s.p99).padStart(7)} ${fmt(s.max).padStart(7)}`,
     );
   }

@@ -4,6 +4,8 @@
  * line every `--audit-every` faults and the per-kind table; exits 0 when nothing failed, 1 on any
  * failure (the record is in --out, or the fleet's logs are kept in a temp dir), 2 on bad arguments.
  */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import {
   DEFAULT_AUDIT_EVERY,
@@ -15,6 +17,7 @@ import {
   type FaultKind,
   type RealChaosOptions,
 } from "./engine.ts";
+import { formatComparison, simulatedRecovery } from "./simulated.ts";
 
 function count(flag: string, min: number) {
   return (value: string): number => {
@@ -44,9 +47,10 @@ interface Flags {
   out?: string;
   stuckMs: number;
   auditEvery: number;
+  compareSim?: boolean;
 }
 
-export function parseArgs(argv: readonly string[]): RealChaosOptions {
+export function parseArgs(argv: readonly string[]): RealChaosOptions & { compareSim: boolean } {
   const program = new Command("chaos:real")
     .description("seeded real faults against the real fleet (paper, short windows)")
     .requiredOption("--seed <n>", "seed of the fault sequence and the venue", count("--seed", 0))
@@ -68,6 +72,7 @@ export function parseArgs(argv: readonly string[]): RealChaosOptions {
       count("--audit-every", 1),
       DEFAULT_AUDIT_EVERY,
     )
+    .option("--compare-sim", "also run the simulator's counterpart of each kind and compare")
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   program.parse(argv, { from: "user" });
@@ -82,11 +87,12 @@ export function parseArgs(argv: readonly string[]): RealChaosOptions {
     stuckMs: f.stuckMs,
     auditEvery: f.auditEvery,
     progress: (line) => process.stdout.write(`${line}\n`),
+    compareSim: f.compareSim ?? false,
   };
 }
 
 async function main(): Promise<number> {
-  let options: RealChaosOptions;
+  let options: ReturnType<typeof parseArgs>;
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
@@ -97,6 +103,16 @@ async function main(): Promise<number> {
   }
   const report = await runRealChaos(options);
   process.stdout.write(`${formatReport(report)}\n`);
+  if (options.compareSim) {
+    const perKind = Math.max(1, ...Object.values(report.byKind).map((k) => k.count));
+    const simulated = await simulatedRecovery(options.seed, perKind);
+    process.stdout.write(`${formatComparison(report, simulated)}\n`);
+    if (options.outDir !== null)
+      await writeFile(
+        join(options.outDir, "simulated.json"),
+        `${JSON.stringify(simulated, null, 2)}\n`,
+      );
+  }
   if (options.outDir !== null) process.stdout.write(`record in ${options.outDir}\n`);
   return report.failures.length === 0 ? 0 : 1;
 }

@@ -19,7 +19,7 @@ import type { TradingState } from "../../contracts/common.ts";
 import type { HaltLevel } from "../../contracts/ops.ts";
 import { percentiles, type Percentiles } from "../../bench/tick-stats.ts";
 import { chaosWorld } from "../chaos/world.ts";
-import { faultSequence, type FaultKind } from "./engine.ts";
+import { faultSequence, type FaultKind, type RealChaosReport } from "./engine.ts";
 
 export const SIMULATED_KINDS = [
   "agent.kill",
@@ -173,4 +173,27 @@ export async function simulatedRecovery(
 
 export function isSimulated(kind: FaultKind): kind is SimulatedKind {
   return (SIMULATED_KINDS as readonly string[]).includes(kind);
+}
+
+/** Real against simulated recovery (fault → ACTIVE again), per kind, as text. */
+export function formatComparison(
+  real: RealChaosReport,
+  simulated: Partial<Record<SimulatedKind, SimulatedSummary>>,
+): string {
+  const ms = (n: number | undefined) =>
+    n === undefined || Number.isNaN(n) ? "-" : String(Math.round(n));
+  const lines = [
+    "kind               real p50/p99/max (detect p50)     simulated p50/p99/max (detect p50)",
+  ];
+  for (const [kind, r] of Object.entries(real.byKind)) {
+    const sim = isSimulated(kind as FaultKind) ? simulated[kind as SimulatedKind] : undefined;
+    const realText = `${ms(r.p50)}/${ms(r.p99)}/${ms(r.max)} (${ms(r.detectP50)})`;
+    const simText =
+      sim === undefined
+        ? "not modelled by the simulator"
+        : `${ms(sim.p50)}/${ms(sim.p99)}/${ms(sim.max)} (${ms(sim.detectP50)})` +
+          (sim.stuck > 0 ? `, ${sim.stuck} stuck` : "");
+    lines.push(`${kind.padEnd(18)} ${realText.padEnd(33)} ${simText}`);
+  }
+  return lines.join("\n");
 }
