@@ -76,7 +76,14 @@ const STRATEGY = {
   params: { probe: { askMax: 900_000 } },
   entriesPerWindowMax: 100,
 };
-const CONTROLS = { ...probeControls(WINDOW_SECONDS * 1_000), position_cap_usd: "100" };
+const CONTROLS = {
+  ...probeControls(WINDOW_SECONDS * 1_000),
+  position_cap_usd: "100",
+  // The probe buys at any ask up to 0.90 and holds to settlement: it loses money by design, and
+  // the default loss limits (a halt that waits for the operator) would end the run, not a fault.
+  daily_drawdown_usd: "100000",
+  session_loss_usd: "100000",
+};
 /** Plenty: settled windows lose some, and a drained account would stop the trading under test. */
 const COLLATERAL_USD = 100_000;
 /** Eight processes booting under tsx on a busy 2-core machine take a while. */
