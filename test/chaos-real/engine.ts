@@ -42,6 +42,16 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * Every kind but `venue.kill`: `predator venue-sim` keeps its ledger in memory and numbers orders
+ * and trades from 1, so its kill -9 is a venue that forgets our positions and reuses trade ids (the
+ * restarted venue's trade-00000001 is another trade than the stored fill of that id). A real venue
+ * does neither, and the fleet rightly refuses to trade against one that does (a reconciliation
+ * mismatch, and fills that no longer match the venue's record): a fault of the simulated venue, not
+ * of the fleet. It runs on request (`--kinds venue.kill`), e.g. once the venue keeps its ledger.
+ */
+export const DEFAULT_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== "venue.kill");
+
 export function isFaultKind(s: string): s is FaultKind {
   return (FAULT_KINDS as readonly string[]).includes(s);
 }
@@ -412,11 +422,12 @@ class Run {
         const agent = pick(rng, TARGETS);
         const name = `${agent}.1`;
         const at = fleet.pause(name);
-        // Hung until the CRO names it (the hang detection under test), then it runs again.
+        // Hung until the CRO names it, as the reason or one of its blockers (it may already be
+        // out of ACTIVE for another reason): the hang detection under test. Then it runs again.
         const seen = await fleet
           .waitState(
             `a state other than ACTIVE naming ${agent}`,
-            (s) => s.state !== "ACTIVE" && s.reason.includes(agent),
+            (s) => s.state !== "ACTIVE" && [s.reason, ...s.blockers].some((r) => r.includes(agent)),
             { since: at, timeoutMs: DETECT_MS },
           )
           .catch(() => null);

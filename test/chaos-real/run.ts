@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import {
   DEFAULT_AUDIT_EVERY,
+  DEFAULT_KINDS,
   DEFAULT_STUCK_MS,
   FAULT_KINDS,
   formatReport,
@@ -56,9 +57,12 @@ export function parseArgs(argv: readonly string[]): RealChaosOptions & { compare
     .requiredOption("--seed <n>", "seed of the fault sequence and the venue", count("--seed", 0))
     .option("--faults <k>", "this many faults, kinds drawn at random", count("--faults", 1))
     .option("--per-kind <n>", "n faults of every kind, in a seeded order", count("--per-kind", 1))
-    .option("--kinds <list>", `comma-separated fault kinds (${FAULT_KINDS.join(",")})`, kindList, [
-      ...FAULT_KINDS,
-    ])
+    .option(
+      "--kinds <list>",
+      `comma-separated fault kinds (${FAULT_KINDS.join(",")}; default all but venue.kill)`,
+      kindList,
+      [...DEFAULT_KINDS],
+    )
     .option("--out <dir>", "write seed, fault log (JSON lines), report and fleet logs here")
     .option(
       "--stuck-ms <ms>",

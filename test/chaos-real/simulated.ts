@@ -158,7 +158,13 @@ export async function simulatedRecovery(
       s.stuck++;
     }
   }
-  await fleet.stop();
+  // A graceful stop waits on the same virtual clock: keep time moving until it is done.
+  const stop = { done: false };
+  const stopping = fleet.stop().then(() => {
+    stop.done = true;
+  });
+  await until("the fleet stopped", () => stop.done);
+  await stopping;
   world.venue.stop();
   const out = {} as Record<SimulatedKind, SimulatedSummary>;
   for (const [kind, s] of samples)
