@@ -33,6 +33,8 @@ type SimulatedKind = (typeof SIMULATED_KINDS)[number];
 const RESTART_DELAY_MS = 200;
 const STEP_MS = 10;
 const BOUND_MS = 120_000;
+/** As in the real run: a fault that leaves trading ACTIVE this long was not noticed. */
+const DETECT_MS = 15_000;
 const TARGETS: readonly AgentName[] = AGENT_NAMES.filter((a) => a !== "cro");
 const LEVELS: readonly HaltLevel[] = ["pause", "flatten", "emergency"];
 const SETTLES: Record<HaltLevel, TradingState> = {
@@ -44,6 +46,8 @@ const SETTLES: Record<HaltLevel, TradingState> = {
 export interface SimulatedSummary extends Percentiles {
   count: number;
   stuck: number;
+  /** Never took trading out of ACTIVE within DETECT_MS (no recovery to time). */
+  undetected: number;
   detectP50: number;
 }
 
@@ -64,10 +68,10 @@ export async function simulatedRecovery(
     agent: "test-operator",
     instance: "1",
   });
-  const until = async (what: string, test: () => boolean): Promise<number> => {
-    const deadline = clock.now() + BOUND_MS;
+  const until = async (what: string, test: () => boolean, boundMs = BOUND_MS): Promise<number> => {
+    const deadline = clock.now() + boundMs;
     while (!test()) {
-      if (clock.now() >= deadline) throw new Error(`simulated: no ${what} within ${BOUND_MS} ms`);
+      if (clock.now() >= deadline) throw new Error(`simulated: no ${what} within ${boundMs} ms`);
       await clock.advance(STEP_MS);
     }
     return clock.now();
@@ -96,7 +100,10 @@ export async function simulatedRecovery(
 
   await until("the first ACTIVE", () => states.at(-1)?.state === "ACTIVE");
   const rng: Rng = new SeededRng(seed).fork("simulated");
-  const samples = new Map<SimulatedKind, { detect: number[]; recover: number[]; stuck: number }>();
+  const samples = new Map<
+    SimulatedKind,
+    { detect: number[]; recover: number[]; stuck: number; undetected: number }
+  >();
   for (const kind of faultSequence(rng, SIMULATED_KINDS, { perKind }) as SimulatedKind[]) {
     // As in the real run: each fault starts from ACTIVE.
     await until("ACTIVE before the fault", () => states.at(-1)?.state === "ACTIVE");
@@ -141,13 +148,18 @@ export async function simulatedRecovery(
         break;
       }
     }
-    const s = samples.get(kind) ?? { detect: [], recover: [], stuck: 0 };
+    const s = samples.get(kind) ?? { detect: [], recover: [], stuck: 0, undetected: 0 };
     samples.set(kind, s);
+    const left = await until(
+      "not ACTIVE",
+      () => seen(at, (x) => x.state !== "ACTIVE") !== undefined,
+      DETECT_MS,
+    ).catch(() => null);
+    if (left === null) {
+      s.undetected++;
+      continue;
+    }
     try {
-      const left = await until(
-        "not ACTIVE",
-        () => seen(at, (x) => x.state !== "ACTIVE") !== undefined,
-      );
       s.detect.push((seen(at, (x) => x.state !== "ACTIVE")?.at ?? left) - at);
       const back = await until(
         "ACTIVE again",
@@ -169,8 +181,9 @@ export async function simulatedRecovery(
   const out = {} as Record<SimulatedKind, SimulatedSummary>;
   for (const [kind, s] of samples)
     out[kind] = {
-      count: s.recover.length + s.stuck,
+      count: s.recover.length + s.stuck + s.undetected,
       stuck: s.stuck,
+      undetected: s.undetected,
       ...percentiles(s.recover),
       detectP50: percentiles(s.detect).p50,
     };
@@ -198,7 +211,8 @@ export function formatComparison(
       sim === undefined
         ? "not modelled by the simulator"
         : `${ms(sim.p50)}/${ms(sim.p99)}/${ms(sim.max)} (${ms(sim.detectP50)})` +
-          (sim.stuck > 0 ? `, ${sim.stuck} stuck` : "");
+          (sim.stuck > 0 ? `, ${sim.stuck} stuck` : "") +
+          (sim.undetected > 0 ? `, ${sim.undetected} unnoticed` : "");
     lines.push(`${kind.padEnd(18)} ${realText.padEnd(33)} ${simText}`);
   }
   return lines.join("\n");
