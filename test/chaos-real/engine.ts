@@ -261,6 +261,9 @@ export async function runRealChaos(options: RealChaosOptions): Promise<RealChaos
     await fleet.close(failed || out !== null);
     if (out !== null) {
       await writeFile(join(out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+      // Every trading state the observer received (Execution's view), for reading a failure.
+      const states = fleet.states.map((s) => JSON.stringify(s)).join("\n");
+      await writeFile(join(out, "states.jsonl"), `${states}\n`);
       await cp(fleet.env.logDir, join(out, "logs"), { recursive: true });
       await rm(fleet.env.logDir, { recursive: true, force: true });
     } else if (failed) {
