@@ -19,7 +19,7 @@ import type { Subscription } from "../../bus/port.ts";
 import { AGENT_NAMES, type AgentName } from "../../agents/catalog.ts";
 import { createLogger } from "../../agents/runtime/logger.ts";
 import { Supervisor, type ChildStatus } from "../../agents/runtime/supervisor.ts";
-import type { VenueOrder, VenueTrade } from "../../agents/runtime/venue.ts";
+import type { VenueOrder, VenuePosition, VenueTrade } from "../../agents/runtime/venue.ts";
 import type { TradingState } from "../../contracts/common.ts";
 import type { HaltLevel, OpsReply } from "../../contracts/ops.ts";
 import { migrate } from "../../infra/store/migrate.ts";
@@ -61,8 +61,8 @@ export interface StateSeen {
   epoch: number;
   /** The CRO instance that published it. */
   instance: string;
-  /** What still holds it back (empty when ACTIVE). */
-  blockers: readonly string[];
+  /** Why the CRO would not be ACTIVE right now, even if asked (empty when it could be). */
+  blockers: string[];
 }
 
 export interface HeartbeatSeen {
@@ -386,25 +386,28 @@ export class ProcessFleet {
   }
 
   /** Our open orders according to the venue process itself (a venue.call, not our records). */
-  async venueOpenOrders(): Promise<VenueOrder[]> {
-    const reply = await this.venueClient.request(
-      this.messages.make("venue.call", { method: "openOrders", args: {}, timeoutMs: CALL_MS }),
-      "venue.result",
-      { timeoutMs: CALL_MS },
-    );
-    if (!reply.ok) throw new Error(`venue openOrders: ${reply.error?.message ?? "failed"}`);
-    return (reply.result as { items: VenueOrder[] }).items;
+  venueOpenOrders(): Promise<VenueOrder[]> {
+    return this.venueList<VenueOrder>("openOrders");
   }
 
   /** Our trades according to the venue process itself. */
-  async venueTradeList(): Promise<VenueTrade[]> {
+  venueTradeList(): Promise<VenueTrade[]> {
+    return this.venueList<VenueTrade>("trades");
+  }
+
+  /** Our shares per token according to the venue process itself. */
+  venuePositions(): Promise<VenuePosition[]> {
+    return this.venueList<VenuePosition>("positions");
+  }
+
+  private async venueList<T>(method: "openOrders" | "trades" | "positions"): Promise<T[]> {
     const reply = await this.venueClient.request(
-      this.messages.make("venue.call", { method: "trades", args: {}, timeoutMs: CALL_MS }),
+      this.messages.make("venue.call", { method, args: {}, timeoutMs: CALL_MS }),
       "venue.result",
       { timeoutMs: CALL_MS },
     );
-    if (!reply.ok) throw new Error(`venue trades: ${reply.error?.message ?? "failed"}`);
-    return (reply.result as { items: VenueTrade[] }).items;
+    if (!reply.ok) throw new Error(`venue ${method}: ${reply.error?.message ?? "failed"}`);
+    return (reply.result as { items: T[] }).items;
   }
 
   /** Orders the venue accepted at or after `from` (venue clock = wall clock on this machine). */
