@@ -15,6 +15,7 @@ import {
 import { ConfigError } from "../../runtime/errors.ts";
 import { printError } from "../output.ts";
 import { DEFAULT_EVIDENCE_DIR, recordRun } from "./verify-record.ts";
+import { exitsSubcommand } from "./verify-exits.ts";
 
 interface RawCanaryOptions {
   mode: string;
@@ -91,6 +92,7 @@ export function verifyCommand(program: Command): void {
         ...(raw.verbose === undefined ? {} : { verbose: raw.verbose }),
       });
     });
+  exitsSubcommand(verify);
 }
 
 /** `--mode`: the verifications run in simulation here; paper and live need a running fleet. */

@@ -66,6 +66,11 @@ export interface WorldOptions {
   strategy?: Partial<StrategyConfig>;
   /** Per-agent settings over the cadence's (verification runs set Portfolio's exit policy). */
   tuning?: AgentTuning;
+  /**
+   * Wraps Execution's venue handle (outside the observer): a verification run that proves it
+   * catches a slow or mispriced exit breaks the venue this way. None by default.
+   */
+  wrapExecutionVenue?: (venue: Venue, clock: VirtualClock) => Venue;
 }
 
 export class SimWorld implements ChaosWorld {
@@ -114,7 +119,8 @@ export class SimWorld implements ChaosWorld {
     this.plantRng = root.fork("plant");
     this.strategy = { ...this.cadence.strategy, ...options.strategy };
     this.tuning = mergeTuning(this.cadence.tuning, options.tuning ?? {});
-    this.executionVenue = observedVenue(this.venue, this.clock, this.observers);
+    const observed = observedVenue(this.venue, this.clock, this.observers);
+    this.executionVenue = options.wrapExecutionVenue?.(observed, this.clock) ?? observed;
   }
 
   /** Observes every order Execution sends to the venue (the invariant checker). */
