@@ -25,6 +25,8 @@ import { controlsCommand } from "./commands/controls.ts";
 import { eventsCommand } from "./commands/events.ts";
 import { killCommand } from "./commands/kill.ts";
 import { verifyCommand } from "./commands/verify.ts";
+import { drillCommand } from "./commands/drill.ts";
+import { readinessCommand } from "./commands/readiness.ts";
 import { printError } from "./output.ts";
 
 export function buildProgram(): Command {
@@ -55,6 +57,8 @@ export function buildProgram(): Command {
   eventsCommand(program);
   killCommand(program);
   verifyCommand(program);
+  drillCommand(program);
+  readinessCommand(program);
   return program;
 }
 

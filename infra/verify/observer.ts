@@ -5,7 +5,7 @@
  * thousand messages; past `messagesMax` the oldest are dropped and counted.
  */
 import type { BusTapEvent } from "../../bus/memory.ts";
-import type { CroDecision } from "../../contracts/cro.ts";
+import type { CroDecision, CroState } from "../../contracts/cro.ts";
 import type { Intent } from "../../contracts/intents.ts";
 import type { MdHealth, MdWindow } from "../../contracts/market-data.ts";
 import type { Fill, Order } from "../../contracts/orders.ts";
@@ -28,6 +28,7 @@ const WATCHED = new Set([
   "recon.mismatch",
   "md.window",
   "md.health",
+  "cro.state",
 ]);
 
 export const OBSERVED_MESSAGES_MAX = 200_000;
@@ -42,6 +43,9 @@ export class BusObserver {
   readonly mismatches: Seen<{ runId: string; keys: string[] }>[] = [];
   readonly windows: Seen<MdWindow>[] = [];
   readonly health: Seen<MdHealth>[] = [];
+  /** The trading state: only the latest, and each change of state (cro.state repeats). */
+  latestState: Seen<CroState> | null = null;
+  readonly stateChanges: Seen<CroState>[] = [];
   dropped = 0;
   private kept = 0;
 
@@ -60,6 +64,13 @@ export class BusObserver {
     }
     this.kept++;
     const m = decoded.message;
+    if (m.type === "cro.state") {
+      // Twice a second forever: remembered, not kept, unless the state changed.
+      const changed = this.latestState?.message.state !== m.state;
+      this.latestState = { at: e.at, message: m };
+      if (changed) this.stateChanges.push(this.latestState);
+      return;
+    }
     const at = e.at;
     if (m.type === "strategy.intent" || m.type === "portfolio.exit") {
       this.intents.push({ at, message: { ...m, subject } });

@@ -14,7 +14,7 @@ import {
 } from "../../../infra/verify/exits-sim.ts";
 import { printError } from "../output.ts";
 import { DEFAULT_EVIDENCE_DIR, recordRun } from "./verify-record.ts";
-import { cadenceChoice, modeOption, parseInteger, requireSim } from "./verify.ts";
+import { cadenceChoice, modeOption, parseInteger, requireSim } from "./verify-options.ts";
 
 interface RawExitsOptions {
   mode: string;

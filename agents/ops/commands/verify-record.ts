@@ -5,7 +5,6 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PgEvidenceStore } from "../../../infra/store/index.ts";
 import {
   renderCsv,
   renderJson,
@@ -14,6 +13,7 @@ import {
 } from "../../../infra/verify/render.ts";
 import type { VerificationRun } from "../../../infra/verify/types.ts";
 import { print, printError } from "../output.ts";
+import { storeRun } from "./evidence.ts";
 
 export interface RecordOptions {
   /** Directory for the exports; `<out>/<run id>.{json,csv,md}`. */
@@ -37,12 +37,7 @@ export async function recordRun(run: VerificationRun, o: RecordOptions): Promise
   if (o.databaseUrl === undefined || o.databaseUrl === "") {
     printError("evidence not stored: DATABASE_URL is not set (readiness reads PostgreSQL)");
   } else {
-    const store = await PgEvidenceStore.open(o.databaseUrl, { migrate: true });
-    try {
-      await store.saveRun(run);
-    } finally {
-      await store.close();
-    }
+    await storeRun(run, o.databaseUrl);
     printError(`evidence stored in PostgreSQL: verification run ${run.id}`);
   }
   process.exitCode = run.passed ? 0 : 1;

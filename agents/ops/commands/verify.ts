@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { SystemClock } from "../../../bus/clock.ts";
-import { CADENCE_NAMES, type Cadence } from "../../../infra/chaos/sim/cadence.ts";
+import type { Cadence } from "../../../infra/chaos/sim/cadence.ts";
 import {
   CANARY_WINDOW_MS_MIN,
   runCanarySimulation,
@@ -16,6 +16,7 @@ import { ConfigError } from "../../runtime/errors.ts";
 import { printError } from "../output.ts";
 import { DEFAULT_EVIDENCE_DIR, recordRun } from "./verify-record.ts";
 import { exitsSubcommand } from "./verify-exits.ts";
+import { cadenceChoice, modeOption, parseInteger, requireSim } from "./verify-options.ts";
 
 interface RawCanaryOptions {
   mode: string;
@@ -93,31 +94,6 @@ export function verifyCommand(program: Command): void {
       });
     });
   exitsSubcommand(verify);
-}
-
-/** `--mode`: the verifications run in simulation here; paper and live need a running fleet. */
-export function modeOption(): Option {
-  return new Option("--mode <mode>", "where to verify").choices(["sim"]).default("sim");
-}
-
-export function requireSim(mode: string): void {
-  if (mode !== "sim") throw new ConfigError("--mode", `only sim is supported, got ${mode}`);
-}
-
-export function cadenceChoice(): Option {
-  return new Option("--cadence <profile>", "liveness cadence of the simulated fleet")
-    .choices(CADENCE_NAMES)
-    .default("production");
-}
-
-export function parseInteger(flag: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${flag}: expected an integer in [${min}, ${max}]`);
-    }
-    return n;
-  };
 }
 
 function parseUsd(value: string): string {
