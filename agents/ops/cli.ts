@@ -24,6 +24,9 @@ import { resumeCommand } from "./commands/resume.ts";
 import { controlsCommand } from "./commands/controls.ts";
 import { eventsCommand } from "./commands/events.ts";
 import { killCommand } from "./commands/kill.ts";
+import { verifyCommand } from "./commands/verify.ts";
+import { drillCommand } from "./commands/drill.ts";
+import { readinessCommand } from "./commands/readiness.ts";
 import { printError } from "./output.ts";
 
 export function buildProgram(): Command {
@@ -53,6 +56,9 @@ export function buildProgram(): Command {
   controlsCommand(program);
   eventsCommand(program);
   killCommand(program);
+  verifyCommand(program);
+  drillCommand(program);
+  readinessCommand(program);
   return program;
 }
 

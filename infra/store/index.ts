@@ -17,3 +17,4 @@ export async function openStore(
   if (databaseUrl === undefined || databaseUrl === "") return new MemoryStore();
   return PgStore.open(databaseUrl, options);
 }
+export { PgEvidenceStore } from "./pg.ts";

@@ -324,3 +324,6 @@ export class PgStore implements Store {
     });
   }
 }
+
+/** The evidence store (verification runs) shares the pool helpers; exported here for index.ts. */
+export { PgEvidenceStore } from "./pg-evidence.ts";

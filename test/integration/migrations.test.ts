@@ -4,7 +4,7 @@ import { StoreUnavailableError } from "../../agents/runtime/store.ts";
 import { migrate, MIGRATIONS_TABLE } from "../../infra/store/migrate.ts";
 import { createTestDatabase } from "../harness/postgres.ts";
 
-const MIGRATIONS = ["0001_initial", "0002_changed_since_indexes"];
+const MIGRATIONS = ["0001_initial", "0002_changed_since_indexes", "0003_verification_evidence"];
 
 const TABLES = [
   "agent_leases",
@@ -16,6 +16,8 @@ const TABLES = [
   "orders",
   "positions",
   "runtime_controls",
+  "verification_items",
+  "verification_runs",
 ];
 
 async function query(url: string, sql: string): Promise<pg.QueryResultRow[]> {

@@ -22,6 +22,8 @@ import { print } from "../output.ts";
 import { PgStore } from "../../../infra/store/pg.ts";
 import { connectOps } from "../connect.ts";
 import { cliActor, croStatus } from "../operator.ts";
+import { storeRun } from "./evidence.ts";
+import { preflightRun } from "./preflight-evidence.ts";
 
 export type CheckName =
   | "credentials"
@@ -232,6 +234,10 @@ export function preflightCommand(program: Command): void {
       });
       await store?.close();
       await ops?.close();
+      // Evidence for `predator readiness` (issue 20): every preflight is stored when it can be.
+      if (process.env.DATABASE_URL !== undefined) {
+        await storeRun(preflightRun(lines, clock.now(), "live"), process.env.DATABASE_URL);
+      }
       if (options.json === true) print(JSON.stringify(lines));
       else
         for (const l of lines) print(`[${l.ok ? "ok" : "FAIL"}] ${l.name.padEnd(12)} ${l.detail}`);

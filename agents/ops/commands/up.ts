@@ -32,10 +32,12 @@ import { apiToken, startApi } from "../http.ts";
 import { OpsMetrics } from "../metrics.ts";
 import { positiveSeconds } from "../args.ts";
 import { parseVenueOptions, type VenueCliOptions } from "../venue-options.ts";
+import { liveGate } from "./readiness.ts";
 
 interface UpOptions extends VenueCliOptions {
   mode: string;
   confirmLive?: boolean;
+  overrideReadiness?: string;
   replicas?: string;
   apiPort?: string;
   apiHost: string;
@@ -80,6 +82,10 @@ export function upCommand(program: Command): void {
     .option("--window-minutes <n>", "length of each simulated window, minutes (default: 15)")
     .option("--window-seconds <n>", "length of each simulated window in seconds (demos, tests)")
     .option("--status-every-s <n>", "print the status block every N seconds", "30")
+    .option(
+      "--override-readiness <reason>",
+      "live only: start although `predator readiness` fails (the reason is audited)",
+    )
     .action(async (raw: UpOptions) => {
       await up(raw);
     });
@@ -138,6 +144,8 @@ async function up(raw: UpOptions): Promise<void> {
   if (settings.DATABASE_URL === undefined)
     throw new ConfigError("DATABASE_URL", "required by predator up");
   const databaseUrl = settings.DATABASE_URL;
+  // Evidence before money (issue 20): no live start while the go-live checklist fails.
+  if (checked.plan.mode === "live") await liveGate(databaseUrl, raw.overrideReadiness);
   const log = createLogger({ agent: "supervisor", instance: `up-${process.pid}` });
   const stopSignal = new Promise<string>((resolve) => {
     process.once("SIGINT", () => {

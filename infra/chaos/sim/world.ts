@@ -9,7 +9,13 @@
 import { VirtualClock } from "../../../bus/clock.ts";
 import { SeededRng, type Rng } from "../../../bus/rng.ts";
 import type { MemoryBroker } from "../../../bus/memory.ts";
-import { AGENT_NAMES, agentDefinition, type AgentName } from "../../../agents/catalog.ts";
+import {
+  AGENT_NAMES,
+  agentDefinition,
+  type AgentName,
+  type AgentTuning,
+} from "../../../agents/catalog.ts";
+import type { StrategyConfig } from "../../../agents/strategy/index.ts";
 import type { AgentDefinition } from "../../../agents/runtime/actor.ts";
 import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
@@ -56,6 +62,15 @@ export interface WorldOptions {
   recordLog?: boolean;
   /** How often the agents' periodic liveness work runs (cadence.ts); production by default. */
   cadence?: Cadence;
+  /** Strategy agent settings over the cadence's (verification runs pick their strategy). */
+  strategy?: Partial<StrategyConfig>;
+  /** Per-agent settings over the cadence's (verification runs set Portfolio's exit policy). */
+  tuning?: AgentTuning;
+  /**
+   * Wraps Execution's venue handle (outside the observer): a verification run that proves it
+   * catches a slow or mispriced exit breaks the venue this way. None by default.
+   */
+  wrapExecutionVenue?: (venue: Venue, clock: VirtualClock) => Venue;
 }
 
 export class SimWorld implements ChaosWorld {
@@ -73,6 +88,8 @@ export class SimWorld implements ChaosWorld {
   private readonly executionVenue: Venue;
   private readonly plant: Plant | null;
   private readonly plantRng: Rng;
+  private readonly strategy: Partial<StrategyConfig>;
+  private readonly tuning: AgentTuning;
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
@@ -100,7 +117,10 @@ export class SimWorld implements ChaosWorld {
     this.broker = this.fleet.broker;
     this.plant = options.plant ?? null;
     this.plantRng = root.fork("plant");
-    this.executionVenue = observedVenue(this.venue, this.clock, this.observers);
+    this.strategy = { ...this.cadence.strategy, ...options.strategy };
+    this.tuning = mergeTuning(this.cadence.tuning, options.tuning ?? {});
+    const observed = observedVenue(this.venue, this.clock, this.observers);
+    this.executionVenue = options.wrapExecutionVenue?.(observed, this.clock) ?? observed;
   }
 
   /** Observes every order Execution sends to the venue (the invariant checker). */
@@ -113,8 +133,8 @@ export class SimWorld implements ChaosWorld {
   definition(agent: AgentName): AgentDefinition {
     const base = agentDefinition(agent, {
       venue: (who) => (who === "execution" ? this.executionVenue : this.venue),
-      tuning: this.cadence.tuning,
-      strategy: this.cadence.strategy,
+      tuning: this.tuning,
+      strategy: this.strategy,
     });
     if (this.plant === null) return base;
     return plantedDefinition(this.plant, agent, base, this.plantRng);
@@ -186,4 +206,14 @@ function observedVenue(
         : value;
     },
   });
+}
+
+/** Each agent's settings: the cadence's, with the run's own on top. */
+function mergeTuning(base: AgentTuning, over: AgentTuning): AgentTuning {
+  const out: Record<string, object> = { ...base };
+  for (const [agent, settings] of Object.entries(over) as [string, object | undefined][]) {
+    if (settings === undefined) continue;
+    out[agent] = { ...(out[agent] ?? {}), ...settings };
+  }
+  return out;
 }
