@@ -586,12 +586,14 @@ export class LiveVenue implements Venue {
     };
   }
 
-  /** Our side of one venue trade: as taker, and/or as maker of any of our resting orders. */
+  /**
+   * Our side of one venue trade: as taker, and/or as maker of any of our resting orders. A maker
+   * fill is on the maker order's own token at its own price, which can be the complementary token
+   * of the taker's (a mint or a merge; reference §2.3, recorded `user_trade1.json`).
+   */
   private tradesOf(t: Trade): VenueTrade[] {
     const status = tradeStatus(t.status);
     const common = {
-      tokenId: t.asset_id,
-      windowId: this.windowOfToken.get(t.asset_id) ?? "",
       status,
       matchedAt: toMillis(t.match_time),
       updatedAt: toMillis(t.last_update),
@@ -602,6 +604,8 @@ export class LiveVenue implements Venue {
       const price = toMicro(t.price);
       out.push({
         ...common,
+        tokenId: t.asset_id,
+        windowId: this.windowOfToken.get(t.asset_id) ?? "",
         tradeId: t.id,
         venueOrderId: t.taker_order_id,
         clientOrderId: this.clientIdByHash.get(t.taker_order_id) ?? "",
@@ -619,13 +623,15 @@ export class LiveVenue implements Venue {
         m.maker_address.toLowerCase() !== this.address.toLowerCase()
       )
         continue;
-      const makerSide: Side = t.side === ClobSide.BUY ? "SELL" : "BUY";
+      const tokenId = m.asset_id === "" ? t.asset_id : m.asset_id;
       out.push({
         ...common,
+        tokenId,
+        windowId: this.windowOfToken.get(tokenId) ?? "",
         tradeId: `${t.id}:${m.order_id}`,
         venueOrderId: m.order_id,
         clientOrderId: this.clientIdByHash.get(m.order_id) ?? "",
-        side: makerSide,
+        side: makerSideOf(t, m, tokenId),
         price: toMicro(m.price),
         size: toMicro(m.matched_amount),
         fee: 0,
@@ -796,6 +802,19 @@ function allowanceOf(body: { allowances?: Record<string, string>; allowance?: st
   if (body.allowance !== undefined) values.push(Number(body.allowance));
   if (values.length === 0) return 0;
   return Math.min(...values.map((v) => Math.min(v, Number.MAX_SAFE_INTEGER)));
+}
+
+/**
+ * A maker order's side: its own `side` when the venue sends one, else inferred — opposite the
+ * taker's on the same token, the same as the taker's on the complementary token (BUY + BUY mint,
+ * SELL + SELL merge).
+ */
+function makerSideOf(t: Trade, m: Trade["maker_orders"][number], tokenId: string): Side {
+  if (m.side === ClobSide.BUY) return "BUY";
+  if (m.side === ClobSide.SELL) return "SELL";
+  const takerSide: Side = t.side === ClobSide.SELL ? "SELL" : "BUY";
+  if (tokenId !== t.asset_id) return takerSide;
+  return takerSide === "BUY" ? "SELL" : "BUY";
 }
 
 /** Epoch seconds (string or number) or milliseconds → milliseconds. */

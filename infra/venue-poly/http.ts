@@ -8,6 +8,8 @@ import type { OrderType } from "../../contracts/common.ts";
 import type { PlaceOrderRequest, PlaceResult, VenueOrder } from "../../agents/runtime/venue.ts";
 import { MICRO, notional } from "../../contracts/money.ts";
 import { type ApiKey, ERR_L1, ERR_L2 } from "./auth.ts";
+import { HttpError } from "./errors.ts";
+import { batchOf, registerMarketData, tokenOf as tokenOfQuery } from "./market-data.ts";
 import { CALL, type PolyCore } from "./core.ts";
 import { parsePolyFaults, submitFate } from "./faults.ts";
 import {
@@ -26,14 +28,7 @@ const MAX_UINT256 =
   "115792089237316195423570985008687907853269984665640564039457584007913129639935";
 export const MAX_BATCH = 15;
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError };
 
 type Query = Record<string, string | undefined>;
 
@@ -85,15 +80,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     if (key === null) throw new HttpError(401, ERR_L2);
     return key;
   };
-  const tokenOf = (q: Query, notFound = "No orderbook exists for the requested token id") => {
-    const tokenId = q.token_id;
-    if (tokenId === undefined || !/^\d{1,78}$/.test(tokenId)) {
-      throw new HttpError(400, "Invalid token id");
-    }
-    const info = core.token(tokenId);
-    if (info === undefined) throw new HttpError(404, notFound);
-    return { tokenId, info };
-  };
+  const tokenOf = (q: Query, notFound?: string) => tokenOfQuery(core, q, notFound);
 
   // ---- status ----
   app.get("/", () => "OK");
@@ -134,12 +121,8 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     return core.bookSummary(b, info);
   });
   app.post("/books", (req) => {
-    const body = req.body;
-    if (!Array.isArray(body)) throw new HttpError(400, "Invalid payload");
     const out: unknown[] = [];
-    for (const item of body as unknown[]) {
-      const tokenId = (item as { token_id?: unknown } | null)?.token_id;
-      if (typeof tokenId !== "string") throw new HttpError(400, "Invalid token id");
+    for (const { tokenId } of batchOf(req.body)) {
       const info = core.token(tokenId);
       const b = info === undefined ? null : core.book(tokenId);
       if (info !== undefined && b !== null) out.push(core.bookSummary(b, info));
@@ -164,42 +147,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
   };
   app.get("/fee-rate", feeRate);
   app.get("/fee-rate/:token_id", feeRate);
-  app.get("/midpoint", (req) => {
-    const { tokenId } = tokenOf(req.query as Query);
-    const b = core.book(tokenId);
-    const bid = b?.bids[0]?.price;
-    const ask = b?.asks[0]?.price;
-    if (bid === undefined || ask === undefined)
-      throw new HttpError(404, "No orderbook exists for the requested token id");
-    return { mid: dec(Math.round((bid + ask) / 2)) };
-  });
-  app.get("/price", (req) => {
-    const q = req.query as Query;
-    const { tokenId } = tokenOf(q);
-    if (q.side !== "BUY" && q.side !== "SELL") throw new HttpError(400, "Invalid side");
-    const b = core.book(tokenId);
-    // BUY: what a buyer pays (best ask); SELL: what a seller gets (best bid).
-    const level = q.side === "BUY" ? b?.asks[0] : b?.bids[0];
-    if (level === undefined)
-      throw new HttpError(404, "No orderbook exists for the requested token id");
-    return { price: dec(level.price) };
-  });
-  app.get("/spread", (req) => {
-    const { tokenId } = tokenOf(req.query as Query);
-    const b = core.book(tokenId);
-    const bid = b?.bids[0]?.price;
-    const ask = b?.asks[0]?.price;
-    if (bid === undefined || ask === undefined)
-      throw new HttpError(404, "No orderbook exists for the requested token id");
-    return { spread: dec(ask - bid) };
-  });
-  app.get("/last-trade-price", (req) => {
-    const { tokenId } = tokenOf(req.query as Query);
-    const last = core.lastTradeOf(tokenId);
-    return last === undefined
-      ? { price: "0.5", side: "" }
-      : { price: dec(last.price), side: last.side };
-  });
+  registerMarketData(app, core);
   app.get("/markets", (req) => {
     const offset = decodeCursor((req.query as Query).next_cursor);
     if (offset === null) throw new HttpError(400, "invalid next_cursor");
@@ -366,8 +314,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
           (q.id === undefined || r.id === q.id) &&
           (q.market === undefined || r.market === q.market.toLowerCase()) &&
           (q.asset_id === undefined || r.asset_id === q.asset_id) &&
-          (q.maker_address === undefined ||
-            String(r.maker_address).toLowerCase() === q.maker_address.toLowerCase()) &&
+          (q.maker_address === undefined || involves(r, q.maker_address)) &&
           (before === null || Number(r.match_time) < before) &&
           (after === null || Number(r.match_time) > after),
       );
@@ -633,6 +580,16 @@ async function cancel(
         "Order not found or already canceled";
   }
   return { canceled, not_canceled: notCanceled };
+}
+
+/** Whether `address` is the taker or one of the makers of a trade row. */
+function involves(row: Record<string, unknown>, address: string): boolean {
+  const a = address.toLowerCase();
+  const makers = row.maker_orders as { maker_address: string }[];
+  return (
+    String(row.maker_address).toLowerCase() === a ||
+    makers.some((m) => m.maker_address.toLowerCase() === a)
+  );
 }
 
 async function tradeIdsOf(core: PolyCore, o: VenueOrder): Promise<string[]> {
