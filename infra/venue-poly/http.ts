@@ -474,7 +474,7 @@ async function submit(
   };
   core.remember({ hash, apiKey: key.apiKey, maker: o.maker });
   const result = await core.venue.placeOrder(req, CALL);
-  return placeAnswer(core, hash, posted.orderType, result, price, size);
+  return placeAnswer(core, hash, posted.orderType, result, { price, size, market: info.market });
 }
 
 function placeAnswer(
@@ -482,8 +482,7 @@ function placeAnswer(
   hash: string,
   orderType: OrderType,
   r: PlaceResult,
-  price: number,
-  size: number,
+  order: OrderFacts,
 ): Record<string, unknown> {
   switch (r.outcome) {
     case "unknown":
@@ -492,7 +491,7 @@ function placeAnswer(
       core.forget(hash);
       throw new OrderError(
         r.code === "VENUE_UNAVAILABLE" ? 503 : 400,
-        rejectText(r.code, r.message, hash, price, size),
+        rejectText(r.code, hash, order),
       );
     case "accepted": {
       core.linkVenueId(r.venueOrderId, hash);
@@ -518,19 +517,22 @@ function placeAnswer(
   }
 }
 
-function rejectText(
-  code: string,
-  message: string,
-  hash: string,
-  price: number,
-  size: number,
-): string {
+interface OrderFacts {
+  price: number;
+  size: number;
+  market: { tickSize: number; minSize: number };
+}
+
+/** Polymarket's rejection texts (reference §1.9), numbers written as the venue writes them. */
+function rejectText(code: string, hash: string, o: OrderFacts): string {
+  const { price, size, market } = o;
   switch (code) {
     case "TICK_SIZE":
+      return `order ${hash} is invalid. Price (${dec(price)}) breaks minimum tick size rule: ${dec(market.tickSize)}`;
     case "MIN_SIZE":
-      return `order ${hash} is invalid. ${message}`;
+      return `order ${hash} is invalid. Size (${dec(size)}) lower than the minimum: ${dec(market.minSize)}`;
     case "LOT_SIZE":
-      return `order ${hash} is invalid. Size (${dec(size)}) has too many decimal places. Maximum lot size is 2`;
+      return `order ${hash} is invalid. Size (${dec(size)}) has ${String(decimalsOf(size))} decimal places. Maximum lot size is 2`;
     case "MIN_NOTIONAL":
       return `invalid amount for a marketable BUY order ($${dec(notional(size, price))}), min size: $1`;
     case "INSUFFICIENT_BALANCE":
@@ -551,6 +553,11 @@ function rejectText(
     default:
       return "Invalid order payload";
   }
+}
+
+/** Decimal places of a micro-unit amount as written ("5.005" → 3). */
+function decimalsOf(units: number): number {
+  return dec(units).split(".")[1]?.length ?? 0;
 }
 
 const NOT_CANCELED_TEXT: Record<string, string> = {

@@ -133,9 +133,9 @@ describe("public reads of the official client", () => {
       throw new Error("no LTE= within 20 pages");
     };
     const windows = v.windows();
-    const markets = await all((c) => client.getMarkets(c) as never);
+    const markets = await all((c) => client.getMarkets(c));
     expect(markets.map((m) => m.condition_id)).toEqual(windows.map((w) => w.conditionId));
-    const simple = await all((c) => client.getSimplifiedMarkets(c) as never);
+    const simple = await all((c) => client.getSimplifiedMarkets(c));
     expect(simple).toHaveLength(windows.length);
     expect(Object.keys(simple[0] ?? {}).sort()).toEqual([
       "accepting_orders",
@@ -146,8 +146,8 @@ describe("public reads of the official client", () => {
       "rewards",
       "tokens",
     ]);
-    const sampling = await all((c) => client.getSamplingMarkets(c) as never);
-    const samplingSimple = await all((c) => client.getSamplingSimplifiedMarkets(c) as never);
+    const sampling = await all((c) => client.getSamplingMarkets(c));
+    const samplingSimple = await all((c) => client.getSamplingSimplifiedMarkets(c));
     const open = windows.filter((w) => w.status !== "RESOLVED").map((w) => w.conditionId);
     expect(sampling.map((m) => m.condition_id)).toEqual(open);
     expect(samplingSimple.map((m) => m.condition_id)).toEqual(open);
