@@ -14,6 +14,7 @@ import type {
 } from "../../agents/runtime/venue.ts";
 import type { SimVenue } from "../venue-sim/index.ts";
 import { KeyStore } from "./auth.ts";
+import { type RateRule, RateTable, rateRules } from "../venue-live/rate-limit.ts";
 import { PriceHistory } from "./price-history.ts";
 import { DEFAULT_POLY_FAULTS, type PolyFaults } from "./faults.ts";
 import {
@@ -57,6 +58,9 @@ export class PolyCore {
   private frozen: Map<string, BookEvent> | null = null;
   /** The latest market trades per window, newest first, for GET /markets/live-activity. */
   readonly recentTrades = new Map<string, TradeEvent[]>();
+  /** Enforced rate limits (429), or null: off, as by default in paper. */
+  rateLimits: RateTable | null = null;
+  readonly stats = { rateLimited: 0 };
   /** Midpoints per token per minute, for GET /prices-history. */
   readonly history = new PriceHistory();
   /** The address of the account (the first key created), for orders placed outside HTTP. */
@@ -107,6 +111,11 @@ export class PolyCore {
       }
     }
     if (!this.faults.staleBooks) this.frozen = null;
+  }
+
+  /** Enforces Polymarket's limits with `overrides` per class; null turns them off. */
+  setRateLimits(overrides: Record<string, RateRule> | null): void {
+    this.rateLimits = overrides === null ? null : new RateTable(rateRules(overrides));
   }
 
   get booksStale(): boolean {

@@ -9,6 +9,7 @@ import type { PlaceOrderRequest, PlaceResult, VenueOrder } from "../../agents/ru
 import { MICRO, notional } from "../../contracts/money.ts";
 import { type ApiKey, ERR_L1, ERR_L2 } from "./auth.ts";
 import { HttpError } from "./errors.ts";
+import { type RateRule, rateClassOf } from "../venue-live/rate-limit.ts";
 import { batchOf, registerMarketData, tokenOf as tokenOfQuery } from "./market-data.ts";
 import { CALL, type PolyCore } from "./core.ts";
 import { parsePolyFaults, submitFate } from "./faults.ts";
@@ -67,6 +68,28 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     return reply.code(status >= 400 && status < 600 ? status : 500).send({ error: message });
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: "not found" }));
+
+  // Rate limits per endpoint class and API key (or address, or client IP): 429 with
+  // Polymarket's text, `retry_after_seconds` and a Retry-After header. Off unless configured.
+  app.addHook("onRequest", async (req, reply) => {
+    const table = core.rateLimits;
+    const path = req.url.split("?")[0] ?? req.url;
+    if (table === null || path.startsWith("/_predator")) return;
+    const header = (name: string): string | undefined => {
+      const v = req.headers[name];
+      return typeof v === "string" ? v : undefined;
+    };
+    const who = header("poly_api_key") ?? header("poly_address") ?? req.ip;
+    const cls = rateClassOf(req.method, path);
+    const waitMs = table.take(cls, who, core.clock.now());
+    if (waitMs === 0) return;
+    core.stats.rateLimited++;
+    const seconds = Math.ceil(waitMs / 1000);
+    await reply
+      .code(429)
+      .header("retry-after", String(seconds))
+      .send({ error: "Too Many Requests", retry_after_seconds: waitMs / 1000 });
+  });
 
   // A slow venue: every answer waits `latencyMs` (admin endpoints excepted).
   app.addHook("preHandler", async (req) => {
@@ -373,6 +396,17 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     hooks.faultsChanged();
     return core.faults;
   });
+  app.post("/_predator/rate-limits", (req) => {
+    const b = (req.body ?? {}) as { enabled?: unknown; rules?: unknown };
+    if (typeof b.enabled !== "boolean") throw new HttpError(400, "enabled must be a boolean");
+    try {
+      core.setRateLimits(b.enabled ? ((b.rules ?? {}) as Record<string, RateRule>) : null);
+    } catch (e) {
+      throw new HttpError(400, e instanceof Error ? e.message : String(e));
+    }
+    return { enabled: b.enabled, rateLimited: core.stats.rateLimited };
+  });
+  app.get("/_predator/stats", () => core.stats);
   app.post("/_predator/drop-ws", () => ({ dropped: hooks.dropWebSockets() }));
   app.post("/_predator/tick-size", (req) => {
     const b = (req.body ?? {}) as { token_id?: unknown; tick_size?: unknown };
