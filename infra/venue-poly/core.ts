@@ -256,6 +256,11 @@ export class PolyCore {
     );
   }
 
+  /** Whether the order (or our side of a trade) was placed with API key `apiKey`. */
+  ownedBy(apiKey: string, o: { venueOrderId: string; clientOrderId: string }): boolean {
+    return this.metaOf(this.idOf(o)).apiKey === apiKey;
+  }
+
   orderStatus(o: VenueOrder): string {
     switch (o.status) {
       case "OPEN":

@@ -253,35 +253,34 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
   });
 
   app.delete("/order", async (req) => {
-    l2(req);
+    const key = l2(req);
     const id = (req.body as { orderID?: unknown } | undefined)?.orderID;
     if (typeof id !== "string" || id === "") throw new HttpError(400, "Invalid order payload");
-    return cancel(core, [id]);
+    return cancel(core, key, [id]);
   });
   app.delete("/orders", async (req) => {
-    l2(req);
+    const key = l2(req);
     const ids = req.body;
     if (!Array.isArray(ids) || ids.some((i) => typeof i !== "string")) {
       throw new HttpError(400, "Invalid order payload");
     }
     if (ids.length > 1000)
       throw new HttpError(400, "Too many orders in payload, max allowed: 1000");
-    return cancel(core, ids as string[]);
+    return cancel(core, key, ids as string[]);
   });
   app.delete("/cancel-all", async (req) => {
-    l2(req);
-    const r = await core.venue.cancelAll(CALL);
-    return {
-      canceled: r.cancelled.map((v) => core.idOf({ venueOrderId: v, clientOrderId: v })),
-      not_canceled: {},
-    };
+    const key = l2(req);
+    const open = await core.venue.openOrders(CALL);
+    const ids = open.items.filter((o) => core.ownedBy(key.apiKey, o)).map((o) => core.idOf(o));
+    return cancel(core, key, ids);
   });
   app.delete("/cancel-market-orders", async (req) => {
-    l2(req);
+    const key = l2(req);
     const b = (req.body ?? {}) as { market?: unknown; asset_id?: unknown };
     const open = await core.venue.openOrders(CALL);
     const ids = open.items
       .filter((o) => {
+        if (!core.ownedBy(key.apiKey, o)) return false;
         if (typeof b.asset_id === "string" && b.asset_id !== "" && o.tokenId !== b.asset_id)
           return false;
         if (typeof b.market === "string" && b.market !== "") {
@@ -290,24 +289,26 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
         return true;
       })
       .map((o) => core.idOf(o));
-    return cancel(core, ids);
+    return cancel(core, key, ids);
   });
 
   app.get("/data/order/:id", async (req) => {
-    l2(req);
+    const key = l2(req);
     const id = (req.params as Query).id ?? "";
     const o = await core.venue.getOrder({ clientOrderId: id }, CALL);
-    if (o === null) throw new HttpError(404, "Order not found");
+    // Another key's order does not exist for this one.
+    if (o === null || !core.ownedBy(key.apiKey, o)) throw new HttpError(404, "Order not found");
     return core.openOrder(o, await tradeIdsOf(core, o));
   });
   app.get("/data/orders", async (req) => {
-    l2(req);
+    const key = l2(req);
     const q = req.query as Query;
     const offset = decodeCursor(q.next_cursor);
     if (offset === null) throw new HttpError(400, "invalid order params payload");
     const open = await core.venue.openOrders(CALL);
     const rows: Record<string, unknown>[] = [];
     for (const o of open.items) {
+      if (!core.ownedBy(key.apiKey, o)) continue;
       const row = core.openOrder(o, await tradeIdsOf(core, o));
       if (q.id !== undefined && row.id !== q.id) continue;
       if (q.market !== undefined && row.market !== q.market.toLowerCase()) continue;
@@ -317,7 +318,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     return page(rows, offset, core.pageSize);
   });
   app.get("/data/trades", async (req) => {
-    l2(req);
+    const key = l2(req);
     const q = req.query as Query;
     const offset = decodeCursor(q.next_cursor);
     if (offset === null) throw new HttpError(400, "Invalid trade params payload");
@@ -331,6 +332,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     }
     const all = await core.venue.trades({}, CALL);
     const rows = all.items
+      .filter((t) => core.ownedBy(key.apiKey, t))
       .map((t) => core.trade(t, t.status))
       .filter(
         (r) =>
@@ -603,13 +605,15 @@ const NOT_CANCELED_TEXT: Record<string, string> = {
 
 async function cancel(
   core: PolyCore,
+  key: ApiKey,
   ids: string[],
 ): Promise<{ canceled: string[]; not_canceled: Record<string, string> }> {
   const canceled: string[] = [];
   const notCanceled: Record<string, string> = {};
   for (const id of ids) {
     const o = await core.venue.getOrder({ clientOrderId: id }, CALL);
-    if (o === null) {
+    // One key never cancels another's order: to it, that order does not exist.
+    if (o === null || !core.ownedBy(key.apiKey, o)) {
       notCanceled[id] = "Order not found or already canceled";
       continue;
     }

@@ -344,11 +344,12 @@ export class PolyWs {
     });
   }
 
-  private toUser(tokenId: string, msg: unknown): void {
+  /** To the user connections of the order's API key (no key sees another's events). */
+  private toUser(tokenId: string, owner: string, msg: unknown): void {
     const cid = this.core.token(tokenId)?.conditionId ?? "";
     let text: string | null = null;
     for (const [ws, sub] of this.user) {
-      if (sub.key === null) continue;
+      if (sub.key?.apiKey !== owner) continue;
       if (sub.markets.size > 0 && !sub.markets.has(cid)) continue;
       text ??= JSON.stringify(msg);
       send(ws, text);
@@ -364,14 +365,15 @@ export class PolyWs {
           : e.event === "cancelled" || e.event === "expired"
             ? "CANCELLATION"
             : "UPDATE";
-      this.toUser(e.order.tokenId, this.orderEvent(e.order, type, now));
+      const owner = this.core.metaOf(this.core.idOf(e.order)).apiKey;
+      this.toUser(e.order.tokenId, owner, this.orderEvent(e.order, type, now));
       return;
     }
     const t = e.trade;
     const statuses = t.status === "CONFIRMED" ? ["MINED", "CONFIRMED"] : [t.status];
     for (const status of statuses) {
       const row = this.core.trade(t, status);
-      this.toUser(t.tokenId, {
+      this.toUser(t.tokenId, this.core.metaOf(this.core.idOf(t)).apiKey, {
         event_type: "trade",
         type: "TRADE",
         ...row,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SystemClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
 import { type PolyVenue, startPolyVenue } from "../../infra/venue-poly/index.ts";
-import { clobClient } from "./venue-poly-helpers.ts";
+import { OTHER_PRIVATE_KEY, WsProbe, clobClient, waitFor } from "./venue-poly-helpers.ts";
 
 const OPTS = { tickSize: "0.01" as const, negRisk: false };
 const M = 1_000_000;
@@ -141,5 +141,46 @@ describe("order rules with Polymarket's texts", () => {
       error: "invalid expiration",
       status: 400,
     });
+  });
+});
+
+describe("one API key cannot see or cancel another's orders", () => {
+  it("orders, cancels, cancel-all, trades and the user channel are per key", async () => {
+    const otherCreds = await clobClient(v.url, undefined, OTHER_PRIVATE_KEY).createOrDeriveApiKey();
+    expect(otherCreds.key).not.toBe(creds.key);
+    const other = clobClient(v.url, otherCreds, OTHER_PRIVATE_KEY);
+    const otherWs = await WsProbe.open(`${v.wsUrl}/user`);
+    otherWs.send({ type: "user", auth: { ...otherCreds, apiKey: otherCreds.key }, markets: [] });
+    const mineWs = await WsProbe.open(`${v.wsUrl}/user`);
+    mineWs.send({ type: "user", auth: { ...creds, apiKey: creds.key }, markets: [] });
+    otherWs.send("PING");
+    mineWs.send("PING");
+    await waitFor(
+      "both subscribed",
+      () => otherWs.raw.includes("PONG") && mineWs.raw.includes("PONG"),
+    );
+
+    const r = (await client.createAndPostOrder(
+      { tokenID: up, price: 0.3, size: 5, side: Side.BUY },
+      OPTS,
+      OrderType.GTC,
+    )) as unknown as Json;
+    const id = String(r.orderID);
+    await mineWs.next("our placement", (e) => e.event_type === "order" && e.id === id);
+
+    expect(await other.getOrder(id)).toEqual({ error: "Order not found", status: 404 });
+    expect(await other.getOpenOrders()).toEqual([]);
+    expect(await other.cancelOrder({ orderID: id })).toEqual({
+      canceled: [],
+      not_canceled: { [id]: "Order not found or already canceled" },
+    });
+    expect(await other.cancelAll()).toEqual({ canceled: [], not_canceled: {} });
+    expect(await other.getTrades()).toEqual([]);
+    expect(otherWs.events().filter((e) => e.event_type === "order")).toEqual([]);
+    // Still ours, still live.
+    expect(((await client.getOrder(id)) as unknown as Json).status).toBe("LIVE");
+    expect(await client.cancelAll()).toEqual({ canceled: [id], not_canceled: {} });
+    otherWs.close();
+    mineWs.close();
   });
 });

@@ -105,6 +105,7 @@ describe("market channel", () => {
     )) as unknown as Json;
     const pc = await p.next("price_change", (e) => e.event_type === "price_change");
     expect(pc.market).toBe(conditionId);
+    // One message for the market's binary book: the Up bid and its mirror, a Down ask at 0.58.
     expect(pc.price_changes).toEqual([
       expect.objectContaining({
         asset_id: up,
@@ -114,6 +115,7 @@ describe("market channel", () => {
         best_bid: "0.45",
         best_ask: "0.55",
       }),
+      expect.objectContaining({ asset_id: down, price: "0.58", size: "5", side: "SELL" }),
     ]);
     // A trade: our BUY takes 10 of the 30 at 0.55.
     await client.createAndPostOrder(
