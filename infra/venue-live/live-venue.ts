@@ -66,6 +66,8 @@ import { marketEventsFeed } from "./feed.ts";
 import { cachedChain, type ChainReader } from "./chain.ts";
 import { findOrderHash, recordOrderHash, type VenueJournal } from "./journal.ts";
 import type { BookView } from "./book.ts";
+import { type RateClass } from "./rate-limit.ts";
+import { Throttle } from "./throttle.ts";
 
 /** Collateral (pUSD) balance and the V2 exchange's allowance, read on-chain over `rpcUrl`. */
 export function createChainReader(rpcUrl: string, chainId: 137 | 80002): ChainReader {
@@ -168,6 +170,9 @@ export class LiveVenue implements Venue {
   private readonly journal: VenueJournal | null;
   /** Hashes found in the journal for client ids this process did not place. */
   private readonly recovered = new Map<string, string>();
+  /** Polymarket's rate limits, per endpoint class; 429s back the class off (throttle.ts). */
+  readonly throttle: Throttle;
+  private readonly log: LiveVenueDeps["log"];
 
   constructor(
     private readonly client: ClobClient,
@@ -176,6 +181,8 @@ export class LiveVenue implements Venue {
     readonly address: string,
   ) {
     this.clock = deps.clock;
+    this.log = deps.log;
+    this.throttle = new Throttle(deps.clock, deps.rng.fork("venue-live/throttle"), deps.throttle);
     this.chain = deps.chain === undefined ? null : cachedChain(deps.chain, deps.clock);
     this.journal = deps.journal ?? null;
     this.feed = marketEventsFeed({
@@ -184,7 +191,11 @@ export class LiveVenue implements Venue {
       rng: deps.rng,
       ...(deps.log === undefined ? {} : { log: deps.log }),
       markets: async () => (await this.markets({ timeoutMs: 10_000 })).items,
-      fetchBook: (assetId) => this.client.getOrderBook(assetId),
+      // Through the throttle: a reconnect that refetches every book stays inside the book limit.
+      fetchBook: (assetId) =>
+        this.throttled("book", "book", this.clock.now() + FETCH_BOOK_TIMEOUT_MS, () =>
+          this.client.getOrderBook(assetId),
+        ),
     });
   }
 
@@ -586,12 +597,14 @@ export class LiveVenue implements Venue {
     };
   }
 
-  /** Our side of one venue trade: as taker, and/or as maker of any of our resting orders. */
+  /**
+   * Our side of one venue trade: as taker, and/or as maker of any of our resting orders. A maker
+   * fill is on the maker order's own token at its own price, which can be the complementary token
+   * of the taker's (a mint or a merge; reference §2.3, recorded `user_trade1.json`).
+   */
   private tradesOf(t: Trade): VenueTrade[] {
     const status = tradeStatus(t.status);
     const common = {
-      tokenId: t.asset_id,
-      windowId: this.windowOfToken.get(t.asset_id) ?? "",
       status,
       matchedAt: toMillis(t.match_time),
       updatedAt: toMillis(t.last_update),
@@ -602,6 +615,8 @@ export class LiveVenue implements Venue {
       const price = toMicro(t.price);
       out.push({
         ...common,
+        tokenId: t.asset_id,
+        windowId: this.windowOfToken.get(t.asset_id) ?? "",
         tradeId: t.id,
         venueOrderId: t.taker_order_id,
         clientOrderId: this.clientIdByHash.get(t.taker_order_id) ?? "",
@@ -619,13 +634,15 @@ export class LiveVenue implements Venue {
         m.maker_address.toLowerCase() !== this.address.toLowerCase()
       )
         continue;
-      const makerSide: Side = t.side === ClobSide.BUY ? "SELL" : "BUY";
+      const tokenId = m.asset_id === "" ? t.asset_id : m.asset_id;
       out.push({
         ...common,
+        tokenId,
+        windowId: this.windowOfToken.get(tokenId) ?? "",
         tradeId: `${t.id}:${m.order_id}`,
         venueOrderId: m.order_id,
         clientOrderId: this.clientIdByHash.get(m.order_id) ?? "",
-        side: makerSide,
+        side: makerSideOf(t, m, tokenId),
         price: toMicro(m.price),
         size: toMicro(m.matched_amount),
         fee: 0,
@@ -635,8 +652,48 @@ export class LiveVenue implements Venue {
     return out;
   }
 
-  /** Runs one client call under the caller's timeout; never throws. */
-  private call<T>(opts: CallOptions, what: string, fn: () => Promise<T>): Promise<Outcome<T>> {
+  /**
+   * One request of `cls` under Polymarket's rate limits: waits for its bucket (never past
+   * `deadline`), and on a 429 backs the class off — `retry_after_seconds` when the venue gives it —
+   * then retries a read while the deadline allows. A POST or cancel that got a 429 is returned as
+   * is: the venue refused it, nothing was created.
+   */
+  private async throttled<T>(
+    cls: RateClass,
+    what: string,
+    deadline: number,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const release = await this.throttle.acquire(cls, deadline);
+      let value: T;
+      try {
+        value = await fn();
+      } catch (e) {
+        // The client's paged reads (open orders, trades) throw when a page is an error body —
+        // a 429 among them — so the status is lost: back off without a Retry-After and retry.
+        if (!(PAGED.has(what) && e instanceof TypeError && attempt < RETRIES_ON_429_MAX)) throw e;
+        const waitMs = this.throttle.rateLimited(cls, null);
+        this.log?.warn({ what, rateClass: cls, waitMs, attempt }, "paged read failed: backing off");
+        continue;
+      } finally {
+        release();
+      }
+      if (errorOf(value)?.status !== 429) {
+        this.throttle.succeeded(cls);
+        return value;
+      }
+      const waitMs = this.throttle.rateLimited(cls, retryAfterMsOf(value));
+      this.log?.warn({ what, rateClass: cls, waitMs, attempt }, "venue answered 429: backing off");
+      if (!READS.has(what) || attempt >= RETRIES_ON_429_MAX) return value;
+    }
+  }
+
+  /** Runs one client call under the caller's timeout and the rate limits; never throws. */
+  private call<T>(opts: CallOptions, what: string, call: () => Promise<T>): Promise<Outcome<T>> {
+    const cls = RATE_CLASS_OF_CALL[what];
+    const deadline = this.clock.now() + opts.timeoutMs;
+    const fn = cls === undefined ? call : () => this.throttled(cls, what, deadline, call);
     return new Promise((resolve) => {
       let done = false;
       const timer = this.clock.setTimer(opts.timeoutMs, () => {
@@ -669,6 +726,35 @@ export class LiveVenue implements Venue {
 }
 
 const MARKET_PAGES_MAX = 100;
+const FETCH_BOOK_TIMEOUT_MS = 10_000;
+/** Retries of a read answered 429, each after the class's backoff, within the call's deadline. */
+const RETRIES_ON_429_MAX = 3;
+
+/** The rate-limit class of each venue call (journal and chain reads are not the venue's). */
+const RATE_CLASS_OF_CALL: Record<string, RateClass | undefined> = {
+  sign: "general",
+  post: "order",
+  cancel: "cancel",
+  "cancel-all": "cancel-all",
+  "get-order": "data-orders",
+  "open-orders": "data-orders",
+  trades: "data-trades",
+  balance: "balance",
+  heartbeat: "heartbeat",
+  markets: "markets",
+  book: "book",
+};
+/** Reads the client pages itself, throwing (status lost) when a page is refused. */
+const PAGED = new Set(["open-orders", "trades"]);
+/** Calls that change nothing at the venue: safe to send again after a 429. */
+const READS = new Set(["get-order", "open-orders", "trades", "balance", "markets", "book"]);
+
+/** The venue's wait after a 429, from `retry_after_seconds` in the body; null when absent. */
+function retryAfterMsOf(value: unknown): number | null {
+  const s = (value as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
+  const n = typeof s === "string" ? Number(s) : s;
+  return typeof n === "number" && Number.isFinite(n) && n >= 0 ? Math.ceil(n * 1000) : null;
+}
 /** How often subscribeUser polls, and the bound on each poll's calls. */
 export const USER_POLL_MS = 1_000;
 const USER_POLL_TIMEOUT_MS = 5_000;
@@ -743,6 +829,7 @@ function cancelResult(r: Outcome<unknown>, what: string): CancelResult {
 }
 
 const REJECT_PATTERNS: Array<[RegExp, RejectCode]> = [
+  [/too many requests|rate limited/i, "VENUE_UNAVAILABLE"],
   [/tick size|breaks minimum tick|invalid price/i, "TICK_SIZE"],
   [/lower than the minimum|min size/i, "MIN_SIZE"],
   [/lot size|decimal places/i, "LOT_SIZE"],
@@ -796,6 +883,19 @@ function allowanceOf(body: { allowances?: Record<string, string>; allowance?: st
   if (body.allowance !== undefined) values.push(Number(body.allowance));
   if (values.length === 0) return 0;
   return Math.min(...values.map((v) => Math.min(v, Number.MAX_SAFE_INTEGER)));
+}
+
+/**
+ * A maker order's side: its own `side` when the venue sends one, else inferred — opposite the
+ * taker's on the same token, the same as the taker's on the complementary token (BUY + BUY mint,
+ * SELL + SELL merge).
+ */
+function makerSideOf(t: Trade, m: Trade["maker_orders"][number], tokenId: string): Side {
+  if (m.side === ClobSide.BUY) return "BUY";
+  if (m.side === ClobSide.SELL) return "SELL";
+  const takerSide: Side = t.side === ClobSide.SELL ? "SELL" : "BUY";
+  if (tokenId !== t.asset_id) return takerSide;
+  return takerSide === "BUY" ? "SELL" : "BUY";
 }
 
 /** Epoch seconds (string or number) or milliseconds → milliseconds. */

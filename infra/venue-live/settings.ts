@@ -2,6 +2,7 @@
  * LIVE settings from the environment, and the confirmation gate. Imports nothing from Polymarket:
  * any mode may load this file. Secrets are validated by shape and never echoed in an error.
  */
+import type { ThrottleOptions } from "./throttle.ts";
 import type { Clock } from "../../bus/clock.ts";
 import type { Rng } from "../../bus/rng.ts";
 import type { Logger } from "../../agents/runtime/logger.ts";
@@ -43,6 +44,8 @@ export interface LiveVenueDeps {
    * every POST, read back after a restart) and DRY_RUN's signed payloads. Absent: memory only.
    */
   journal?: VenueJournal;
+  /** Rate limits per endpoint class, concurrency and 429 backoff (default: Polymarket's). */
+  throttle?: ThrottleOptions;
 }
 
 /** The flag (or PREDATOR_LIVE_CONFIRM=yes) without which LIVE refuses to start. */

@@ -14,6 +14,8 @@ import type {
 } from "../../agents/runtime/venue.ts";
 import type { SimVenue } from "../venue-sim/index.ts";
 import { KeyStore } from "./auth.ts";
+import { type RateRule, RateTable, rateRules } from "../venue-live/rate-limit.ts";
+import { PriceHistory } from "./price-history.ts";
 import { DEFAULT_POLY_FAULTS, type PolyFaults } from "./faults.ts";
 import {
   bestLast,
@@ -26,6 +28,10 @@ import {
 } from "./wire.ts";
 
 type BookEvent = Extract<MarketEvent, { type: "book" }>;
+export type TradeEvent = Extract<MarketEvent, { type: "trade" }>;
+
+/** Trades kept per market for GET /markets/live-activity/{condition_id}. */
+export const RECENT_TRADES_MAX = 100;
 
 export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 export const CALL = { timeoutMs: 30_000 };
@@ -50,6 +56,13 @@ export class PolyCore {
   private readonly hashByVenueId = new Map<string, string>();
   private readonly lastTrade = new Map<string, { price: number; side: Side }>();
   private frozen: Map<string, BookEvent> | null = null;
+  /** The latest market trades per window, newest first, for GET /markets/live-activity. */
+  readonly recentTrades = new Map<string, TradeEvent[]>();
+  /** Enforced rate limits (429), or null: off, as by default in paper. */
+  rateLimits: RateTable | null = null;
+  readonly stats = { rateLimited: 0 };
+  /** Midpoints per token per minute, for GET /prices-history. */
+  readonly history = new PriceHistory();
   /** The address of the account (the first key created), for orders placed outside HTTP. */
   accountAddress = ZERO_ADDRESS;
   accountKey = "";
@@ -63,7 +76,22 @@ export class PolyCore {
   ) {
     this.keys = new KeyStore(rng.fork("venue-poly/keys").uuid(), chainId);
     venue.subscribeMarket((e) => {
-      if (e.type === "trade") this.lastTrade.set(e.tokenId, { price: e.price, side: e.side });
+      if (e.type === "trade") {
+        this.lastTrade.set(e.tokenId, { price: e.price, side: e.side });
+        const recent = this.recentTrades.get(e.windowId) ?? [];
+        recent.unshift(e);
+        if (recent.length > RECENT_TRADES_MAX) recent.pop();
+        this.recentTrades.set(e.windowId, recent);
+      }
+      this.history.record(e);
+      if (e.type === "window" && e.event === "listed") {
+        const markets = venue.listMarkets();
+        this.history.retain(new Set(markets.flatMap((m) => [m.upTokenId, m.downTokenId])));
+        const windows = new Set(markets.map((m) => m.windowId));
+        for (const w of [...this.recentTrades.keys()]) {
+          if (!windows.has(w)) this.recentTrades.delete(w);
+        }
+      }
     });
   }
 
@@ -83,6 +111,11 @@ export class PolyCore {
       }
     }
     if (!this.faults.staleBooks) this.frozen = null;
+  }
+
+  /** Enforces Polymarket's limits with `overrides` per class; null turns them off. */
+  setRateLimits(overrides: Record<string, RateRule> | null): void {
+    this.rateLimits = overrides === null ? null : new RateTable(rateRules(overrides));
   }
 
   get booksStale(): boolean {
@@ -223,6 +256,11 @@ export class PolyCore {
     );
   }
 
+  /** Whether the order (or our side of a trade) was placed with API key `apiKey`. */
+  ownedBy(apiKey: string, o: { venueOrderId: string; clientOrderId: string }): boolean {
+    return this.metaOf(this.idOf(o)).apiKey === apiKey;
+  }
+
   orderStatus(o: VenueOrder): string {
     switch (o.status) {
       case "OPEN":
@@ -260,44 +298,69 @@ export class PolyCore {
     };
   }
 
-  /** Trade (GET /data/trades items; the WS `trade` event adds a few fields). */
+  /**
+   * Trade (GET /data/trades items; the WS `trade` event adds a few fields). As on Polymarket
+   * (reference §2.3, recorded `user_trade1.json`): the top level describes the taker's order, and
+   * `maker_orders` the makers' — each on its own token at its own price, so a maker can sit on the
+   * complementary token (a mint or a merge). We are one of the two; the other is anonymous.
+   */
   trade(t: VenueTrade, status: string): Record<string, unknown> {
     const ourId = this.idOf(t);
     const meta = this.metaOf(ourId);
-    const info = this.token(t.tokenId);
-    const outcome = info?.outcome ?? "";
-    const other: Side = t.side === "BUY" ? "SELL" : "BUY";
-    const counterparty = counterpartyOrderIdOf(t.tradeId);
+    const cp = this.venue.tradeCounterparty(t.tradeId) ?? {
+      tokenId: t.tokenId,
+      side: t.side === "BUY" ? "SELL" : "BUY",
+      price: t.price,
+    };
     const taker = t.liquidity === "TAKER";
+    const ours = {
+      order_id: ourId,
+      owner: meta.apiKey,
+      maker_address: meta.maker,
+      asset_id: t.tokenId,
+      side: t.side,
+      price: t.price,
+    };
+    const theirs = {
+      order_id: counterpartyOrderIdOf(t.tradeId),
+      owner: "",
+      maker_address: ZERO_ADDRESS,
+      asset_id: cp.tokenId,
+      side: cp.side,
+      price: cp.price,
+    };
+    const top = taker ? ours : theirs;
+    const maker = taker ? theirs : ours;
+    const info = this.token(top.asset_id);
     return {
       id: t.tradeId,
-      taker_order_id: taker ? ourId : counterparty,
+      taker_order_id: top.order_id,
       market: info?.conditionId ?? "",
-      asset_id: t.tokenId,
-      side: taker ? t.side : other,
+      asset_id: top.asset_id,
+      side: top.side,
       size: dec(t.size),
-      fee_rate_bps: taker ? String(info?.market.feeRateBps ?? 0) : "0",
-      price: dec(t.price),
+      fee_rate_bps: String(info?.market.feeRateBps ?? 0),
+      price: dec(top.price),
       status,
       match_time: String(seconds(t.matchedAt)),
       last_update: String(seconds(t.updatedAt)),
-      outcome,
+      outcome: info?.outcome ?? "",
       bucket_index: 0,
-      owner: meta.apiKey,
-      maker_address: meta.maker,
+      owner: top.owner,
+      maker_address: top.maker_address,
       transaction_hash: txHashOf(t.tradeId),
       trader_side: taker ? "TAKER" : "MAKER",
       maker_orders: [
         {
-          order_id: taker ? counterparty : ourId,
-          owner: taker ? "" : meta.apiKey,
-          maker_address: taker ? ZERO_ADDRESS : meta.maker,
+          order_id: maker.order_id,
+          owner: maker.owner,
+          maker_address: maker.maker_address,
           matched_amount: dec(t.size),
-          price: dec(t.price),
+          price: dec(maker.price),
           fee_rate_bps: "0",
-          asset_id: t.tokenId,
-          outcome,
-          side: taker ? other : t.side,
+          asset_id: maker.asset_id,
+          outcome: this.token(maker.asset_id)?.outcome ?? "",
+          side: maker.side,
         },
       ],
     };

@@ -8,6 +8,9 @@ import type { OrderType } from "../../contracts/common.ts";
 import type { PlaceOrderRequest, PlaceResult, VenueOrder } from "../../agents/runtime/venue.ts";
 import { MICRO, notional } from "../../contracts/money.ts";
 import { type ApiKey, ERR_L1, ERR_L2 } from "./auth.ts";
+import { HttpError } from "./errors.ts";
+import { type RateRule, rateClassOf } from "../venue-live/rate-limit.ts";
+import { batchOf, registerMarketData, tokenOf as tokenOfQuery } from "./market-data.ts";
 import { CALL, type PolyCore } from "./core.ts";
 import { parsePolyFaults, submitFate } from "./faults.ts";
 import {
@@ -26,14 +29,7 @@ const MAX_UINT256 =
   "115792089237316195423570985008687907853269984665640564039457584007913129639935";
 export const MAX_BATCH = 15;
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError };
 
 type Query = Record<string, string | undefined>;
 
@@ -73,6 +69,28 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: "not found" }));
 
+  // Rate limits per endpoint class and API key (or address, or client IP): 429 with
+  // Polymarket's text, `retry_after_seconds` and a Retry-After header. Off unless configured.
+  app.addHook("onRequest", async (req, reply) => {
+    const table = core.rateLimits;
+    const path = req.url.split("?")[0] ?? req.url;
+    if (table === null || path.startsWith("/_predator")) return;
+    const header = (name: string): string | undefined => {
+      const v = req.headers[name];
+      return typeof v === "string" ? v : undefined;
+    };
+    const who = header("poly_api_key") ?? header("poly_address") ?? req.ip;
+    const cls = rateClassOf(req.method, path);
+    const waitMs = table.take(cls, who, core.clock.now());
+    if (waitMs === 0) return;
+    core.stats.rateLimited++;
+    const seconds = Math.ceil(waitMs / 1000);
+    await reply
+      .code(429)
+      .header("retry-after", String(seconds))
+      .send({ error: "Too Many Requests", retry_after_seconds: waitMs / 1000 });
+  });
+
   // A slow venue: every answer waits `latencyMs` (admin endpoints excepted).
   app.addHook("preHandler", async (req) => {
     const ms = core.faults.latencyMs;
@@ -85,15 +103,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     if (key === null) throw new HttpError(401, ERR_L2);
     return key;
   };
-  const tokenOf = (q: Query, notFound = "No orderbook exists for the requested token id") => {
-    const tokenId = q.token_id;
-    if (tokenId === undefined || !/^\d{1,78}$/.test(tokenId)) {
-      throw new HttpError(400, "Invalid token id");
-    }
-    const info = core.token(tokenId);
-    if (info === undefined) throw new HttpError(404, notFound);
-    return { tokenId, info };
-  };
+  const tokenOf = (q: Query, notFound?: string) => tokenOfQuery(core, q, notFound);
 
   // ---- status ----
   app.get("/", () => "OK");
@@ -134,12 +144,8 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     return core.bookSummary(b, info);
   });
   app.post("/books", (req) => {
-    const body = req.body;
-    if (!Array.isArray(body)) throw new HttpError(400, "Invalid payload");
     const out: unknown[] = [];
-    for (const item of body as unknown[]) {
-      const tokenId = (item as { token_id?: unknown } | null)?.token_id;
-      if (typeof tokenId !== "string") throw new HttpError(400, "Invalid token id");
+    for (const { tokenId } of batchOf(req.body)) {
       const info = core.token(tokenId);
       const b = info === undefined ? null : core.book(tokenId);
       if (info !== undefined && b !== null) out.push(core.bookSummary(b, info));
@@ -164,42 +170,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
   };
   app.get("/fee-rate", feeRate);
   app.get("/fee-rate/:token_id", feeRate);
-  app.get("/midpoint", (req) => {
-    const { tokenId } = tokenOf(req.query as Query);
-    const b = core.book(tokenId);
-    const bid = b?.bids[0]?.price;
-    const ask = b?.asks[0]?.price;
-    if (bid === undefined || ask === undefined)
-      throw new HttpError(404, "No orderbook exists for the requested token id");
-    return { mid: dec(Math.round((bid + ask) / 2)) };
-  });
-  app.get("/price", (req) => {
-    const q = req.query as Query;
-    const { tokenId } = tokenOf(q);
-    if (q.side !== "BUY" && q.side !== "SELL") throw new HttpError(400, "Invalid side");
-    const b = core.book(tokenId);
-    // BUY: what a buyer pays (best ask); SELL: what a seller gets (best bid).
-    const level = q.side === "BUY" ? b?.asks[0] : b?.bids[0];
-    if (level === undefined)
-      throw new HttpError(404, "No orderbook exists for the requested token id");
-    return { price: dec(level.price) };
-  });
-  app.get("/spread", (req) => {
-    const { tokenId } = tokenOf(req.query as Query);
-    const b = core.book(tokenId);
-    const bid = b?.bids[0]?.price;
-    const ask = b?.asks[0]?.price;
-    if (bid === undefined || ask === undefined)
-      throw new HttpError(404, "No orderbook exists for the requested token id");
-    return { spread: dec(ask - bid) };
-  });
-  app.get("/last-trade-price", (req) => {
-    const { tokenId } = tokenOf(req.query as Query);
-    const last = core.lastTradeOf(tokenId);
-    return last === undefined
-      ? { price: "0.5", side: "" }
-      : { price: dec(last.price), side: last.side };
-  });
+  registerMarketData(app, core);
   app.get("/markets", (req) => {
     const offset = decodeCursor((req.query as Query).next_cursor);
     if (offset === null) throw new HttpError(400, "invalid next_cursor");
@@ -282,35 +253,34 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
   });
 
   app.delete("/order", async (req) => {
-    l2(req);
+    const key = l2(req);
     const id = (req.body as { orderID?: unknown } | undefined)?.orderID;
     if (typeof id !== "string" || id === "") throw new HttpError(400, "Invalid order payload");
-    return cancel(core, [id]);
+    return cancel(core, key, [id]);
   });
   app.delete("/orders", async (req) => {
-    l2(req);
+    const key = l2(req);
     const ids = req.body;
     if (!Array.isArray(ids) || ids.some((i) => typeof i !== "string")) {
       throw new HttpError(400, "Invalid order payload");
     }
     if (ids.length > 1000)
       throw new HttpError(400, "Too many orders in payload, max allowed: 1000");
-    return cancel(core, ids as string[]);
+    return cancel(core, key, ids as string[]);
   });
   app.delete("/cancel-all", async (req) => {
-    l2(req);
-    const r = await core.venue.cancelAll(CALL);
-    return {
-      canceled: r.cancelled.map((v) => core.idOf({ venueOrderId: v, clientOrderId: v })),
-      not_canceled: {},
-    };
+    const key = l2(req);
+    const open = await core.venue.openOrders(CALL);
+    const ids = open.items.filter((o) => core.ownedBy(key.apiKey, o)).map((o) => core.idOf(o));
+    return cancel(core, key, ids);
   });
   app.delete("/cancel-market-orders", async (req) => {
-    l2(req);
+    const key = l2(req);
     const b = (req.body ?? {}) as { market?: unknown; asset_id?: unknown };
     const open = await core.venue.openOrders(CALL);
     const ids = open.items
       .filter((o) => {
+        if (!core.ownedBy(key.apiKey, o)) return false;
         if (typeof b.asset_id === "string" && b.asset_id !== "" && o.tokenId !== b.asset_id)
           return false;
         if (typeof b.market === "string" && b.market !== "") {
@@ -319,24 +289,26 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
         return true;
       })
       .map((o) => core.idOf(o));
-    return cancel(core, ids);
+    return cancel(core, key, ids);
   });
 
   app.get("/data/order/:id", async (req) => {
-    l2(req);
+    const key = l2(req);
     const id = (req.params as Query).id ?? "";
     const o = await core.venue.getOrder({ clientOrderId: id }, CALL);
-    if (o === null) throw new HttpError(404, "Order not found");
+    // Another key's order does not exist for this one.
+    if (o === null || !core.ownedBy(key.apiKey, o)) throw new HttpError(404, "Order not found");
     return core.openOrder(o, await tradeIdsOf(core, o));
   });
   app.get("/data/orders", async (req) => {
-    l2(req);
+    const key = l2(req);
     const q = req.query as Query;
     const offset = decodeCursor(q.next_cursor);
     if (offset === null) throw new HttpError(400, "invalid order params payload");
     const open = await core.venue.openOrders(CALL);
     const rows: Record<string, unknown>[] = [];
     for (const o of open.items) {
+      if (!core.ownedBy(key.apiKey, o)) continue;
       const row = core.openOrder(o, await tradeIdsOf(core, o));
       if (q.id !== undefined && row.id !== q.id) continue;
       if (q.market !== undefined && row.market !== q.market.toLowerCase()) continue;
@@ -346,7 +318,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     return page(rows, offset, core.pageSize);
   });
   app.get("/data/trades", async (req) => {
-    l2(req);
+    const key = l2(req);
     const q = req.query as Query;
     const offset = decodeCursor(q.next_cursor);
     if (offset === null) throw new HttpError(400, "Invalid trade params payload");
@@ -360,14 +332,14 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     }
     const all = await core.venue.trades({}, CALL);
     const rows = all.items
+      .filter((t) => core.ownedBy(key.apiKey, t))
       .map((t) => core.trade(t, t.status))
       .filter(
         (r) =>
           (q.id === undefined || r.id === q.id) &&
           (q.market === undefined || r.market === q.market.toLowerCase()) &&
           (q.asset_id === undefined || r.asset_id === q.asset_id) &&
-          (q.maker_address === undefined ||
-            String(r.maker_address).toLowerCase() === q.maker_address.toLowerCase()) &&
+          (q.maker_address === undefined || involves(r, q.maker_address)) &&
           (before === null || Number(r.match_time) < before) &&
           (after === null || Number(r.match_time) > after),
       );
@@ -426,6 +398,17 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     hooks.faultsChanged();
     return core.faults;
   });
+  app.post("/_predator/rate-limits", (req) => {
+    const b = (req.body ?? {}) as { enabled?: unknown; rules?: unknown };
+    if (typeof b.enabled !== "boolean") throw new HttpError(400, "enabled must be a boolean");
+    try {
+      core.setRateLimits(b.enabled ? ((b.rules ?? {}) as Record<string, RateRule>) : null);
+    } catch (e) {
+      throw new HttpError(400, e instanceof Error ? e.message : String(e));
+    }
+    return { enabled: b.enabled, rateLimited: core.stats.rateLimited };
+  });
+  app.get("/_predator/stats", () => core.stats);
   app.post("/_predator/drop-ws", () => ({ dropped: hooks.dropWebSockets() }));
   app.post("/_predator/tick-size", (req) => {
     const b = (req.body ?? {}) as { token_id?: unknown; tick_size?: unknown };
@@ -527,7 +510,7 @@ async function submit(
   };
   core.remember({ hash, apiKey: key.apiKey, maker: o.maker });
   const result = await core.venue.placeOrder(req, CALL);
-  return placeAnswer(core, hash, posted.orderType, result, price, size);
+  return placeAnswer(core, hash, posted.orderType, result, { price, size, market: info.market });
 }
 
 function placeAnswer(
@@ -535,8 +518,7 @@ function placeAnswer(
   hash: string,
   orderType: OrderType,
   r: PlaceResult,
-  price: number,
-  size: number,
+  order: OrderFacts,
 ): Record<string, unknown> {
   switch (r.outcome) {
     case "unknown":
@@ -545,7 +527,7 @@ function placeAnswer(
       core.forget(hash);
       throw new OrderError(
         r.code === "VENUE_UNAVAILABLE" ? 503 : 400,
-        rejectText(r.code, r.message, hash, price, size),
+        rejectText(r.code, hash, order),
       );
     case "accepted": {
       core.linkVenueId(r.venueOrderId, hash);
@@ -571,19 +553,22 @@ function placeAnswer(
   }
 }
 
-function rejectText(
-  code: string,
-  message: string,
-  hash: string,
-  price: number,
-  size: number,
-): string {
+interface OrderFacts {
+  price: number;
+  size: number;
+  market: { tickSize: number; minSize: number };
+}
+
+/** Polymarket's rejection texts (reference §1.9), numbers written as the venue writes them. */
+function rejectText(code: string, hash: string, o: OrderFacts): string {
+  const { price, size, market } = o;
   switch (code) {
     case "TICK_SIZE":
+      return `order ${hash} is invalid. Price (${dec(price)}) breaks minimum tick size rule: ${dec(market.tickSize)}`;
     case "MIN_SIZE":
-      return `order ${hash} is invalid. ${message}`;
+      return `order ${hash} is invalid. Size (${dec(size)}) lower than the minimum: ${dec(market.minSize)}`;
     case "LOT_SIZE":
-      return `order ${hash} is invalid. Size (${dec(size)}) has too many decimal places. Maximum lot size is 2`;
+      return `order ${hash} is invalid. Size (${dec(size)}) has ${String(decimalsOf(size))} decimal places. Maximum lot size is 2`;
     case "MIN_NOTIONAL":
       return `invalid amount for a marketable BUY order ($${dec(notional(size, price))}), min size: $1`;
     case "INSUFFICIENT_BALANCE":
@@ -606,6 +591,11 @@ function rejectText(
   }
 }
 
+/** Decimal places of a micro-unit amount as written ("5.005" → 3). */
+function decimalsOf(units: number): number {
+  return dec(units).split(".")[1]?.length ?? 0;
+}
+
 const NOT_CANCELED_TEXT: Record<string, string> = {
   NOT_FOUND: "Order not found or already canceled",
   ALREADY_FILLED: "Order already matched",
@@ -615,13 +605,15 @@ const NOT_CANCELED_TEXT: Record<string, string> = {
 
 async function cancel(
   core: PolyCore,
+  key: ApiKey,
   ids: string[],
 ): Promise<{ canceled: string[]; not_canceled: Record<string, string> }> {
   const canceled: string[] = [];
   const notCanceled: Record<string, string> = {};
   for (const id of ids) {
     const o = await core.venue.getOrder({ clientOrderId: id }, CALL);
-    if (o === null) {
+    // One key never cancels another's order: to it, that order does not exist.
+    if (o === null || !core.ownedBy(key.apiKey, o)) {
       notCanceled[id] = "Order not found or already canceled";
       continue;
     }
@@ -633,6 +625,16 @@ async function cancel(
         "Order not found or already canceled";
   }
   return { canceled, not_canceled: notCanceled };
+}
+
+/** Whether `address` is the taker or one of the makers of a trade row. */
+function involves(row: Record<string, unknown>, address: string): boolean {
+  const a = address.toLowerCase();
+  const makers = row.maker_orders as { maker_address: string }[];
+  return (
+    String(row.maker_address).toLowerCase() === a ||
+    makers.some((m) => m.maker_address.toLowerCase() === a)
+  );
 }
 
 async function tradeIdsOf(core: PolyCore, o: VenueOrder): Promise<string[]> {

@@ -23,6 +23,7 @@ import { buildHttp } from "./http.ts";
 import { PolyWs } from "./ws.ts";
 import { conditionIdOf } from "./wire.ts";
 
+import type { RateRule } from "../venue-live/rate-limit.ts";
 export { DEFAULT_POLY_FAULTS, parsePolyFaults, type PolyFaults } from "./faults.ts";
 export { conditionIdOf } from "./wire.ts";
 export {
@@ -52,6 +53,11 @@ export interface PolyVenueOptions {
   chainId?: number;
   /** Page size of /data/orders, /data/trades and /markets (default 100). */
   pageSize?: number;
+  /**
+   * Polymarket's rate limits, answered with 429 (infra/venue-live/rate-limit.ts), with per-class
+   * overrides; absent: off, as by default in paper. Also `POST /_predator/rate-limits`.
+   */
+  rateLimits?: Record<string, RateRule>;
 }
 
 export interface PolyWindow {
@@ -102,6 +108,7 @@ export async function startPolyVenue(o: PolyVenueOptions): Promise<PolyVenue> {
     chainId,
     o.pageSize ?? 100,
   );
+  if (o.rateLimits !== undefined) core.setRateLimits(o.rateLimits);
   const ws = new PolyWs(core);
   let dropTimer: TimerHandle | null = null;
   let stormTimer: TimerHandle | null = null;

@@ -213,17 +213,68 @@ export class PolyWs {
     }
   }
 
+  /**
+   * One `price_change` per change of the market's binary book, carrying the changed levels of
+   * both tokens (reference §2.2: a resting BUY Up at p is also an ask of Down at 1 − p). The
+   * venue sends a `book` for each token of the pair in one go; the first diffs both against what
+   * was last sent, so the second finds nothing new.
+   */
   private onBook(b: BookEvent): void {
-    const prev = this.last.get(b.tokenId);
-    const next = { bids: toMap(b.bids), asks: toMap(b.asks) };
-    this.last.set(b.tokenId, next);
     const traded = this.tradedSinceBook.delete(b.tokenId);
-    if (this.core.booksStale) return;
+    if (this.core.booksStale) {
+      this.remember(b);
+      return;
+    }
     const info = this.core.token(b.tokenId);
     if (info === undefined) return;
+    const pairId =
+      info.market.upTokenId === b.tokenId ? info.market.downTokenId : info.market.upTokenId;
+    const pair = this.core.venue.bookSnapshot(pairId);
+    const changes = [
+      ...this.diffAndRemember(b),
+      ...(pair === null ? [] : this.diffAndRemember(pair)),
+    ];
+    if (changes.length > 0) {
+      this.toMarket([b.tokenId, pairId], {
+        event_type: "price_change",
+        market: info.conditionId,
+        price_changes: changes.map((c) => c.change),
+        timestamp: String(b.ts),
+      });
+      for (const c of changes) {
+        if (!c.topMoved) continue;
+        this.toMarket([c.book.tokenId], bestBidAsk(c.book, info.conditionId), true);
+      }
+    }
+    // A trade that touched the book is followed by a full snapshot, as the venue does.
+    if (traded) {
+      this.toMarket([b.tokenId], { event_type: "book", ...this.core.bookSummary(b, info) });
+    }
+  }
+
+  private remember(
+    b: BookEvent,
+  ): { bids: Map<number, number>; asks: Map<number, number> } | undefined {
+    const prev = this.last.get(b.tokenId);
+    this.last.set(b.tokenId, { bids: toMap(b.bids), asks: toMap(b.asks) });
+    return prev;
+  }
+
+  /** The levels of `b` that differ from what was last sent for its token; remembers `b`. */
+  private diffAndRemember(
+    b: BookEvent,
+  ): { change: Record<string, string>; book: BookEvent; topMoved: boolean }[] {
+    const prev = this.remember(b);
+    const next = this.last.get(b.tokenId) ?? {
+      bids: new Map<number, number>(),
+      asks: new Map<number, number>(),
+    };
     const bestBid = b.bids[0] === undefined ? "0" : dec(b.bids[0].price);
     const bestAsk = b.asks[0] === undefined ? "1" : dec(b.asks[0].price);
-    const changes: Record<string, string>[] = [];
+    const out: { change: Record<string, string>; book: BookEvent; topMoved: boolean }[] = [];
+    const oldBid = prev === undefined ? undefined : Math.max(...prev.bids.keys());
+    const oldAsk = prev === undefined ? undefined : Math.min(...prev.asks.keys());
+    const topMoved = oldBid !== b.bids[0]?.price || oldAsk !== b.asks[0]?.price;
     const diff = (
       side: "BUY" | "SELL",
       before: Map<number, number>,
@@ -233,48 +284,25 @@ export class PolyWs {
       for (const p of [...prices].sort((x, y) => x - y)) {
         const size = after.get(p) ?? 0;
         if ((before.get(p) ?? 0) === size) continue;
-        changes.push({
-          asset_id: b.tokenId,
-          price: dec(p),
-          size: dec(size),
-          side,
-          hash: `${b.tokenId.slice(0, 8)}${String(b.seq)}`,
-          best_bid: bestBid,
-          best_ask: bestAsk,
+        out.push({
+          book: b,
+          topMoved,
+          change: {
+            asset_id: b.tokenId,
+            price: dec(p),
+            size: dec(size),
+            side,
+            hash: `${b.tokenId.slice(0, 8)}${String(b.seq)}`,
+            best_bid: bestBid,
+            best_ask: bestAsk,
+          },
         });
       }
     };
     diff("BUY", prev?.bids ?? new Map<number, number>(), next.bids);
     diff("SELL", prev?.asks ?? new Map<number, number>(), next.asks);
-    if (changes.length > 0) {
-      this.toMarket([b.tokenId], {
-        event_type: "price_change",
-        market: info.conditionId,
-        price_changes: changes,
-        timestamp: String(b.ts),
-      });
-      const oldBid = prev === undefined ? undefined : Math.max(...prev.bids.keys());
-      const oldAsk = prev === undefined ? undefined : Math.min(...prev.asks.keys());
-      if (oldBid !== b.bids[0]?.price || oldAsk !== b.asks[0]?.price) {
-        this.toMarket(
-          [b.tokenId],
-          {
-            event_type: "best_bid_ask",
-            market: info.conditionId,
-            asset_id: b.tokenId,
-            best_bid: bestBid,
-            best_ask: bestAsk,
-            spread: dec((b.asks[0]?.price ?? 1_000_000) - (b.bids[0]?.price ?? 0)),
-            timestamp: String(b.ts),
-          },
-          true,
-        );
-      }
-    }
-    // A trade that touched the book is followed by a full snapshot, as the venue does.
-    if (traded) {
-      this.toMarket([b.tokenId], { event_type: "book", ...this.core.bookSummary(b, info) });
-    }
+    // best_bid_ask goes out once per token, with its first change.
+    return out.map((c, i) => (i === 0 ? c : { ...c, topMoved: false }));
   }
 
   // ---- user channel ----
@@ -316,11 +344,12 @@ export class PolyWs {
     });
   }
 
-  private toUser(tokenId: string, msg: unknown): void {
+  /** To the user connections of the order's API key (no key sees another's events). */
+  private toUser(tokenId: string, owner: string, msg: unknown): void {
     const cid = this.core.token(tokenId)?.conditionId ?? "";
     let text: string | null = null;
     for (const [ws, sub] of this.user) {
-      if (sub.key === null) continue;
+      if (sub.key?.apiKey !== owner) continue;
       if (sub.markets.size > 0 && !sub.markets.has(cid)) continue;
       text ??= JSON.stringify(msg);
       send(ws, text);
@@ -336,14 +365,15 @@ export class PolyWs {
           : e.event === "cancelled" || e.event === "expired"
             ? "CANCELLATION"
             : "UPDATE";
-      this.toUser(e.order.tokenId, this.orderEvent(e.order, type, now));
+      const owner = this.core.metaOf(this.core.idOf(e.order)).apiKey;
+      this.toUser(e.order.tokenId, owner, this.orderEvent(e.order, type, now));
       return;
     }
     const t = e.trade;
     const statuses = t.status === "CONFIRMED" ? ["MINED", "CONFIRMED"] : [t.status];
     for (const status of statuses) {
       const row = this.core.trade(t, status);
-      this.toUser(t.tokenId, {
+      this.toUser(t.tokenId, this.core.metaOf(this.core.idOf(t)).apiKey, {
         event_type: "trade",
         type: "TRADE",
         ...row,
@@ -377,6 +407,18 @@ export class PolyWs {
       timestamp: String(now),
     };
   }
+}
+
+function bestBidAsk(b: BookEvent, market: string): Record<string, string> {
+  return {
+    event_type: "best_bid_ask",
+    market,
+    asset_id: b.tokenId,
+    best_bid: b.bids[0] === undefined ? "0" : dec(b.bids[0].price),
+    best_ask: b.asks[0] === undefined ? "1" : dec(b.asks[0].price),
+    spread: dec((b.asks[0]?.price ?? 1_000_000) - (b.bids[0]?.price ?? 0)),
+    timestamp: String(b.ts),
+  };
 }
 
 function toMap(levels: readonly Level[]): Map<number, number> {

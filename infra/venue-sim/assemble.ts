@@ -6,6 +6,7 @@ import type { Clock } from "../../bus/clock.ts";
 import type { Rng } from "../../bus/rng.ts";
 import type { MarketEvent } from "../../agents/runtime/venue.ts";
 import type { SimVenueConfig } from "./config.ts";
+import { binaryDepth } from "./binary-book.ts";
 import { Exchange } from "./exchange.ts";
 import { MarketGenerator } from "./generator.ts";
 import { DeadManSwitch } from "./heartbeat.ts";
@@ -45,8 +46,12 @@ export function assemble(
   const markets = new Markets(cfg);
   // The outbox renders books lazily, after the exchange exists.
   const parts: { exchange?: Exchange } = {};
-  const outbox = new Outbox((tokenId) =>
-    parts.exchange === undefined ? null : renderBook(tokenId, markets, parts.exchange, cfg, clock),
+  const outbox = new Outbox(
+    (tokenId) =>
+      parts.exchange === undefined
+        ? null
+        : renderBook(tokenId, markets, parts.exchange, cfg, clock),
+    (tokenId) => parts.exchange?.complementOf(tokenId),
   );
   const settlement = new Settlement(clock, rngSettlement, cfg.trades, ledger, outbox);
   const exchange = new Exchange({ clock, cfg, markets, ledger, outbox, settlement });
@@ -95,14 +100,17 @@ function renderBook(
 ): BookBody | null {
   const ref = markets.token(tokenId);
   const book = exchange.books.get(tokenId);
-  if (ref === undefined || book === undefined) return null;
+  const other = exchange.complementOf(tokenId);
+  const complement = other === undefined ? undefined : exchange.books.get(other);
+  if (ref === undefined || (book === undefined && complement === undefined)) return null;
+  // One binary book: this token's orders plus the mirror of its complement's (binary-book.ts).
   return {
     type: "book",
     tokenId,
     windowId: ref.windowId,
     ts: clock.now(),
-    bids: book.depth("BUY", cfg.bookDepthMax),
-    asks: book.depth("SELL", cfg.bookDepthMax),
+    bids: binaryDepth(book, complement, "BUY", cfg.bookDepthMax),
+    asks: binaryDepth(book, complement, "SELL", cfg.bookDepthMax),
     tickSize: ref.window.tickSize,
     minSize: ref.window.minSize,
   };

@@ -51,6 +51,10 @@ export interface SimVenueConfig {
     levels: number;
     /** Distance between the best bid and best ask, in ticks (at least 1). */
     spreadTicks: number;
+    /**
+     * Shares a provider quotes per level on each token. Each token's view shows its own quote plus
+     * the complementary token's mirrored one at the same price, so about twice this.
+     */
     levelSizeShares: number;
     /** Each level's size is levelSizeShares × (1 ± sizeJitter), seeded. */
     sizeJitter: number;
@@ -88,7 +92,7 @@ export const DEFAULT_SIM_VENUE_CONFIG: SimVenueConfig = {
     requoteMs: 3_000,
     levels: 3,
     spreadTicks: 2,
-    levelSizeShares: 100,
+    levelSizeShares: 50,
     sizeJitter: 0.5,
   },
   tickSizeChange: { enabled: true, edgeMicro: 40_000, fineTick: 1_000 },

@@ -15,6 +15,7 @@ import type {
 } from "../../agents/runtime/venue.ts";
 import type { SimVenueConfig } from "./config.ts";
 import { checkFunds, checkMatchable, plannedSize } from "./admission.ts";
+import { binaryTop, opposite, planBinary } from "./binary-book.ts";
 import { matchIdFor, venueOrderIdFor } from "./ids.ts";
 import type { Ledger } from "./ledger.ts";
 import type { Markets } from "./markets.ts";
@@ -63,7 +64,7 @@ export class Exchange extends OrderLifecycle {
       }
       const order = this.newOrder(LP, "", tokenId, ref.windowId, { side, price, size });
       this.stats.ordersLiquidity++;
-      this.execute(order, this.book(tokenId).plan(side, price, size));
+      this.execute(order, this.plan(tokenId, side, price, size));
       return order;
     });
   }
@@ -93,6 +94,30 @@ export class Exchange extends OrderLifecycle {
     });
   }
 
+  /** The other outcome token of `tokenId`'s window; undefined once the window is pruned. */
+  complementOf(tokenId: string): string | undefined {
+    const w = this.markets.token(tokenId)?.window;
+    if (w === undefined) return undefined;
+    return w.upTokenId === tokenId ? w.downTokenId : w.upTokenId;
+  }
+
+  /** What a taker would match on the market's one binary book (binary-book.ts). */
+  private plan(tokenId: string, side: Side, limit: number, size: number): PlannedFill[] {
+    const other = this.complementOf(tokenId);
+    const complement = other === undefined ? undefined : this.books.get(other);
+    return planBinary(this.book(tokenId), complement, side, limit, size);
+  }
+
+  override assertInvariants(): void {
+    super.assertInvariants();
+    for (const w of this.markets.all()) {
+      const { bid, ask } = binaryTop(this.books.get(w.upTokenId), this.books.get(w.downTokenId));
+      if (bid !== null && ask !== null && bid >= ask) {
+        throw new Error(`Invariant: binary book of ${w.windowId} crossed: ${bid} >= ${ask}`);
+      }
+    }
+  }
+
   byClientOrderId(clientOrderId: string): SimOrder | undefined {
     return this.byClientId.get(clientOrderId);
   }
@@ -107,7 +132,7 @@ export class Exchange extends OrderLifecycle {
     const ref = this.markets.token(req.tokenId);
     const invalid = validateRequest(req, ref?.window, this.cfg, this.clock.now());
     if (invalid !== null || ref === undefined) return rejected(invalid);
-    const plan = this.book(req.tokenId).plan(req.side, req.price, req.size);
+    const plan = this.plan(req.tokenId, req.side, req.price, req.size);
     const filled = plannedSize(plan);
     const rests = (req.orderType === "GTC" || req.orderType === "GTD") && filled < req.size;
     const refusal =
@@ -188,7 +213,6 @@ export class Exchange extends OrderLifecycle {
   /** Applies the planned fills, then rests, completes or kills the remainder. */
   private execute(taker: SimOrder, plan: readonly PlannedFill[]): void {
     for (const f of plan) this.fill(taker, f);
-    if (plan.length > 0) this.outbox.markDirty(taker.tokenId);
     taker.updatedAt = this.clock.now();
     if (remainingOf(taker) === 0) {
       taker.status = "FILLED";
@@ -204,7 +228,11 @@ export class Exchange extends OrderLifecycle {
     }
   }
 
-  /** One trade: the taker against one maker order, at the maker's price. */
+  /**
+   * One trade: the taker against one maker order, at the maker's price. A maker on the
+   * complementary token trades its own token at its own price (a mint or a merge), so both tokens
+   * print a trade: the taker's at the taker's price, the maker's at 1 − that price.
+   */
   private fill(taker: SimOrder, f: PlannedFill): void {
     const now = this.clock.now();
     const maker = f.maker;
@@ -215,14 +243,19 @@ export class Exchange extends OrderLifecycle {
     maker.updatedAt = now;
     maker.status = remainingOf(maker) === 0 ? "FILLED" : "PARTIALLY_FILLED";
     this.afterMakerFill(maker, f.size);
+    this.outbox.markDirty(taker.tokenId);
+    this.outbox.markDirty(maker.tokenId);
     const window = this.markets.token(taker.tokenId)?.window;
     const fee = takerFee(f.size, f.price, window?.feeRateBps ?? this.cfg.feeRateBps);
     if (taker.owner === SELF) {
-      this.settlement.record(fillOf(taker, matchId, f, fee, "TAKER", now));
+      const counterparty = { tokenId: maker.tokenId, side: maker.side, price: f.makerPrice };
+      this.settlement.record(fillOf(taker, matchId, f, fee, "TAKER", now), counterparty);
     }
     if (maker.owner === SELF) {
       const id = taker.owner === SELF ? `${matchId}-maker` : matchId;
-      this.settlement.record(fillOf(maker, id, f, 0, "MAKER", now));
+      const makerFill = { price: f.makerPrice, size: f.size };
+      const counterparty = { tokenId: taker.tokenId, side: taker.side, price: f.price };
+      this.settlement.record(fillOf(maker, id, makerFill, 0, "MAKER", now), counterparty);
       this.notify(maker, maker.status === "FILLED" ? "filled" : "partially_filled");
     }
     this.outbox.market({
@@ -235,6 +268,18 @@ export class Exchange extends OrderLifecycle {
       side: taker.side,
       ts: now,
     });
+    if (maker.tokenId !== taker.tokenId) {
+      this.outbox.market({
+        type: "trade",
+        tokenId: maker.tokenId,
+        windowId: maker.windowId,
+        tradeId: matchId,
+        price: f.makerPrice,
+        size: f.size,
+        side: opposite(taker.side),
+        ts: now,
+      });
+    }
   }
 }
 

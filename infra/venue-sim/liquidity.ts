@@ -4,8 +4,10 @@
  * Their fresh quotes go through the matching engine, so a stale order of ours that the new quote
  * crosses gets filled — adverse selection, as on the real venue.
  *
- * Simplification: the two tokens have separate books; the venue's complementary matching (a BUY
- * Up at p against a BUY Down at 1 − p, minting a pair) is not modelled.
+ * The market is one binary book (binary-book.ts): a Down bid at 1 − p − h shows on Up as an ask at
+ * p + h, next to the Up ask quoted there, so each token's view carries both providers' depth
+ * (`levelSizeShares` is per token). Both tokens are withdrawn before either is requoted, so a fresh
+ * quote never trades against the same provider's stale quote on the other token.
  */
 import type { Rng } from "../../bus/rng.ts";
 import { MICRO } from "../../contracts/money.ts";
@@ -30,13 +32,12 @@ export class LiquidityProvider {
   /** Replaces the providers' quotes on both tokens of `w` given the fair Up probability. */
   requote(w: SimWindow, upFair: number): void {
     const fairMicro = Math.min(MICRO, Math.max(0, Math.round(upFair * MICRO)));
-    this.replace(w.upTokenId, this.ladder(fairMicro, w.tickSize, w.minSize));
-    this.replace(w.downTokenId, this.ladder(MICRO - fairMicro, w.tickSize, w.minSize));
-  }
-
-  private replace(tokenId: string, quotes: Quote[]): void {
-    this.exchange.withdrawLiquidity(tokenId);
-    for (const q of quotes) this.exchange.placeLiquidity(tokenId, q.side, q.price, q.size);
+    const up = this.ladder(fairMicro, w.tickSize, w.minSize);
+    const down = this.ladder(MICRO - fairMicro, w.tickSize, w.minSize);
+    this.exchange.withdrawLiquidity(w.upTokenId);
+    this.exchange.withdrawLiquidity(w.downTokenId);
+    for (const q of up) this.exchange.placeLiquidity(w.upTokenId, q.side, q.price, q.size);
+    for (const q of down) this.exchange.placeLiquidity(w.downTokenId, q.side, q.price, q.size);
   }
 
   /** Bids below and asks above the fair price, one tick apart, inside [tick, 1 − tick]. */

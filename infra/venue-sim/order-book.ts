@@ -6,16 +6,21 @@
 import type { Level, Side } from "../../contracts/common.ts";
 import { type SimOrder, remainingOf } from "./types.ts";
 
-interface PriceLevel {
+export interface PriceLevel {
   readonly price: number;
   /** Oldest first. */
   readonly orders: SimOrder[];
 }
 
-/** One planned match against one resting (maker) order, at the maker's price. */
+/**
+ * One planned match against one resting (maker) order. `price` is what the taker trades at,
+ * `makerPrice` the maker's own price: equal on one token, 1 − price for a complementary maker
+ * (binary-book.ts).
+ */
 export interface PlannedFill {
   readonly maker: SimOrder;
   readonly price: number;
+  readonly makerPrice: number;
   readonly size: number;
 }
 
@@ -43,6 +48,11 @@ export class OrderBook {
     return this.asks[0]?.price ?? null;
   }
 
+  /** Resting levels of one side, best first (bids descending, asks ascending). */
+  levels(side: Side): readonly PriceLevel[] {
+    return side === "BUY" ? this.bids : this.asks;
+  }
+
   /** Whether an order on `side` at `price` would match at once. */
   crosses(side: Side, price: number): boolean {
     const best = side === "BUY" ? this.bestAsk() : this.bestBid();
@@ -64,7 +74,7 @@ export class OrderBook {
       for (const maker of level.orders) {
         if (left === 0) break;
         const take = Math.min(left, remainingOf(maker));
-        fills.push({ maker, price: level.price, size: take });
+        fills.push({ maker, price: level.price, makerPrice: level.price, size: take });
         left -= take;
       }
     }

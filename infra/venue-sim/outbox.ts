@@ -1,7 +1,8 @@
 /**
  * Delivers the venue's two streams. Events go out synchronously, in the order the venue produced
  * them; book snapshots are coalesced per operation: tokens touched during an operation are marked
- * dirty and each gets one `book` event (seq + 1) when the outermost operation ends.
+ * dirty (with their complementary token, whose view mirrors them) and each gets one `book` event
+ * (seq + 1) when the outermost operation ends.
  */
 import type { MarketEvent, UserEvent } from "../../agents/runtime/venue.ts";
 import type { EventFaults } from "./faults.ts";
@@ -21,7 +22,14 @@ export class Outbox {
   listenerErrors = 0;
   readonly counts = { market: 0, user: 0, dropped: 0 };
 
-  constructor(private readonly render: BookRenderer) {}
+  /**
+   * `pairOf` names the other outcome token of a token's market: the two books are one binary book
+   * (binary-book.ts), so a change on one token changes the view of both.
+   */
+  constructor(
+    private readonly render: BookRenderer,
+    private readonly pairOf: (tokenId: string) => string | undefined = () => undefined,
+  ) {}
 
   setFaults(faults: EventFaults | null): void {
     this.faults = faults;
@@ -62,6 +70,8 @@ export class Outbox {
 
   markDirty(tokenId: string): void {
     this.dirty.add(tokenId);
+    const pair = this.pairOf(tokenId);
+    if (pair !== undefined) this.dirty.add(pair);
   }
 
   /** Runs one venue operation; book events for what it touched go out when the outermost ends. */

@@ -13,12 +13,13 @@ import { notional } from "../../contracts/money.ts";
 import type { SimVenueConfig } from "./config.ts";
 import type { Ledger } from "./ledger.ts";
 import type { Outbox } from "./outbox.ts";
-import { type SimTrade, tradeView } from "./types.ts";
+import { type Counterparty, type SimTrade, tradeView } from "./types.ts";
 
 export class Settlement {
   /** Our trades in match order. */
   readonly trades: SimTrade[] = [];
   private readonly pending = new Map<string, SimTrade>();
+  private readonly byId = new Map<string, SimTrade>();
 
   constructor(
     private readonly clock: Clock,
@@ -29,17 +30,23 @@ export class Settlement {
   ) {}
 
   /** Records a fresh match of ours: moves the ledger, emits MATCHED, schedules the outcome. */
-  record(view: VenueTrade): SimTrade {
+  record(view: VenueTrade, counterparty: Counterparty): SimTrade {
     const fate = this.rng.float() < this.cfg.failProbability ? "FAILED" : "CONFIRMED";
-    const trade: SimTrade = { ...view, fate, settleTimer: null };
+    const trade: SimTrade = { ...view, fate, counterparty, settleTimer: null };
     applyTrade(this.ledger, trade, 1);
     this.trades.push(trade);
+    this.byId.set(trade.tradeId, trade);
     this.pending.set(trade.tradeId, trade);
     trade.settleTimer = this.clock.setTimer(this.cfg.confirmDelayMs, () => {
       this.finalize(trade);
     });
     this.outbox.user({ type: "trade", trade: tradeView(trade), ts: trade.matchedAt });
     return trade;
+  }
+
+  /** The other order of one of our trades (which token, side and price it traded). */
+  counterpartyOf(tradeId: string): Counterparty | undefined {
+    return this.byId.get(tradeId)?.counterparty;
   }
 
   /** Settles every pending trade on `tokenId` now (the market is resolving). */

@@ -30,7 +30,7 @@ import type { ReportName, VenueFaults } from "./faults.ts";
 import { marketView } from "./markets.ts";
 import type { PriceScenario } from "./price-model.ts";
 import { type SimSnapshot, takeSnapshot } from "./snapshot.ts";
-import { orderView, tradeView } from "./types.ts";
+import { type Counterparty, orderView, tradeView } from "./types.ts";
 
 export type SimVenueOptions = {
   clock: Clock;
@@ -236,6 +236,14 @@ export class SimVenue implements Venue {
         minSize: ref.window.minSize,
       }
     );
+  }
+
+  /**
+   * The other order of one of our trades: its token (ours, or the complementary one for a mint or
+   * a merge), side and price. For the Polymarket wire shape, where a trade names both orders.
+   */
+  tradeCounterparty(tradeId: string): Counterparty | undefined {
+    return this.p.settlement.counterpartyOf(tradeId);
   }
 
   /** Chance that a new trade of ours fails settlement (MATCHED then FAILED, reversed). */

@@ -37,9 +37,17 @@ export interface SimOrder {
   expiryTimer: TimerHandle | null;
 }
 
+/** The other order of a match: on our token, or on the complementary one (a mint or a merge). */
+export interface Counterparty {
+  readonly tokenId: string;
+  readonly side: Side;
+  readonly price: number;
+}
+
 export interface SimTrade extends VenueTrade {
   /** Decided at match time so the random stream does not depend on timing. */
   readonly fate: "CONFIRMED" | "FAILED";
+  readonly counterparty: Counterparty;
   settleTimer: TimerHandle | null;
 }
 

@@ -51,8 +51,13 @@ function checkPrice(req: PlaceOrderRequest, w: SimWindow): Rejection | null {
   return null;
 }
 
+/**
+ * The share minimum applies to orders that can rest (GTC, GTD); a market order (FOK, FAK) never
+ * rests, and a marketable BUY is held to the $1 minimum instead (admission.ts; reference §4.2).
+ */
 function checkSize(req: PlaceOrderRequest, w: SimWindow, cfg: SimVenueConfig): Rejection | null {
-  if (req.size < w.minSize) {
+  const canRest = req.orderType === "GTC" || req.orderType === "GTD";
+  if (canRest && req.size < w.minSize) {
     return reject(
       "MIN_SIZE",
       `Size (${fromMicro(req.size)}) lower than the minimum: ${fromMicro(w.minSize)}`,

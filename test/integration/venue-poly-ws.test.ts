@@ -77,7 +77,19 @@ describe("market channel", () => {
       ],
       tick_size: "0.01",
     });
-    expect(dump[1]).toMatchObject({ event_type: "book", bids: [], asks: [] });
+    // Down is the mirror of Up: a bid for Up at p is an offer of Down at 1 − p.
+    expect(dump[1]).toMatchObject({
+      event_type: "book",
+      asset_id: down,
+      bids: [
+        { price: "0.4", size: "40" },
+        { price: "0.45", size: "30" },
+      ],
+      asks: [
+        { price: "0.6", size: "10" },
+        { price: "0.55", size: "20" },
+      ],
+    });
     p.send("PING");
     await waitFor("PONG", () => p.raw.includes("PONG"));
     p.close();
@@ -93,6 +105,7 @@ describe("market channel", () => {
     )) as unknown as Json;
     const pc = await p.next("price_change", (e) => e.event_type === "price_change");
     expect(pc.market).toBe(conditionId);
+    // One message for the market's binary book: the Up bid and its mirror, a Down ask at 0.58.
     expect(pc.price_changes).toEqual([
       expect.objectContaining({
         asset_id: up,
@@ -102,6 +115,7 @@ describe("market channel", () => {
         best_bid: "0.45",
         best_ask: "0.55",
       }),
+      expect.objectContaining({ asset_id: down, price: "0.58", size: "5", side: "SELL" }),
     ]);
     // A trade: our BUY takes 10 of the 30 at 0.55.
     await client.createAndPostOrder(
@@ -189,9 +203,10 @@ describe("user channel and submit faults", () => {
     u.send({ type: "user", auth: { ...creds, apiKey: creds.key }, markets: [] });
     u.send("PING");
     await waitFor("PONG", () => u.raw.includes("PONG"));
-    v.addLiquidity(down, "SELL", 300_000, 5_000_000);
+    // 0.47: a SELL Down at 0.45 or less would merge with the resting SELL Up at 0.55.
+    v.addLiquidity(down, "SELL", 470_000, 5_000_000);
     const r = (await client.createAndPostOrder(
-      { tokenID: down, price: 0.3, size: 5, side: Side.BUY },
+      { tokenID: down, price: 0.47, size: 5, side: Side.BUY },
       OPTS,
       OrderType.GTC,
     )) as unknown as Json;
@@ -205,7 +220,7 @@ describe("user channel and submit faults", () => {
         taker_order_id: id,
         trader_side: "TAKER",
         side: "BUY",
-        price: "0.3",
+        price: "0.47",
         size: "5",
         owner: creds.key,
       });

@@ -175,8 +175,13 @@ describe("orders", () => {
       asset_id: down,
       outcome: "Down",
     });
+    // One binary book: Down's bids are our 0.2 plus the mirror of Up's asks (0.7, 0.65).
     const book = asJson(await client.getOrderBook(down));
-    expect(book.bids).toEqual([{ price: "0.2", size: "10" }]);
+    expect(book.bids).toEqual([
+      { price: "0.2", size: "10" },
+      { price: "0.3", size: "10" },
+      { price: "0.35", size: "10" },
+    ]);
     const c = asJson(await client.cancelOrder({ orderID: id }));
     expect(c).toEqual({ canceled: [id], not_canceled: {} });
     const again = asJson(await client.cancelOrder({ orderID: id }));

@@ -45,9 +45,10 @@ describe("SimVenue 15-minute windows", () => {
 
   it("settles positions at 1 or 0 and cancels open orders when the window resolves", async () => {
     const h = await startVenue({ trades: { confirmDelayMs: 600_000 } });
+    // One at a time: SELL Up 0.5 and SELL Down 0.5 resting together would merge each other.
     h.venue.addLiquidity(h.up, "SELL", price(0.5), shares(10));
-    h.venue.addLiquidity(h.down, "SELL", price(0.5), shares(10));
     await h.run(h.venue.placeOrder(h.req({ tokenId: h.up, orderType: "FOK" }), OPTS));
+    h.venue.addLiquidity(h.down, "SELL", price(0.5), shares(10));
     await h.run(h.venue.placeOrder(h.req({ tokenId: h.down, orderType: "FOK" }), OPTS));
     const resting = await h.run(h.venue.placeOrder(h.req({ price: price(0.3) }), OPTS));
     const before = (await h.run(h.venue.balance(OPTS))).value;

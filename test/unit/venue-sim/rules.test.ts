@@ -88,6 +88,28 @@ describe("SimVenue order rules", () => {
     expect(rest).toMatchObject({ outcome: "accepted", status: "OPEN" });
   });
 
+  it("holds market orders (FOK/FAK) to $1 for a BUY, not to the share minimum", async () => {
+    const h = await startVenue();
+    h.venue.addLiquidity(h.up, "SELL", price(0.5), shares(100));
+    h.venue.addLiquidity(h.up, "BUY", price(0.4), shares(100));
+    const buy = (size: number) =>
+      h.run(h.venue.placeOrder(h.req({ orderType: "FOK", price: price(0.5), size }), OPTS));
+    expect(await buy(shares(1.5))).toMatchObject({ outcome: "rejected", code: "MIN_NOTIONAL" });
+    expect(await buy(shares(2))).toMatchObject({ outcome: "accepted", status: "FILLED" });
+    // A market SELL of 2 shares is fine too; a resting GTC of 2 is not.
+    const sell = await h.run(
+      h.venue.placeOrder(
+        h.req({ side: "SELL", orderType: "FAK", price: price(0.4), size: shares(2) }),
+        OPTS,
+      ),
+    );
+    expect(sell).toMatchObject({ outcome: "accepted", status: "FILLED" });
+    const gtc = await h.run(
+      h.venue.placeOrder(h.req({ price: price(0.3), size: shares(2) }), OPTS),
+    );
+    expect(gtc).toMatchObject({ outcome: "rejected", code: "MIN_SIZE" });
+  });
+
   it("rejects unknown tokens, bad expiries and bad client ids", async () => {
     const h = await startVenue();
     expect(await h.run(h.venue.placeOrder(h.req({ tokenId: "123" }), OPTS))).toMatchObject({
