@@ -159,6 +159,8 @@ export const consoleSnapshot = z.object({
   recon: z
     .object({ verdict: z.string(), ts: z.number(), mismatches: z.number(), runId: z.string() })
     .nullable(),
+  /** Runtime controls in force (stored value or default), by key. */
+  controls: z.record(z.string(), z.string()),
 });
 export type ConsoleSnapshot = z.infer<typeof consoleSnapshot>;
 

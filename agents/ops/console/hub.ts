@@ -124,7 +124,8 @@ export class ConsoleHub {
     };
   }
 
-  snapshot(): ConsoleSnapshot {
+  /** The read model; the route adds the runtime controls from the store. */
+  snapshot(): Omit<ConsoleSnapshot, "controls"> {
     const positions = [...this.positions.values()];
     const net = positions.reduce((s, p) => s + p.realizedPnl + p.unrealizedPnl, 0);
     const fees = positions.reduce((s, p) => s + p.fees, 0);

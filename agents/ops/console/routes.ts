@@ -41,7 +41,13 @@ function bad(res: FastifyReply, error: string): FastifyReply {
 
 export function consoleRoutes(api: FastifyInstance, deps: ConsoleRouteDeps): void {
   const { hub, store } = deps;
-  api.get("/snapshot", (_req, res) => res.send(hub.snapshot()));
+  api.get("/snapshot", async () => {
+    const controls = await controlViews(store);
+    return {
+      ...hub.snapshot(),
+      controls: Object.fromEntries(controls.map((c) => [c.key, c.value])),
+    };
+  });
 
   api.get("/activity", async (req, res) => {
     const q = recentQuery.safeParse(req.query);
