@@ -202,12 +202,18 @@ export interface RunningApi {
 export async function startApi(
   deps: ApiDeps,
   listen: { host: string; port: number },
+  stream: { sendBufferBytesMax?: number } = {},
 ): Promise<RunningApi> {
   const app = buildApi(deps);
-  let stream: EventStream | null = null;
+  let events: EventStream | null = null;
   const c = deps.console;
   if (c !== undefined) {
-    stream = attachEventStream(app.server, { hub: c.hub, clock: c.clock, role: tokenRoles(deps) });
+    events = attachEventStream(app.server, {
+      hub: c.hub,
+      clock: c.clock,
+      role: tokenRoles(deps),
+      ...stream,
+    });
   }
   const url = await app.listen({ host: listen.host, port: listen.port });
   const address = app.server.address();
@@ -216,7 +222,7 @@ export async function startApi(
     url,
     port,
     close: async () => {
-      stream?.close();
+      events?.close();
       await app.close();
     },
   };
