@@ -66,7 +66,7 @@ export function ConfirmDialog(props: { spec: ConfirmSpec | null; onClose: () => 
             <textarea
               id={reasonId}
               value={reason}
-              required
+              aria-required="true"
               maxLength={500}
               rows={2}
               onChange={(e) => {
