@@ -12,6 +12,8 @@ export type Connection = "connecting" | "connected" | "disconnected";
 
 const EVENTS_KEPT = 500;
 const SNAPSHOT_REFRESH_MS = 200;
+/** Ages (ticks, heartbeats) move without events: the snapshot is also reloaded this often. */
+const SNAPSHOT_POLL_MS = 1_000;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -65,6 +67,9 @@ export function useLive(token: string | null): Live {
       }, SNAPSHOT_REFRESH_MS);
     };
     refreshRef.current = () => void loadSnapshot();
+    const poll = window.setInterval(() => {
+      if (socket?.readyState === WebSocket.OPEN) void loadSnapshot();
+    }, SNAPSHOT_POLL_MS);
 
     const onFrame = (frame: ServerFrame): void => {
       switch (frame.type) {
@@ -73,12 +78,21 @@ export function useLive(token: string | null): Live {
           setRole(frame.role);
           setConnection("connected");
           return;
-        case "reset":
+        case "reset": {
           stream = frame.stream;
           lastId = frame.lastId;
+          const upTo = frame.lastId;
           setEvents([]);
           void loadSnapshot();
+          // The recent past, so the feed is not empty on a first load; live events follow.
+          void getJson<{ rows: ConsoleEvent[] }>(token, `/api/activity?limit=${EVENTS_KEPT}`)
+            .then((r) => {
+              const past = r.rows.filter((e) => e.id <= upTo);
+              setEvents((live) => [...past, ...live.filter((e) => e.id > upTo)]);
+            })
+            .catch(() => undefined);
           return;
+        }
         case "event": {
           const e = frame.event;
           if (e.id <= lastId) return;
@@ -128,6 +142,7 @@ export function useLive(token: string | null): Live {
       });
     return () => {
       stopped = true;
+      window.clearInterval(poll);
       window.clearTimeout(retry);
       window.clearTimeout(refreshTimer);
       socket?.close();

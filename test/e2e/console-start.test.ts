@@ -211,9 +211,9 @@ describe.skipIf(!haveChromium)("operator console against npm start (embedded)", 
       .getByRole("status", { name: "Trade count" })
       .filter({ hasText: `${expected.total} trades match` })
       .waitFor();
-    const shown = await page
-      .locator("[data-trade-id]")
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-trade-id")));
+    const shown: (string | null)[] = [];
+    for (const row of await page.locator("[data-trade-id]").all())
+      shown.push(await row.getAttribute("data-trade-id"));
     expect(shown).toEqual(expected.rows.map((r) => r.tradeId).slice(0, shown.length));
     const download = page.waitForEvent("download");
     await page.getByRole("button", { name: "Export CSV" }).click();
