@@ -108,6 +108,8 @@ export function useLive(token: string | null): Live {
     };
 
     const connect = (): void => {
+      // The effect may have been cleaned up while whoami or a backoff was pending.
+      if (stopped) return;
       setConnection((c) => (c === "connected" ? "disconnected" : c));
       const ws = new WebSocket(socketUrl());
       socket = ws;

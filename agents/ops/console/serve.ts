@@ -31,6 +31,9 @@ export interface ConsoleServerOptions {
   local?: () => readonly LocalChild[];
   /** An operator already connected (up has one); otherwise one is made on `bus`. */
   operator?: Operator;
+  /** Already following the bus (up has them); otherwise made, started and stopped here. */
+  tracker?: HeartbeatTracker;
+  metrics?: OpsMetrics;
   /** Extra close steps (a store the console owns). */
   onClose?: () => Promise<void>;
 }
@@ -49,14 +52,24 @@ export async function startConsole(o: ConsoleServerOptions): Promise<ConsoleServ
     store: o.storeKind,
   });
   hub.follow(o.bus);
-  const tracker = new HeartbeatTracker(o.clock);
-  tracker.start(o.bus);
   const local = o.local ?? (() => []);
-  const metrics = new OpsMetrics(o.clock, tracker, local);
-  metrics.start(o.bus);
+  const owned: { stop(): Promise<void> }[] = [hub];
+  let tracker = o.tracker;
+  if (tracker === undefined) {
+    tracker = new HeartbeatTracker(o.clock);
+    tracker.start(o.bus);
+    owned.push(tracker);
+  }
+  let metrics = o.metrics;
+  if (metrics === undefined) {
+    metrics = new OpsMetrics(o.clock, tracker, local);
+    metrics.start(o.bus);
+    owned.push(metrics);
+  }
+  const heard = tracker;
   const operator = o.operator ?? new BusOperator(o.bus, o.clock, o.rng, `http-${process.pid}`);
   const status = () =>
-    fleetStatus({ operator, tracker, clock: o.clock, local, actor: "http:health" });
+    fleetStatus({ operator, tracker: heard, clock: o.clock, local, actor: "http:health" });
   let api: RunningApi;
   try {
     api = await startApi(
@@ -71,7 +84,7 @@ export async function startConsole(o: ConsoleServerOptions): Promise<ConsoleServ
       { host: o.host, port: o.port },
     );
   } catch (error) {
-    await Promise.all([hub.stop(), tracker.stop(), metrics.stop()]);
+    await Promise.all(owned.map((o) => o.stop()));
     throw error;
   }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
@@ -83,7 +96,7 @@ export async function startConsole(o: ConsoleServerOptions): Promise<ConsoleServ
     openUrl: `${base}/#token=${encodeURIComponent(o.token)}`,
     close: async () => {
       await api.close();
-      await Promise.all([hub.stop(), tracker.stop(), metrics.stop()]);
+      await Promise.all(owned.map((part) => part.stop()));
       await o.onClose?.();
     },
   };
