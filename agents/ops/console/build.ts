@@ -45,6 +45,8 @@ export function ensureDashboardBuilt(log: (line: string) => void): string {
   const vite = join(REPO_ROOT, "node_modules", "vite", "bin", "vite.js");
   const run = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], {
     cwd: DASHBOARD_DIR,
+    // Under vitest NODE_ENV is "test", which would build React's development bundle.
+    env: { ...process.env, NODE_ENV: "production" },
     encoding: "utf8",
     timeout: BUILD_TIMEOUT_MS,
   });
