@@ -2,6 +2,7 @@
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
+import reactHooks from "eslint-plugin-react-hooks";
 
 /** Ambient time, randomness and timers: agents and contracts must use the Clock and Rng ports. */
 const ambientNondeterminism = [
@@ -40,7 +41,7 @@ const portImports = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "coverage/**", ".tmp/**"] },
+  { ignores: ["node_modules/**", "coverage/**", ".tmp/**", "dashboard/dist/**"] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -79,6 +80,17 @@ export default tseslint.config(
   },
   // The live venue adapter: the one file that imports the Polymarket client (loaded lazily).
   { files: ["infra/venue-live/live-venue.ts"], rules: { "no-restricted-imports": "off" } },
+  {
+    // The console runs in a browser: browser globals, React hooks rules, no node globals.
+    files: ["dashboard/src/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { "react-hooks": reactHooks },
+    // The classic hook rules; the React Compiler's stricter ones do not fit data loading here.
+    rules: {
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "error",
+    },
+  },
   {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,

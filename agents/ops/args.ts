@@ -1,6 +1,7 @@
 /** Checks of operator arguments shared by the CLI commands: a bad one is a ConfigError (exit 2). */
 import { ConfigError } from "../runtime/errors.ts";
 import type { OpsReply } from "../../contracts/ops.ts";
+import type { CommandReply } from "../../contracts/console.ts";
 import { print, printError } from "./output.ts";
 
 /** The wire bound of an ops.command reason. */
@@ -29,9 +30,9 @@ export function positiveSeconds(value: string, flag: string): number {
 }
 
 /** Prints the CRO's answer; a refusal sets exit code 1 (nothing was changed). */
-export function reportReply(reply: OpsReply, json: boolean): void {
+export function reportReply(reply: Pick<OpsReply, "ok"> & CommandReply, json: boolean): void {
   if (json) print(JSON.stringify(reply));
-  else if (reply.ok) print(`ok: ${reply.detail} (state ${reply.state ?? "unknown"})`);
+  else if (reply.ok) print(`ok: ${reply.detail ?? ""} (state ${reply.state ?? "unknown"})`);
   else printError(`predator: the CRO refused: ${reply.error ?? "no reason given"}`);
   if (!reply.ok) process.exitCode = 1;
 }

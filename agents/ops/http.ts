@@ -1,9 +1,14 @@
 /**
- * The operator's HTTP API (fastify). /api/* needs `Authorization: Bearer <PREDATOR_API_TOKEN>`
- * (compared in constant time); GET /health and GET /metrics are unauthenticated so container
- * health checks and Prometheus need no secret — they can read state but change nothing. Control
- * changes go to the CRO over `ops.command`, which audits them with the actor
- * `http:token-<first 8 hex of the token's sha256>@<remote address>` and the reason.
+ * The operator's HTTP API (fastify). /api/* needs `Authorization: Bearer <token>` (compared in
+ * constant time): the operator token (PREDATOR_API_TOKEN) may do everything, the optional view
+ * token (PREDATOR_VIEW_TOKEN) may read everything and change nothing (403). GET /health and
+ * GET /metrics are unauthenticated so container health checks and Prometheus need no secret —
+ * they can read state but change nothing. Control changes go to the CRO over `ops.command`, which
+ * audits them with the actor `http:token-<first 8 hex of the token's sha256>@<remote address>`
+ * and the reason.
+ *
+ * With `console` deps it also serves the operator console: the built app at `/`, the event
+ * WebSocket at /api/events (agents/ops/console/stream.ts) and history over REST.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -14,6 +19,12 @@ import { ConfigError } from "../runtime/errors.ts";
 import { REASON_LENGTH_MAX } from "./args.ts";
 import type { FleetStatus } from "./fleet-status.ts";
 import { CroSilentError, type Operator, type OperatorCommand } from "./operator.ts";
+import type { Clock } from "../../bus/clock.ts";
+import type { Store } from "../runtime/store.ts";
+import type { ConsoleHub } from "./console/hub.ts";
+import { consoleRoutes } from "./console/routes.ts";
+import { serveDashboard } from "./console/static.ts";
+import { attachEventStream, type EventStream, type Role } from "./console/stream.ts";
 
 /** A token shorter than this is refused: the API can halt and resume trading. */
 export const API_TOKEN_LENGTH_MIN = 16;
@@ -22,9 +33,20 @@ const BODY_BYTES_MAX = 16 * 1024;
 
 export interface ApiDeps {
   token: string;
+  /** Read-only token: sees everything, may change nothing. */
+  viewToken?: string | null;
   operator: Operator;
   status: () => Promise<FleetStatus>;
   metrics: { text(): Promise<string>; readonly contentType: string };
+  console?: ConsoleDeps;
+}
+
+export interface ConsoleDeps {
+  hub: ConsoleHub;
+  store: Store;
+  clock: Clock;
+  /** The built dashboard (dashboard/dist); null: API only. */
+  staticDir: string | null;
 }
 
 const reason = z
@@ -58,10 +80,31 @@ export function apiToken(value: string | undefined): string {
   return value;
 }
 
+/** The optional view token: same rules as the operator's, and never the same value. */
+export function viewToken(value: string | undefined, operatorToken: string): string | null {
+  if (value === undefined || value === "") return null;
+  if (value.length < API_TOKEN_LENGTH_MIN)
+    throw new ConfigError(
+      "PREDATOR_VIEW_TOKEN",
+      `at least ${API_TOKEN_LENGTH_MIN} characters, got ${value.length}`,
+    );
+  if (value === operatorToken)
+    throw new ConfigError("PREDATOR_VIEW_TOKEN", "must differ from PREDATOR_API_TOKEN");
+  return value;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    role: Role;
+  }
+}
+
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const expected = sha256(deps.token);
-  const tokenId = expected.subarray(0, 4).toString("hex");
+  const tokenId = sha256(deps.token).subarray(0, 4).toString("hex");
   const app = Fastify({ logger: false, bodyLimit: BODY_BYTES_MAX });
+  const roleOf = tokenRoles(deps);
+  app.decorateRequest("role", "viewer");
+  if (deps.console?.staticDir != null) serveDashboard(app, deps.console.staticDir);
 
   app.get("/health", async (_req, res) => {
     const s = await deps.status();
@@ -74,17 +117,43 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(
     (api, _opts, done) => {
       api.addHook("onRequest", async (req, res) => {
-        if (!authorized(req, expected))
-          await res
+        const role = bearer(req, roleOf);
+        if (role === null)
+          return res
             .code(401)
             .header("www-authenticate", "Bearer")
             .send({ error: "missing or wrong bearer token" });
+        req.role = role;
+        if (req.method !== "GET" && req.method !== "HEAD" && role !== "operator")
+          return res.code(403).send({
+            error: "this token may only read: halt, resume and controls need the operator token",
+          });
+        return undefined;
       });
+      api.get("/whoami", (req, res) => res.send({ role: req.role }));
       api.get("/status", async (_req, res) => {
         const s = await deps.status();
         return res.code(s.cro === null ? 503 : 200).send(s);
       });
       const actor = (req: FastifyRequest) => `http:token-${tokenId}@${req.ip}`.slice(0, 128);
+      const c = deps.console;
+      const note =
+        c === undefined
+          ? undefined
+          : (who: string, what: string, why: string, ok: boolean, detail: string) => {
+              c.hub.push(
+                "operator",
+                c.clock.now(),
+                `${who}: ${what} — ${why}${ok ? "" : ` (refused: ${detail})`}`,
+                {
+                  actor: who,
+                  command: what,
+                  reason: why,
+                  ok,
+                },
+              );
+            };
+      if (c !== undefined) consoleRoutes(api, c);
       api.post("/halt", async (req, res) => {
         const body = parse(haltBody, req.body);
         if (!body.ok) return res.code(400).send({ error: body.error });
@@ -94,12 +163,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           { kind: "halt", level: body.data.level },
           actor(req),
           body.data.reason,
+          note,
         );
       });
       api.post("/resume", async (req, res) => {
         const body = parse(resumeBody, req.body);
         if (!body.ok) return res.code(400).send({ error: body.error });
-        return operate(res, deps.operator, { kind: "resume" }, actor(req), body.data.reason);
+        return operate(res, deps.operator, { kind: "resume" }, actor(req), body.data.reason, note);
       });
       api.post("/controls", async (req, res) => {
         const body = parse(controlsBody, req.body);
@@ -113,6 +183,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           { kind: "controls.set", key, value },
           actor(req),
           body.data.reason,
+          note,
         );
       });
       done();
@@ -122,13 +193,39 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   return app;
 }
 
+export interface RunningApi {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
 export async function startApi(
   deps: ApiDeps,
   listen: { host: string; port: number },
-): Promise<{ url: string; close(): Promise<void> }> {
+  stream: { sendBufferBytesMax?: number } = {},
+): Promise<RunningApi> {
   const app = buildApi(deps);
+  let events: EventStream | null = null;
+  const c = deps.console;
+  if (c !== undefined) {
+    events = attachEventStream(app.server, {
+      hub: c.hub,
+      clock: c.clock,
+      role: tokenRoles(deps),
+      ...stream,
+    });
+  }
   const url = await app.listen({ host: listen.host, port: listen.port });
-  return { url, close: () => app.close() };
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : listen.port;
+  return {
+    url,
+    port,
+    close: async () => {
+      events?.close();
+      await app.close();
+    },
+  };
 }
 
 async function operate(
@@ -137,14 +234,29 @@ async function operate(
   command: OperatorCommand,
   actor: string,
   why: string,
+  note?: (actor: string, what: string, why: string, ok: boolean, detail: string) => void,
 ): Promise<FastifyReply> {
   try {
     const reply = await operator.send(command, actor, why);
+    note?.(actor, describe(command), why, reply.ok, reply.error ?? reply.detail);
     const body = { ok: reply.ok, state: reply.state, detail: reply.detail, error: reply.error };
     return await res.code(reply.ok ? 200 : 409).send(body);
   } catch (error) {
     if (error instanceof CroSilentError) return res.code(503).send({ error: error.message });
     throw error;
+  }
+}
+
+function describe(command: OperatorCommand): string {
+  switch (command.kind) {
+    case "halt":
+      return `halt ${command.level}`;
+    case "resume":
+      return "resume";
+    case "controls.set":
+      return `set ${command.key} = ${command.value}`;
+    case "status":
+      return "status";
   }
 }
 
@@ -160,11 +272,24 @@ function healthBody(s: FleetStatus) {
   };
 }
 
-function authorized(req: FastifyRequest, expected: Buffer): boolean {
+/** Which role a presented token has (null: none). Hashing first gives both sides one length. */
+function tokenRoles(deps: Pick<ApiDeps, "token" | "viewToken">): (token: string) => Role | null {
+  const operator = sha256(deps.token);
+  const viewer =
+    deps.viewToken === undefined || deps.viewToken === null ? null : sha256(deps.viewToken);
+  return (token) => {
+    const hash = sha256(token);
+    if (timingSafeEqual(hash, operator)) return "operator";
+    if (viewer !== null && timingSafeEqual(hash, viewer)) return "viewer";
+    return null;
+  };
+}
+
+function bearer(req: FastifyRequest, roleOf: (token: string) => Role | null): Role | null {
   const header = req.headers.authorization;
-  if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
-  // Hashing first gives both sides the same length, so the comparison time says nothing.
-  return timingSafeEqual(sha256(header.slice("Bearer ".length)), expected);
+  if (typeof header !== "string" || !header.startsWith("Bearer ")) return null;
+  // roleOf hashes first: both sides have the same length, so the comparison time says nothing.
+  return roleOf(header.slice("Bearer ".length));
 }
 
 function sha256(text: string): Buffer {

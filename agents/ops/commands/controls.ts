@@ -17,6 +17,7 @@ import { reportReply, requireReason } from "../args.ts";
 import { connectOps } from "../connect.ts";
 import { cliActor } from "../operator.ts";
 import { print } from "../output.ts";
+import { localCommand, localControls, localTarget } from "../console/client.ts";
 
 export interface ControlView {
   key: string;
@@ -38,15 +39,7 @@ export function controlsCommand(program: Command): void {
     .action(async (key: string | undefined, options: { json?: boolean }) => {
       if (key !== undefined && !isControlKey(key))
         throw new ConfigError("key", `unknown control "${key}" (known: ${controlKeys.join(", ")})`);
-      const settings = loadConfig(runtimeSettings, process.env);
-      if (settings.DATABASE_URL === undefined) throw new ConfigError("DATABASE_URL", "required");
-      const store = await PgStore.open(settings.DATABASE_URL);
-      let views: ControlView[];
-      try {
-        views = controlViews(await store.getControls());
-      } finally {
-        await store.close();
-      }
+      const views = await readControls();
       const shown = key === undefined ? views : views.filter((v) => v.key === key);
       if (options.json === true) print(JSON.stringify(key === undefined ? shown : shown[0]));
       else
@@ -70,6 +63,12 @@ export function controlsCommand(program: Command): void {
       const parsed = parseControl(key, value);
       if (!parsed.ok) throw new ConfigError("controls set", parsed.error);
       const reason = requireReason(options.reason);
+      const target = localTarget();
+      if (target !== null) {
+        const body = { key, value, reason };
+        reportReply(await localCommand(target, "/api/controls", body), options.json === true);
+        return;
+      }
       const ops = await connectOps("cli");
       try {
         const reply = await ops.operator.send(
@@ -82,6 +81,22 @@ export function controlsCommand(program: Command): void {
         await ops.close();
       }
     });
+}
+
+/** From PostgreSQL (DATABASE_URL), or from the running `npm start` on this machine. */
+async function readControls(): Promise<ControlView[]> {
+  const settings = loadConfig(runtimeSettings, process.env);
+  if (settings.DATABASE_URL === undefined) {
+    const target = localTarget();
+    if (target !== null) return await localControls(target);
+    throw new ConfigError("DATABASE_URL", "required (or a running `npm start` on this machine)");
+  }
+  const store = await PgStore.open(settings.DATABASE_URL);
+  try {
+    return controlViews(await store.getControls());
+  } finally {
+    await store.close();
+  }
 }
 
 export function controlViews(

@@ -12,6 +12,8 @@ import { positiveSeconds } from "../args.ts";
 import { connectOps } from "../connect.ts";
 import { followEvents, formatEvent, recentEvents } from "../events.ts";
 import { print } from "../output.ts";
+import { localActivity, localTarget } from "../console/client.ts";
+import { followLocal } from "../console/follow.ts";
 
 interface EventsOptions {
   follow?: boolean;
@@ -36,6 +38,16 @@ export function eventsCommand(program: Command): void {
     .option("--json", "one JSON object per line")
     .action(async (options: EventsOptions) => {
       const json = options.json === true;
+      const target = localTarget();
+      if (target !== null) {
+        const forS = options.forS === undefined ? null : positiveSeconds(options.forS, "--for-s");
+        if (options.follow === true) await followLocal(target, json, forS);
+        else {
+          const limit = positiveSeconds(options.limit, "--limit");
+          for (const e of await localActivity(target, limit)) print(formatEvent(e, json));
+        }
+        return;
+      }
       if (options.follow === true) {
         await follow(
           json,

@@ -4,6 +4,7 @@ import { ConfigError } from "../../runtime/errors.ts";
 import { reportReply, requireReason } from "../args.ts";
 import { connectOps } from "../connect.ts";
 import { cliActor } from "../operator.ts";
+import { localCommand, localTarget } from "../console/client.ts";
 
 export function haltCommand(program: Command): void {
   program
@@ -22,6 +23,12 @@ export function haltCommand(program: Command): void {
           `expected pause, flatten or emergency, got ${JSON.stringify(options.level)}`,
         );
       const reason = requireReason(options.reason);
+      const target = localTarget();
+      if (target !== null) {
+        const body = { level: level.data, reason };
+        reportReply(await localCommand(target, "/api/halt", body), options.json === true);
+        return;
+      }
       const ops = await connectOps("cli");
       try {
         const reply = await ops.operator.send(

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { reportReply, requireReason } from "../args.ts";
 import { connectOps } from "../connect.ts";
 import { cliActor } from "../operator.ts";
+import { localCommand, localTarget } from "../console/client.ts";
 
 export function resumeCommand(program: Command): void {
   program
@@ -11,6 +12,11 @@ export function resumeCommand(program: Command): void {
     .option("--json", "print the CRO's reply as JSON")
     .action(async (options: { reason: string; json?: boolean }) => {
       const reason = requireReason(options.reason);
+      const target = localTarget();
+      if (target !== null) {
+        reportReply(await localCommand(target, "/api/resume", { reason }), options.json === true);
+        return;
+      }
       const ops = await connectOps("cli");
       try {
         const reply = await ops.operator.send({ kind: "resume" }, cliActor(), reason);

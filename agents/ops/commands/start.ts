@@ -2,11 +2,24 @@
  * `predator start`: the main job. With NATS_URL and DATABASE_URL set it migrates, then supervises
  * the simulated venue and every agent as separate processes; otherwise it runs the whole fleet in
  * this process on the in-memory bus with the embedded store. Either way it shows trading state,
- * agents, positions and PnL as it runs, and stops cleanly on Ctrl-C.
+ * agents, positions, PnL and the last trades as it runs, and stops cleanly on Ctrl-C.
+ *
+ * The embedded run also serves the operator console (127.0.0.1:8080 unless --api-port/--api-host
+ * say otherwise; --api-port 0 turns it off), building it first when its build is missing or stale,
+ * and prints the URL to open with a fresh token (PREDATOR_API_TOKEN when set). The token and URL
+ * go to a file only the user can read, so the CLI on this machine reaches this fleet.
  */
 import type { Command } from "commander";
 import { SystemClock } from "../../../bus/clock.ts";
 import { SeededRng, SystemRng } from "../../../bus/rng.ts";
+import type { Bus } from "../../../bus/port.ts";
+import type { Clock } from "../../../bus/clock.ts";
+import type { Store } from "../../runtime/store.ts";
+import { ConfigError } from "../../runtime/errors.ts";
+import { apiToken, viewToken } from "../http.ts";
+import { ensureDashboardBuilt } from "../console/build.ts";
+import { freshToken, removeLocalConsole, writeLocalConsole } from "../console/local.ts";
+import { startConsole, type ConsoleServer } from "../console/serve.ts";
 import { SimVenue } from "../../../infra/venue-sim/index.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { AGENT_NAMES, agentDefinition, parseWebhooks } from "../../catalog.ts";
@@ -27,7 +40,12 @@ import { startProcesses } from "./start-processes.ts";
 interface StartOptions extends VenueCliOptions {
   statusEveryS: string;
   durationS?: string;
+  apiPort: string;
+  apiHost: string;
 }
+
+/** The console's default port on `npm start`. */
+export const CONSOLE_PORT_DEFAULT = 8080;
 
 export function startCommand(program: Command): void {
   program
@@ -47,11 +65,18 @@ export function startCommand(program: Command): void {
     )
     .option("--status-every-s <n>", "print the status block every N seconds", "10")
     .option("--duration-s <n>", "stop by itself after N seconds (default: run until Ctrl-C)")
+    .option(
+      "--api-port <n>",
+      "serve the operator console and HTTP API on this port (0: off; embedded run only)",
+      String(CONSOLE_PORT_DEFAULT),
+    )
+    .option("--api-host <host>", "address the console listens on", "127.0.0.1")
     .action(async (raw: StartOptions) => {
       const options = parseVenueOptions(raw);
       const statusEveryMs = positiveSeconds(raw.statusEveryS, "--status-every-s") * 1000;
       const durationMs =
         raw.durationS === undefined ? null : positiveSeconds(raw.durationS, "--duration-s") * 1000;
+      const apiPort = parsePort(raw.apiPort);
       const settings = loadConfig(runtimeSettings, process.env);
       const clock = new SystemClock();
       const stopSignal = new Promise<string>((resolve) => {
@@ -81,6 +106,11 @@ export function startCommand(program: Command): void {
       const dashboard = new Dashboard(fleet.connect("ops.dashboard"), clock, (t) =>
         process.stdout.write(t),
       );
+      const served =
+        apiPort === 0
+          ? null
+          : await serveEmbedded(fleet.connect("ops.http"), clock, store, raw.apiHost, apiPort);
+      if (served !== null) dashboard.consoleUrl = served.openUrl;
       dashboard.start(statusEveryMs);
       process.stdout.write(
         `predator: embedded fleet (in-memory bus, embedded store), PAPER mode, ${describeWindow(options.windowMs)} windows. Ctrl-C to stop.\n`,
@@ -91,13 +121,55 @@ export function startCommand(program: Command): void {
       const webhooks = parseWebhooks(process.env.PREDATOR_ALERT_WEBHOOKS);
       const deps = { venue: () => venue, webhooks, connectionEvents: fleet.connectionEvents };
       for (const name of AGENT_NAMES) await fleet.start(agentDefinition(name, deps));
+      if (served !== null) process.stdout.write(`predator: console at ${served.openUrl}\n`);
       const why = await stopSignal;
       process.stdout.write(`predator: stopping (${why})\n`);
+      if (served !== null) {
+        removeLocalConsole(process.pid);
+        await served.close();
+      }
       await fleet.stop();
       venue.stop();
       await dashboard.stop();
       process.stdout.write(dashboard.render() + "\npredator: stopped cleanly\n");
     });
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535)
+    throw new ConfigError("--api-port", `expected a port 0..65535, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** The console on the embedded fleet: built if stale, served, and written where the CLI finds it. */
+async function serveEmbedded(
+  bus: Bus,
+  clock: Clock,
+  store: Store,
+  host: string,
+  port: number,
+): Promise<ConsoleServer> {
+  const token =
+    process.env.PREDATOR_API_TOKEN === undefined || process.env.PREDATOR_API_TOKEN === ""
+      ? freshToken()
+      : apiToken(process.env.PREDATOR_API_TOKEN);
+  const staticDir = ensureDashboardBuilt((line) => process.stdout.write(line + "\n"));
+  const served = await startConsole({
+    bus,
+    clock,
+    // The console's ids and stream name must differ between runs even with --seed.
+    rng: new SystemRng(),
+    store,
+    storeKind: "embedded",
+    mode: "PAPER",
+    token,
+    viewToken: viewToken(process.env.PREDATOR_VIEW_TOKEN, token),
+    host,
+    port,
+    staticDir,
+  });
+  writeLocalConsole({ url: served.url, token, pid: process.pid });
+  return served;
 }
 
 function positiveSeconds(value: string, flag: string): number {

@@ -12,6 +12,7 @@ import { composeStatus, type FleetStatus } from "../fleet-status.ts";
 import { HeartbeatTracker } from "../fleet-view.ts";
 import { cliActor, croStatus } from "../operator.ts";
 import { print, printError } from "../output.ts";
+import { localStatus, localTarget } from "../console/client.ts";
 
 /** Margin over one heartbeat interval so every live instance is heard at least once. */
 const LISTEN_MARGIN_MS = 500;
@@ -21,7 +22,7 @@ export function statusCommand(program: Command): void {
   program
     .command("status")
     .description(
-      "each agent's pid, liveness, heartbeat age and role, and the trading state (NATS_URL)",
+      "each agent's pid, liveness, heartbeat age and role, and the trading state (NATS_URL, or the running `npm start` on this machine)",
     )
     .option("--json", "print machine-readable output")
     .option(
@@ -34,6 +35,11 @@ export function statusCommand(program: Command): void {
         options.listenMs,
         settings.PREDATOR_HEARTBEAT_MS + LISTEN_MARGIN_MS,
       );
+      const target = localTarget();
+      if (target !== null) {
+        report(await localStatus(target), options.json === true);
+        return;
+      }
       const ops = await connectOps("status");
       const tracker = new HeartbeatTracker(ops.clock);
       try {
@@ -42,18 +48,21 @@ export function statusCommand(program: Command): void {
           croStatus(ops.operator, cliActor()),
           ops.clock.sleep(listenMs),
         ]);
-        const status = composeStatus(cro, tracker.instances(), [], ops.clock.now());
-        if (options.json === true) print(JSON.stringify(status));
-        else print(renderStatus(status));
-        if (status.cro === null) {
-          printError("predator: the CRO did not answer (trading state unknown)");
-          process.exitCode = 1;
-        }
+        report(composeStatus(cro, tracker.instances(), [], ops.clock.now()), options.json === true);
       } finally {
         await tracker.stop();
         await ops.close();
       }
     });
+}
+
+function report(status: FleetStatus, json: boolean): void {
+  if (json) print(JSON.stringify(status));
+  else print(renderStatus(status));
+  if (status.cro === null) {
+    printError("predator: the CRO did not answer (trading state unknown)");
+    process.exitCode = 1;
+  }
 }
 
 function listenBound(value: string | undefined, fallback: number): number {
