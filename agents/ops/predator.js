@@ -9,7 +9,7 @@ const NODE_MAJOR_MIN = 24;
 const major = Number(process.versions.node.split(".")[0]);
 if (major < NODE_MAJOR_MIN) {
   process.stderr.write(
-    `predator needs Node.js ${NODE_MAJOR_MIN} or newer; this is ${process.version} (${process.execPath}).\n`,
+    `predator needs Node.js ${NODE_MAJOR_MIN} or newer; this is Node.js ${process.versions.node} (${process.execPath}).\n`,
   );
   process.exit(1);
 }

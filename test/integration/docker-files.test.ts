@@ -1,5 +1,6 @@
 /**
- * Docker cannot run on these machines, so the deployment files are checked as data: the compose
+ * The deployment files checked as data, on every machine (test/docker/compose.test.ts runs them
+ * for real where a Docker engine is, and in CI): the compose
  * file has a service per agent with a restart policy and a real healthcheck, every command is a
  * real `predator` subcommand (its --help runs), the image is multi-stage, non-root, gets the
  * migrations and the production dependencies. And the healthcheck command itself works against
@@ -141,20 +142,25 @@ describe("infra/docker/Dockerfile", () => {
   it("is multi-stage: npm ci in a build stage, production dependencies only in the runtime", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const build = stages[0] ?? [];
-    expect(build[0]).toMatch(/^FROM node:20\S* AS build$/i);
+    expect(build[0]).toMatch(/^FROM node:24\S* AS build$/i);
     expect(build.some((l) => /^RUN npm ci\b/.test(l))).toBe(true);
     expect(build.some((l) => /npm prune --omit=dev/.test(l))).toBe(true);
-    expect(runtime[0]).toMatch(/^FROM node:20\S*/i);
+    expect(runtime[0]).toMatch(/^FROM node:24\S*/i);
     expect(runtime).toContain("COPY --from=build /app/node_modules ./node_modules");
     expect(runtime.some((l) => /npm (ci|install)/.test(l))).toBe(false);
   });
 
-  it("copies the sources and the migrations into the runtime image", () => {
+  it("compiles the sources once in the build and ships the JavaScript and the migrations", () => {
+    const build = stages[0] ?? [];
     for (const dir of ["contracts", "bus", "agents", "infra"]) {
-      expect(runtime).toContain(`COPY --from=build /app/${dir} ./${dir}`);
+      expect(build).toContain(`COPY ${dir} ./${dir}`);
       expect(existsSync(join(ROOT, dir))).toBe(true);
     }
-    expect(runtime).toContain("COPY --from=build /app/infra/migrations ./infra/migrations");
+    const compile = build.find((l) => l.startsWith("RUN npx tsc -p infra/docker/tsconfig.build.json"));
+    expect(compile).toBeDefined();
+    expect(build.join(" ")).toContain("cp -r infra/migrations dist/infra/migrations");
+    expect(build.join(" ")).toContain("cp agents/ops/predator.js dist/agents/ops/predator.js");
+    expect(runtime).toContain("COPY --from=build /app/dist ./");
     expect(readdirSync(join(ROOT, "infra/migrations")).some((f) => f.endsWith(".sql"))).toBe(true);
     // The build context keeps them: .dockerignore must not drop what the image copies.
     const ignored = readFileSync(join(ROOT, ".dockerignore"), "utf8")
