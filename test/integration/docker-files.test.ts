@@ -156,7 +156,9 @@ describe("infra/docker/Dockerfile", () => {
       expect(build).toContain(`COPY ${dir} ./${dir}`);
       expect(existsSync(join(ROOT, dir))).toBe(true);
     }
-    const compile = build.find((l) => l.startsWith("RUN npx tsc -p infra/docker/tsconfig.build.json"));
+    const compile = build.find((l) =>
+      l.startsWith("RUN npx tsc -p infra/docker/tsconfig.build.json"),
+    );
     expect(compile).toBeDefined();
     expect(build.join(" ")).toContain("cp -r infra/migrations dist/infra/migrations");
     expect(build.join(" ")).toContain("cp agents/ops/predator.js dist/agents/ops/predator.js");

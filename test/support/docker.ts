@@ -56,13 +56,24 @@ export async function dockerAvailability(
 /** Skip locally, fail under CI=true: CI must have prepared the engine. */
 export function requireUnderCi(a: Availability): void {
   if (!a.ok && process.env.CI === "true") {
-    throw new Error(`CI=true but Docker is not usable: ${a.reason} (.ci/run calls .ci/docker-images)`);
+    throw new Error(
+      `CI=true but Docker is not usable: ${a.reason} (.ci/run calls .ci/docker-images)`,
+    );
   }
 }
 
 export async function docker(args: string[], timeoutMs = CLI_TIMEOUT_MS): Promise<string> {
   const { stdout } = await run("docker", args, { timeout: timeoutMs, maxBuffer: 64 << 20 });
   return stdout.trim();
+}
+
+/** A container's output, stdout and stderr (pino writes its JSON lines to either). */
+export async function dockerLogs(id: string): Promise<string> {
+  const { stdout, stderr } = await run("docker", ["logs", id], {
+    timeout: CLI_TIMEOUT_MS,
+    maxBuffer: 256 << 20,
+  });
+  return `${stdout}\n${stderr}`;
 }
 
 /** One compose project: the shipped file, a project name of its own, the CLI the machine has. */
@@ -159,7 +170,8 @@ export async function until<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
@@ -199,7 +211,10 @@ export class EventTap {
         "--follow",
         "--json",
       ],
-      { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, PREDATOR_NATS_PASSWORD_OPS: opsPassword } },
+      {
+        stdio: ["pipe", "pipe", "pipe"],
+        env: { ...process.env, PREDATOR_NATS_PASSWORD_OPS: opsPassword },
+      },
     );
     let buffered = "";
     this.child.stdout?.on("data", (chunk: Buffer) => {
@@ -229,8 +244,7 @@ export class EventTap {
   ): Promise<TapEvent> {
     return until(
       what,
-      () =>
-        Promise.resolve(this.events.find((e) => e.at >= options.since && predicate(e))),
+      () => Promise.resolve(this.events.find((e) => e.at >= options.since && predicate(e))),
       options.timeoutMs,
       50,
     ).catch((error: unknown) => {
