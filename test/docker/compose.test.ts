@@ -351,3 +351,127 @@ describe.skipIf(!availability.ok)(
     }
   },
 );
+
+describe.skipIf(!availability.ok)(
+  `docker compose --profile cluster: NATS as three nodes${availability.ok ? "" : ` (skipped: ${availability.reason})`}`,
+  () => {
+    const CLUSTER_URL = "nats://nats:4222,nats://nats-2:4222,nats://nats-3:4222";
+    const project = new ComposeProject(
+      `predator-e2e-cluster-${randomBytes(3).toString("hex")}`,
+      availability.compose,
+      ["--env-file", "infra/nats/cluster.env", "--profile", "cluster"],
+    );
+    let tap: EventTap;
+
+    const jsz = async (service: string) => {
+      const json = await docker([
+        "exec",
+        await project.container(service),
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        "http://localhost:8222/jsz?accounts=true&streams=true",
+      ]);
+      return JSON.parse(json) as {
+        account_details?: {
+          stream_detail?: {
+            name: string;
+            config?: { num_replicas?: number };
+            cluster?: { leader?: string; replicas?: { name: string; current: boolean }[] };
+          }[];
+        }[];
+      };
+    };
+    const streams = async (service: string) =>
+      (await jsz(service)).account_details?.flatMap((a) => a.stream_detail ?? []) ?? [];
+
+    beforeAll(async () => {
+      await project.run(["config", "-q"]);
+      const t0 = Date.now();
+      await project.run(["up", "-d"]);
+      await until(
+        "every service healthy",
+        async () => {
+          for (const service of [...SERVICES, "nats-2", "nats-3"]) {
+            const ids = await project.containers(service);
+            if (ids.length === 0) return undefined;
+            const s = await inspect(ids[0] ?? "");
+            if (!s.running || (s.health !== "healthy" && s.health !== "none")) return undefined;
+          }
+          return true;
+        },
+        HEALTHY_MS,
+        1000,
+      );
+      process.stderr.write(`docker cluster: up -d → all healthy in ${Date.now() - t0} ms\n`);
+      tap = new EventTap(project.network, CLUSTER_URL);
+    }, HEALTHY_MS + 120_000);
+
+    afterAll(async () => {
+      await (tap as EventTap | undefined)?.close();
+      await project.run(["down", "-v", "--remove-orphans"], 120_000);
+    }, 150_000);
+
+    it(
+      "trades with every stream at 3 replicas; kill -9 of the fills leader's node → trading goes on, the node rejoins",
+      async () => {
+        await tap.waitFor("ACTIVE", (e) => e.kind === "state" && e.detail.state === "ACTIVE", {
+          since: 0,
+          timeoutMs: FIRST_ACTIVE_MS,
+        });
+        await tap.waitFor("a fill", (e) => e.kind === "fill", {
+          since: 0,
+          timeoutMs: FIRST_FILL_MS,
+        });
+        const all = await streams("nats");
+        expect(all.length).toBeGreaterThan(0);
+        for (const s of all) expect(s.config?.num_replicas, s.name).toBe(3);
+        const fills = all.find((s) => s.name === "FILLS");
+        const leader = fills?.cluster?.leader;
+        const service = ["nats", "nats-2", "nats-3"].find((n) => n === leader);
+        expect(service, `FILLS leader ${String(leader)}`).toBeDefined();
+        if (service === undefined) return;
+        const id = await project.container(service);
+        // It must stay down for the cluster to be without it (Docker would restart it at once).
+        await docker(["update", "--restart=no", id]);
+        const killedAt = Date.now();
+        process.kill((await inspect(id)).pid, "SIGKILL");
+        const fill = await tap.waitFor("a fill after the kill", (e) => e.kind === "fill", {
+          since: killedAt,
+          timeoutMs: FIRST_FILL_MS,
+        });
+        const active = await tap
+          .waitFor(
+            "ACTIVE after the kill",
+            (e) => e.kind === "state" && e.detail.state === "ACTIVE",
+            { since: killedAt, timeoutMs: BACK_ACTIVE_MS },
+          )
+          .catch(() => null);
+        const left = tap.states(killedAt).find((e) => e.detail.state !== "ACTIVE");
+        await docker(["update", "--restart=unless-stopped", id]);
+        const t0 = Date.now();
+        await project.run(["up", "-d"]);
+        const other = ["nats", "nats-2", "nats-3"].find((n) => n !== service) ?? "nats";
+        await until(
+          `${service} back and every FILLS replica current`,
+          async () => {
+            const f = (await streams(other)).find((s) => s.name === "FILLS");
+            const replicas = f?.cluster?.replicas ?? [];
+            return replicas.length === 2 && replicas.every((r) => r.current) ? true : undefined;
+          },
+          HEALTHY_MS,
+          500,
+        );
+        process.stderr.write(
+          `docker cluster: kill -9 of ${service} (FILLS leader) → next fill ${fill.at - killedAt} ms` +
+            (left === undefined
+              ? ", never left ACTIVE"
+              : `, left ACTIVE (${left.text}), ACTIVE again ${active === null ? "not seen" : `${active.at - killedAt} ms`}`) +
+            `; rejoined and current ${Date.now() - t0} ms after up -d\n`,
+        );
+      },
+      FIRST_ACTIVE_MS + FIRST_FILL_MS * 2 + HEALTHY_MS,
+    );
+  },
+);

@@ -78,10 +78,11 @@ export async function dockerLogs(id: string): Promise<string> {
 
 /** One compose project: the shipped file, a project name of its own, the CLI the machine has. */
 export class ComposeProject {
+  /** `globalArgs` go before the subcommand: `--env-file F`, `--profile P`. */
   constructor(
     readonly name: string,
     private readonly command: string[],
-    private readonly env: Record<string, string> = {},
+    private readonly globalArgs: string[] = [],
   ) {}
 
   async run(args: string[], timeoutMs = CLI_TIMEOUT_MS): Promise<string> {
@@ -90,12 +91,11 @@ export class ComposeProject {
     try {
       const { stdout } = await run(
         file,
-        [...pre, "-p", this.name, "-f", `${ROOT}docker-compose.yml`, ...args],
+        [...pre, "-p", this.name, "-f", `${ROOT}docker-compose.yml`, ...this.globalArgs, ...args],
         {
           cwd: ROOT,
           timeout: timeoutMs,
           maxBuffer: 64 << 20,
-          env: { ...process.env, ...this.env },
         },
       );
       return stdout.trim();
@@ -193,7 +193,12 @@ export class EventTap {
   private readonly child: ChildProcess;
   private stderr = "";
 
-  constructor(network: string, image = "predator:latest", opsPassword = "dev-ops") {
+  constructor(
+    network: string,
+    natsUrl = "nats://nats:4222",
+    image = "predator:latest",
+    opsPassword = "dev-ops",
+  ) {
     this.child = spawn(
       "docker",
       [
@@ -203,7 +208,7 @@ export class EventTap {
         "--network",
         network,
         "-e",
-        "NATS_URL=nats://nats:4222",
+        `NATS_URL=${natsUrl}`,
         "-e",
         "PREDATOR_NATS_PASSWORD_OPS",
         image,
