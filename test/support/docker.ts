@@ -134,6 +134,41 @@ export class ComposeProject {
   }
 }
 
+/**
+ * Waits until every container of `services` runs and is healthy (or has no healthcheck); on
+ * timeout the error lists the ones that were not.
+ */
+export async function waitHealthy(
+  project: ComposeProject,
+  services: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const notHealthy = async () => {
+    const out: string[] = [];
+    for (const service of services) {
+      const ids = await project.containers(service);
+      if (ids.length === 0) out.push(`${service}: no container`);
+      for (const id of ids) {
+        const s = await inspect(id);
+        if (!s.running || (s.health !== "healthy" && s.health !== "none")) {
+          out.push(`${service}: ${s.running ? s.health : "not running"}`);
+        }
+      }
+    }
+    return out;
+  };
+  await until(
+    `${services.join(", ")} healthy`,
+    async () => ((await notHealthy()).length === 0 ? true : undefined),
+    timeoutMs,
+    1000,
+  ).catch(async (error: unknown) => {
+    throw new Error(`${String(error)}; not healthy: ${(await notHealthy()).join("; ")}`, {
+      cause: error,
+    });
+  });
+}
+
 export interface ContainerState {
   pid: number;
   running: boolean;
