@@ -83,7 +83,9 @@ describe("docker-compose.yml", () => {
       });
       // Its own NATS user (infra/nats/): the password variable the server config reads for it.
       expect(s?.environment?.[passwordEnvOf(name)]).toBeTruthy();
-      expect(s?.environment?.NATS_URL).toBe("nats://nats:4222");
+      // One server by default; every node of the cluster with infra/nats/cluster.env.
+      expect(s?.environment?.NATS_URL).toBe("${PREDATOR_NATS_URL:-nats://nats:4222}");
+      expect(s?.environment?.PREDATOR_NATS_REPLICAS).toBe("${PREDATOR_NATS_REPLICAS:-1}");
       expect(s?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
       // Scaling a singleton must give a second replica (a hot standby), so no fixed instance.
       if (SINGLETONS.includes(name)) expect(s?.environment?.PREDATOR_INSTANCE).toBeUndefined();
@@ -93,13 +95,34 @@ describe("docker-compose.yml", () => {
   it("gives the CRO the system account, and the server every user's password", () => {
     expect(services.cro?.environment?.[SYS_PASSWORD_ENV]).toBeTruthy();
     const nats = services.nats;
-    expect(nats?.command).toEqual(["-c", "/etc/nats/nats.conf"]);
+    expect(nats?.command).toEqual(["-c", "/etc/nats/${PREDATOR_NATS_CONFIG:-nats.conf}"]);
     expect(nats?.volumes).toContain("./infra/nats/nats.conf:/etc/nats/nats.conf:ro");
     for (const env of passwordEnvs()) expect(nats?.environment?.[env], env).toBeTruthy();
     expect(nats?.healthcheck?.test.join(" ")).toContain("8222/healthz");
     const conf = readFileSync(join(ROOT, "infra/nats/nats.conf"), "utf8");
     expect(conf).toMatch(/jetstream/);
     expect(services.postgres?.healthcheck?.test.join(" ")).toContain("pg_isready");
+  });
+
+  it("has a profile `cluster`: two more NATS nodes on cluster.conf, which includes nats.conf", () => {
+    for (const name of ["nats-2", "nats-3"]) {
+      const node = services[name] as (Service & { profiles?: string[] }) | undefined;
+      expect(node?.profiles, name).toEqual(["cluster"]);
+      expect(node?.command, name).toEqual(["-c", "/etc/nats/cluster.conf"]);
+      expect(node?.volumes, name).toContain("./infra/nats/cluster.conf:/etc/nats/cluster.conf:ro");
+      expect(node?.environment?.NATS_SERVER_NAME, name).toBe(name);
+      for (const env of passwordEnvs()) expect(node?.environment?.[env], env).toBeTruthy();
+    }
+    const conf = readFileSync(join(ROOT, "infra/nats/cluster.conf"), "utf8");
+    expect(conf).toMatch(/^include \.\/nats\.conf$/m);
+    for (const host of ["nats", "nats-2", "nats-3"])
+      expect(conf).toContain(`nats-route://${host}:6222`);
+    const env = readFileSync(join(ROOT, "infra/nats/cluster.env"), "utf8");
+    expect(env).toMatch(/^PREDATOR_NATS_CONFIG=cluster\.conf$/m);
+    expect(env).toMatch(
+      /^PREDATOR_NATS_URL=nats:\/\/nats:4222,nats:\/\/nats-2:4222,nats:\/\/nats-3:4222$/m,
+    );
+    expect(env).toMatch(/^PREDATOR_NATS_REPLICAS=3$/m);
   });
 
   it("uses only real predator subcommands and agent names (each --help runs)", async () => {
