@@ -24,6 +24,7 @@ export interface BusLogger {
 export const silentLogger: BusLogger = { warn: () => undefined, info: () => undefined };
 
 export interface NatsBusOptions {
+  /** One URL, a comma-separated list (a cluster: `nats://a:4222,nats://b:4222`), or an array. */
   servers: string | string[];
   /** `<agent>.<instance>`: the NATS connection name and the `receivedBy` of dead letters. */
   name: string;
@@ -42,6 +43,12 @@ export interface NatsBusOptions {
   /** Bound on waiting for the server to confirm a durable ack. */
   ackTimeoutMs?: number;
   logger?: BusLogger;
+  /**
+   * Replicas of every registry stream: 1 on a single server, 3 on a three-node cluster (a stream
+   * then survives the loss of one node with nothing acknowledged lost). Applied when the streams
+   * are created or updated at connect; unset keeps what existing streams have (1 when new).
+   */
+  streamReplicas?: number;
 }
 
 export const RECONNECT_TIME_WAIT_MS = 500;
@@ -60,13 +67,19 @@ export interface OpenConnection {
   names: WireNames;
 }
 
+/** `"nats://a:4222, nats://b:4222"` → both URLs: NATS_URL may name every node of a cluster. */
+export function serverList(servers: string | string[]): string[] {
+  const list = typeof servers === "string" ? servers.split(",") : servers;
+  return list.map((s) => s.trim()).filter((s) => s !== "");
+}
+
 export async function openConnection(options: NatsBusOptions): Promise<OpenConnection> {
   const names = new WireNames(options.prefix);
   const timeout = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: options.servers,
+      servers: serverList(options.servers),
       name: options.name,
       ...(options.user === undefined ? {} : { user: options.user }),
       ...(options.pass === undefined ? {} : { pass: options.pass }),
@@ -88,7 +101,7 @@ export async function openConnection(options: NatsBusOptions): Promise<OpenConne
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout });
-    await ensureStreams(jsm, names);
+    await ensureStreams(jsm, names, options.streamReplicas);
     return { nc, js: jetstream(nc, { timeout }), jsm, names };
   } catch (error) {
     await nc.close();

@@ -67,6 +67,7 @@ export function consumerName(durable: string): string {
 function streamConfig(
   names: WireNames,
   name: StreamName,
+  replicas: number,
 ): Partial<StreamConfig> & { name: string } {
   return {
     name: names.stream(name),
@@ -77,7 +78,7 @@ function streamConfig(
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     max_age: nanos(STREAM_MAX_AGE_MS),
     max_msgs: STREAM_MAX_MESSAGES,
-    num_replicas: 1,
+    num_replicas: replicas,
   };
 }
 
@@ -86,12 +87,21 @@ function isNotFound(error: unknown, code: number): boolean {
 }
 
 /** Creates or updates every stream of the registry, then checks that each one exists. */
-export async function ensureStreams(jsm: JetStreamManager, names: WireNames): Promise<void> {
+/**
+ * `replicas` unset keeps what an existing stream has (1 for a new one): an operator tool or the
+ * venue connecting without the setting never shrinks the streams the agents asked for.
+ */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  names: WireNames,
+  replicas?: number,
+): Promise<void> {
   for (const name of Object.keys(STREAMS) as StreamName[]) {
-    const config = streamConfig(names, name);
+    const config = streamConfig(names, name, replicas ?? 1);
     try {
       try {
-        await jsm.streams.info(config.name);
+        const existing = await jsm.streams.info(config.name);
+        config.num_replicas = replicas ?? existing.config.num_replicas;
         await jsm.streams.update(config.name, config);
       } catch (error) {
         if (!isNotFound(error, JetStreamApiCodes.StreamNotFound)) throw error;

@@ -42,6 +42,8 @@ export const runtimeSettings = z.object({
     .optional(),
   PREDATOR_MODE: modeSetting,
   NATS_URL: z.string().min(1).optional(),
+  /** Replicas of the JetStream streams: 3 on a three-node NATS cluster (multi-host). */
+  PREDATOR_NATS_REPLICAS: intSetting(1, 5).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")

@@ -73,6 +73,9 @@ export async function connectServices(
     name: `${agent}.${instance}`,
     clock,
     logger: log,
+    ...(settings.PREDATOR_NATS_REPLICAS === undefined
+      ? {}
+      : { streamReplicas: settings.PREDATOR_NATS_REPLICAS }),
     ...natsCredentials(agent, env),
     ...(env.PREDATOR_NATS_PREFIX === undefined ? {} : { prefix: env.PREDATOR_NATS_PREFIX }),
   });

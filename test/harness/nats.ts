@@ -1,7 +1,10 @@
 /**
  * A private, throwaway nats-server (JetStream on, loopback only, temp store) for one test file,
- * started from the Debian `nats-server` binary. With TEST_NATS_URL (or NATS_URL) set, that server
- * is used instead and isolation comes from a unique prefix per test (`natsTestPrefix()`).
+ * started from the Debian `nats-server` binary, or as a container (testcontainers, the image the
+ * compose file names) when the service switch (./services.ts) says `containers`. With
+ * TEST_NATS_URL (or NATS_URL) set, that server is used instead and isolation comes from a unique
+ * prefix per test (`natsTestPrefix()`). A secured server (`secure: true`) is always a private
+ * process: its tests read the server's own log for permission violations.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,6 +18,7 @@ import {
   passwordEnvOf,
   renderAuthBlock,
 } from "../../infra/nats/permissions.ts";
+import { NATS_IMAGE, serviceBackend } from "./services.ts";
 
 export interface NatsServerHandle {
   url: string;
@@ -69,6 +73,9 @@ export async function startNatsServer(
     throw new Error(`a secured nats-server must be private; unset TEST_NATS_URL (${external})`);
   }
   if (external !== undefined) return externalHandle(external);
+  if (options.secure !== true && (await serviceBackend()) === "containers") {
+    return startNatsContainer();
+  }
   // A port found free can be taken by a parallel test before nats-server binds it; only that
   // exact failure ("address already in use") picks another port, a bounded number of times.
   let port = 0;
@@ -101,6 +108,44 @@ export async function startNatsServer(
     },
     kill() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    },
+  };
+}
+
+/** The same server as a container; its store lives in the container, so a restart keeps it. */
+async function startNatsContainer(): Promise<NatsServerHandle> {
+  const { GenericContainer, Wait, getContainerRuntimeClient } = await import("testcontainers");
+  const runtime = await getContainerRuntimeClient();
+  // A fixed host port, so that a restart keeps the URL the test's clients reconnect to.
+  const port = await freePort();
+  const container = await new GenericContainer(NATS_IMAGE)
+    .withCommand(["-js", "-sd", "/data", "-p", "4222"])
+    .withExposedPorts({ container: 4222, host: port })
+    .withWaitStrategy(Wait.forListeningPorts())
+    .withStartupTimeout(READY_TIMEOUT_MS)
+    .start();
+  let killed: Promise<unknown> = Promise.resolve();
+  const ready = async () => {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!(await acceptsTcp(port))) {
+      if (Date.now() > deadline) throw new Error(`nats container did not listen on ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    external: false,
+    async stop() {
+      await killed.catch(() => undefined);
+      await container.stop({ timeout: STOP_TIMEOUT_MS });
+    },
+    async restart() {
+      await killed;
+      await container.restart({ timeout: STOP_TIMEOUT_MS });
+      await ready();
+    },
+    kill() {
+      killed = runtime.container.getById(container.getId()).kill({ signal: "SIGKILL" });
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Docker cannot run on these machines, so the deployment files are checked as data: the compose
+ * The deployment files checked as data, on every machine (test/docker/compose.test.ts runs them
+ * for real where a Docker engine is, and in CI): the compose
  * file has a service per agent with a restart policy and a real healthcheck, every command is a
  * real `predator` subcommand (its --help runs), the image is multi-stage, non-root, gets the
  * migrations and the production dependencies. And the healthcheck command itself works against
@@ -82,7 +83,9 @@ describe("docker-compose.yml", () => {
       });
       // Its own NATS user (infra/nats/): the password variable the server config reads for it.
       expect(s?.environment?.[passwordEnvOf(name)]).toBeTruthy();
-      expect(s?.environment?.NATS_URL).toBe("nats://nats:4222");
+      // One server by default; every node of the cluster with infra/nats/cluster.env.
+      expect(s?.environment?.NATS_URL).toBe("${PREDATOR_NATS_URL:-nats://nats:4222}");
+      expect(s?.environment?.PREDATOR_NATS_REPLICAS).toBe("${PREDATOR_NATS_REPLICAS:-1}");
       expect(s?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
       // Scaling a singleton must give a second replica (a hot standby), so no fixed instance.
       if (SINGLETONS.includes(name)) expect(s?.environment?.PREDATOR_INSTANCE).toBeUndefined();
@@ -92,13 +95,34 @@ describe("docker-compose.yml", () => {
   it("gives the CRO the system account, and the server every user's password", () => {
     expect(services.cro?.environment?.[SYS_PASSWORD_ENV]).toBeTruthy();
     const nats = services.nats;
-    expect(nats?.command).toEqual(["-c", "/etc/nats/nats.conf"]);
+    expect(nats?.command).toEqual(["-c", "/etc/nats/${PREDATOR_NATS_CONFIG:-nats.conf}"]);
     expect(nats?.volumes).toContain("./infra/nats/nats.conf:/etc/nats/nats.conf:ro");
     for (const env of passwordEnvs()) expect(nats?.environment?.[env], env).toBeTruthy();
     expect(nats?.healthcheck?.test.join(" ")).toContain("8222/healthz");
     const conf = readFileSync(join(ROOT, "infra/nats/nats.conf"), "utf8");
     expect(conf).toMatch(/jetstream/);
     expect(services.postgres?.healthcheck?.test.join(" ")).toContain("pg_isready");
+  });
+
+  it("has a profile `cluster`: two more NATS nodes on cluster.conf, which includes nats.conf", () => {
+    for (const name of ["nats-2", "nats-3"]) {
+      const node = services[name] as (Service & { profiles?: string[] }) | undefined;
+      expect(node?.profiles, name).toEqual(["cluster"]);
+      expect(node?.command, name).toEqual(["-c", "/etc/nats/cluster.conf"]);
+      expect(node?.volumes, name).toContain("./infra/nats/cluster.conf:/etc/nats/cluster.conf:ro");
+      expect(node?.environment?.NATS_SERVER_NAME, name).toBe(name);
+      for (const env of passwordEnvs()) expect(node?.environment?.[env], env).toBeTruthy();
+    }
+    const conf = readFileSync(join(ROOT, "infra/nats/cluster.conf"), "utf8");
+    expect(conf).toMatch(/^include \.\/nats\.conf$/m);
+    for (const host of ["nats", "nats-2", "nats-3"])
+      expect(conf).toContain(`nats-route://${host}:6222`);
+    const env = readFileSync(join(ROOT, "infra/nats/cluster.env"), "utf8");
+    expect(env).toMatch(/^PREDATOR_NATS_CONFIG=cluster\.conf$/m);
+    expect(env).toMatch(
+      /^PREDATOR_NATS_URL=nats:\/\/nats:4222,nats:\/\/nats-2:4222,nats:\/\/nats-3:4222$/m,
+    );
+    expect(env).toMatch(/^PREDATOR_NATS_REPLICAS=3$/m);
   });
 
   it("uses only real predator subcommands and agent names (each --help runs)", async () => {
@@ -141,20 +165,27 @@ describe("infra/docker/Dockerfile", () => {
   it("is multi-stage: npm ci in a build stage, production dependencies only in the runtime", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const build = stages[0] ?? [];
-    expect(build[0]).toMatch(/^FROM node:20\S* AS build$/i);
+    expect(build[0]).toMatch(/^FROM node:24\S* AS build$/i);
     expect(build.some((l) => /^RUN npm ci\b/.test(l))).toBe(true);
     expect(build.some((l) => /npm prune --omit=dev/.test(l))).toBe(true);
-    expect(runtime[0]).toMatch(/^FROM node:20\S*/i);
+    expect(runtime[0]).toMatch(/^FROM node:24\S*/i);
     expect(runtime).toContain("COPY --from=build /app/node_modules ./node_modules");
     expect(runtime.some((l) => /npm (ci|install)/.test(l))).toBe(false);
   });
 
-  it("copies the sources and the migrations into the runtime image", () => {
+  it("compiles the sources once in the build and ships the JavaScript and the migrations", () => {
+    const build = stages[0] ?? [];
     for (const dir of ["contracts", "bus", "agents", "infra"]) {
-      expect(runtime).toContain(`COPY --from=build /app/${dir} ./${dir}`);
+      expect(build).toContain(`COPY ${dir} ./${dir}`);
       expect(existsSync(join(ROOT, dir))).toBe(true);
     }
-    expect(runtime).toContain("COPY --from=build /app/infra/migrations ./infra/migrations");
+    const compile = build.find((l) =>
+      l.startsWith("RUN npx tsc -p infra/docker/tsconfig.build.json"),
+    );
+    expect(compile).toBeDefined();
+    expect(build.join(" ")).toContain("cp -r infra/migrations dist/infra/migrations");
+    expect(build.join(" ")).toContain("cp agents/ops/predator.js dist/agents/ops/predator.js");
+    expect(runtime).toContain("COPY --from=build /app/dist ./");
     expect(readdirSync(join(ROOT, "infra/migrations")).some((f) => f.endsWith(".sql"))).toBe(true);
     // The build context keeps them: .dockerignore must not drop what the image copies.
     const ignored = readFileSync(join(ROOT, ".dockerignore"), "utf8")

@@ -42,6 +42,9 @@ export function venueSimCommand(program: Command): void {
         clock,
         logger: log,
         ...natsCredentials("venue-sim", process.env),
+        ...(settings.PREDATOR_NATS_REPLICAS === undefined
+          ? {}
+          : { streamReplicas: settings.PREDATOR_NATS_REPLICAS }),
       });
       // The simulated market is a function of the seed and of this instant (the underlying path
       // starts here); logged so an in-process replay of the same run can start at the same time.
