@@ -25,6 +25,7 @@ import { controlsCommand } from "./commands/controls.ts";
 import { eventsCommand } from "./commands/events.ts";
 import { killCommand } from "./commands/kill.ts";
 import { printError } from "./output.ts";
+import { applyHelpConventions } from "./help.ts";
 
 export function buildProgram(): Command {
   const program = new Command("predator")
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   controlsCommand(program);
   eventsCommand(program);
   killCommand(program);
+  applyHelpConventions(program);
   return program;
 }
 
@@ -71,4 +73,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Imported by tests for its parser; run only as the CLI itself.
+if (process.env.PREDATOR_CLI_NO_MAIN !== "1") await main();
