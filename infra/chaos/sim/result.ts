@@ -20,6 +20,11 @@ export interface SimResult {
   busMessages: number;
   faultsInjected: number;
   faultsByKind: Record<string, number>;
+  /**
+   * The level's floor (scenarios.ts `minPerKind`) and, for every kind the seed enabled, how many
+   * times it was injected: each must reach the floor for the run to count as a chaos pass.
+   */
+  faultFloor: { minPerKind: number; injectedByKind: Record<string, number> };
   violations: Violation[];
   eventLogHash: string;
   wallMs: number;
@@ -37,14 +42,47 @@ export interface SimResult {
   report: string | null;
 }
 
-/** One line: PASS, FAIL with the count, or INTERRUPTED with how far the run got. */
+/** Enabled kinds injected fewer times than the level's floor, with their counts. */
+export function belowFloor(r: Pick<SimResult, "faultFloor">): [string, number][] {
+  const { minPerKind, injectedByKind } = r.faultFloor;
+  return Object.entries(injectedByKind).filter(([, n]) => n < minPerKind);
+}
+
+/**
+ * One line: PASS, FAIL with the count, INTERRUPTED with how far the run got, or NO CHAOS PASS when
+ * a level with a floor injected nothing, or less than its floor of some enabled kind.
+ */
 export function verdictOf(
-  r: Pick<SimResult, "violations" | "interrupted" | "simulatedMs" | "days">,
+  r: Pick<
+    SimResult,
+    | "violations"
+    | "interrupted"
+    | "simulatedMs"
+    | "days"
+    | "chaos"
+    | "faultsInjected"
+    | "faultFloor"
+  >,
 ): string {
   if (r.violations.length > 0) return `FAIL: ${r.violations.length} violation(s)`;
   if (r.interrupted) {
     const day = (r.simulatedMs / DAY_MS).toFixed(2);
     return `INTERRUPTED at simulated day ${day} of ${r.days}: no invariant violated up to then (not a pass)`;
   }
+  if (r.faultFloor.minPerKind > 0) {
+    if (r.faultsInjected === 0) {
+      return `NO CHAOS PASS: chaos ${r.chaos} injected no fault (no invariant violated, not a pass)`;
+    }
+    const short = belowFloor(r);
+    if (short.length > 0) {
+      const list = short.map(([k, n]) => `${k} ${n}`).join(", ");
+      return `NO CHAOS PASS: below the floor of ${r.faultFloor.minPerKind} per kind: ${list} (not a pass)`;
+    }
+  }
   return "PASS: no invariant violated";
+}
+
+/** True only for a verdict that counts as a pass. */
+export function isPass(verdict: string): boolean {
+  return verdict.startsWith("PASS");
 }

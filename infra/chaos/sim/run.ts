@@ -184,7 +184,8 @@ export async function runSimulation(opts: SimOptions): Promise<SimResult> {
   const faults = engine.records();
   const simulatedMs = world.clock.now() - startedAt;
   operator.close();
-  const result = summarize(opts, world, checker, faults, operator.stats, {
+  const floor = { minPerKind: engine.minPerKind, injectedByKind: engine.injectedByKind() };
+  const result = summarize(opts, world, checker, faults, floor, operator.stats, {
     steps: counters.steps,
     simulatedMs,
     wallMs: Math.round(performance.now() - wallStart),
@@ -309,6 +310,7 @@ function summarize(
   world: SimWorld,
   checker: InvariantChecker,
   faults: readonly FaultRecord[],
+  faultFloor: SimResult["faultFloor"],
   operator: OperatorStats,
   m: {
     steps: number;
@@ -335,6 +337,7 @@ function summarize(
     busMessages: world.broker.deliveryCount(),
     faultsInjected: faults.length,
     faultsByKind,
+    faultFloor,
     violations,
     eventLogHash: world.broker.logHash(),
     wallMs: m.wallMs,
