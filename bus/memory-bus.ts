@@ -28,7 +28,7 @@ import {
   NoRespondersError,
   RequestTimeoutError,
 } from "./errors.ts";
-import type { ConsumerState, DurableEnvelope, Envelope, MemoryBroker, Sub } from "./memory.ts";
+import type { BrokerLink, ConsumerState, DurableEnvelope, Envelope, Sub } from "./memory-types.ts";
 
 export class MemoryBus implements Bus {
   private readonly counters: BusStats = emptyStats();
@@ -40,7 +40,7 @@ export class MemoryBus implements Bus {
   private readonly replays = new Set<ConsumerState>();
 
   constructor(
-    private readonly broker: MemoryBroker,
+    private readonly broker: BrokerLink,
     readonly name: string,
   ) {}
 

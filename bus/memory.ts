@@ -18,53 +18,44 @@ import {
 } from "../contracts/registry.ts";
 import type { MessageType } from "../contracts/registry.ts";
 import type { DeadLetter } from "../contracts/ops.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import type { Rng } from "./rng.ts";
 import { decode, type Decoded } from "./codec.ts";
 import { MemoryBus } from "./memory-bus.ts";
+import type {
+  BrokerLink,
+  BusTap,
+  BusTapEvent,
+  ConsumerState,
+  DeliveryFault,
+  DeliveryInfo,
+  DurableEnvelope,
+  Envelope,
+  FaultInjector,
+  StoredMessage,
+  StreamState,
+  Sub,
+  SubOwner,
+} from "./memory-types.ts";
 
 export { MemoryBus };
+export type {
+  BusTap,
+  BusTapEvent,
+  ConsumerState,
+  DeliveryFault,
+  DeliveryInfo,
+  DurableEnvelope,
+  Envelope,
+  FaultInjector,
+  Sub,
+};
 
 /** Subjects whose matching subscriptions (and capturing stream) are cached. */
 const MATCH_CACHE_MAX = 4_096;
 
 /** NATS JetStream's default duplicate window. */
 export { DUPLICATE_WINDOW_MS };
-
-export interface Envelope {
-  readonly subject: string;
-  readonly raw: string;
-  readonly replyTo: string | null;
-  decoded: Decoded | null;
-}
-
-export interface Sub {
-  readonly id: number;
-  readonly conn: MemoryBus;
-  readonly pattern: string;
-  readonly queue: string | null;
-  readonly deliver: (env: Envelope) => void;
-  readonly pending: Envelope[];
-  closed: boolean;
-}
-
-interface StoredMessage {
-  seq: number;
-  env: Envelope;
-  at: number;
-}
-
-interface StreamState {
-  readonly name: StreamName;
-  /** Retained messages, oldest first; `messages[i].seq === firstSeq + i`. */
-  readonly messages: StoredMessage[];
-  /** Sequence of `messages[0]` (the next sequence when the stream is empty). */
-  firstSeq: number;
-  /** Sequence the next appended message gets. */
-  nextSeq: number;
-  /** Dedupe key → first publish, in insertion (= time) order, pruned past the window. */
-  readonly dedupe: Map<string, { seq: number; at: number }>;
-}
 
 /**
  * Messages older than the broker's max age leave their stream once the oldest is this much past
@@ -74,65 +65,7 @@ const TRIM_SLACK_MS = 3_600_000;
 /** …or once it holds this many messages over the count limit. */
 const TRIM_SLACK_MESSAGES = 10_000;
 
-export interface ConsumerState {
-  readonly key: string;
-  readonly stream: StreamState;
-  filter: string;
-  ackWaitMs: number;
-  maxDeliver: number;
-  /** Next stream position to hand out for the first time. */
-  cursor: number;
-  /** seq → deliveries so far, for messages handed out and not yet acked or given up. */
-  readonly inFlight: Map<number, { deliveries: number; timer: TimerHandle | null }>;
-  /** Messages whose ack wait expired while nobody was attached; redelivered on attach. */
-  readonly redeliver: number[];
-  active: Sub | null;
-}
-
-/** One delivery as a fault injector sees it (see `MemoryBroker.setFaultInjector`). */
-export interface DeliveryInfo {
-  /** The receiving connection's name (`<agent>.<instance>` for fleet members). */
-  readonly to: string;
-  readonly subject: string;
-  readonly raw: string;
-  /** A stream (JetStream-like) delivery: at-least-once, redelivered after ack-wait if dropped. */
-  readonly durable: boolean;
-  /** The sending agent, from the envelope's `source` (decoded on demand; null if undecodable). */
-  sender(): string | null;
-}
-
-/**
- * What happens to one delivery. A dropped durable delivery stays un-acked and comes back after
- * ack-wait, as on NATS; `corrupt` hands the receiver mangled bytes (a durable one also gets the
- * intact copy after it, so corruption never loses a stream message).
- */
-export type DeliveryFault =
-  | { kind: "deliver" }
-  | { kind: "drop" }
-  | { kind: "delay"; ms: number }
-  | { kind: "duplicate" }
-  | { kind: "corrupt" };
-
-export type FaultInjector = (delivery: DeliveryInfo) => DeliveryFault;
-
 const DELIVER: DeliveryFault = { kind: "deliver" };
-
-/**
- * What a tap sees: every message as it is published (routed to subscribers or stored by a stream,
- * before any delivery) and every delivery to a connection. Observation only (the simulator's
- * invariant checker); a tap must not publish or throw.
- */
-export interface BusTapEvent {
-  readonly phase: "publish" | "deliver";
-  readonly at: number;
-  /** The receiving connection for deliveries; "" for publishes. */
-  readonly connection: string;
-  readonly subject: string;
-  readonly raw: string;
-  /** The validated message, parsed at most once per envelope (shared with the receivers). */
-  decoded(): Decoded;
-}
-export type BusTap = (event: BusTapEvent) => void;
 
 /** What the fault injector sees of one delivery (one per delivery, so no closure). */
 class PendingDelivery implements DeliveryInfo {
@@ -195,7 +128,7 @@ export interface MemoryBrokerOptions {
 
 const HASH_CHUNK = 65_536;
 
-export class MemoryBroker {
+export class MemoryBroker implements BrokerLink {
   readonly clock: Clock;
   private readonly rng: Rng;
   private readonly subs: Sub[] = [];
@@ -272,7 +205,7 @@ export class MemoryBroker {
   // ---- core subjects -------------------------------------------------------------------------
 
   addSub(
-    conn: MemoryBus,
+    conn: SubOwner,
     pattern: string,
     queue: string | null,
     deliver: (e: Envelope) => void,
@@ -682,12 +615,6 @@ export class MemoryBroker {
   term(consumer: ConsumerState, seq: number): void {
     this.ack(consumer, seq);
   }
-}
-
-/** Stream deliveries carry their sequence and delivery count beside the bytes. */
-export interface DurableEnvelope extends Envelope {
-  readonly streamSeq: number;
-  readonly deliveryCount: number;
 }
 
 function durableEnvelope(stored: StoredMessage, deliveryCount: number): DurableEnvelope {

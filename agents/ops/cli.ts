@@ -28,6 +28,7 @@ import { verifyCommand } from "./commands/verify.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { readinessCommand } from "./commands/readiness.ts";
 import { printError } from "./output.ts";
+import { applyHelpConventions } from "./help.ts";
 
 export function buildProgram(): Command {
   const program = new Command("predator")
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   verifyCommand(program);
   drillCommand(program);
   readinessCommand(program);
+  applyHelpConventions(program);
   return program;
 }
 
@@ -77,4 +79,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Imported by tests for its parser; run only as the CLI itself.
+if (process.env.PREDATOR_CLI_NO_MAIN !== "1") await main();

@@ -8,6 +8,7 @@ import {
   type SimVenueOptions,
 } from "../../infra/venue-sim/index.ts";
 import { ConfigError } from "../runtime/errors.ts";
+import { WINDOW_MINUTES, WINDOW_SECONDS } from "./help.ts";
 import type { Store } from "../runtime/store.ts";
 
 export interface VenueCliOptions {
@@ -46,10 +47,10 @@ export const venueOptionsSchema = z
       .optional()
       .transform((v) => v ?? null),
     collateral: z.string().regex(/^\d+(\.\d{1,6})?$/, "expected dollars, e.g. 100"),
-    windowMinutes: wholeNumber(2, 60),
+    windowMinutes: wholeNumber(WINDOW_MINUTES.min, WINDOW_MINUTES.max),
     // Short windows are for tests and demos; the canary enters 60 s before a window's end, so it
     // trades only in windows longer than its 45 s cut-off.
-    windowSeconds: wholeNumber(10, 3_600),
+    windowSeconds: wholeNumber(WINDOW_SECONDS.min, WINDOW_SECONDS.max),
   })
   .refine((o) => o.windowMinutes === undefined || o.windowSeconds === undefined, {
     message: "give one of the two, not both",

@@ -55,6 +55,9 @@ export interface ChaosStats {
 export class Chaos implements ChaosEngine {
   readonly plan: readonly PlannedKind[];
   readonly intensity: number;
+  /** The level's floor: injections each enabled kind gets at least (scenarios.ts). */
+  readonly minPerKind: number;
+  private readonly injected = new Map<PlannedKind, number>();
   private readonly bus: BusChaos;
   private readonly venue: VenueChaos;
   private readonly process: ProcessChaos;
@@ -74,6 +77,7 @@ export class Chaos implements ChaosEngine {
     const rng = world.rng.fork("chaos");
     const mix = LEVELS[scenario !== undefined && level === "none" ? "medium" : level];
     this.intensity = mix.intensity;
+    this.minPerKind = mix.minPerKind;
     this.bus = new BusChaos(world.broker, world.clock, rng.fork("bus"));
     this.venue = new VenueChaos(world.venue, rng.fork("venue"));
     this.process = new ProcessChaos(world);
@@ -93,7 +97,7 @@ export class Chaos implements ChaosEngine {
       const span = Math.max(1, untilMs - this.startedAt);
       const first = planned.early
         ? planned.rng.int(0, Math.max(0, Math.floor(Math.min(span / 4, DAY_MS / 4))))
-        : this.nextGap(planned);
+        : this.floorGap(planned, this.nextGap(planned));
       this.schedule(planned, first);
     }
   }
@@ -149,9 +153,11 @@ export class Chaos implements ChaosEngine {
     const now = clock.now();
     if (this.stopped || now >= this.untilMs) return;
     const [lo, hi] = planned.kind.durationMs;
+    const drawn = Math.round(planned.rng.int(lo, hi) * Math.max(0.5, this.intensity));
+    // Below the floor an episode is squeezed so the floor's episodes all fit in the run.
     const lengthMs = Math.max(
       1,
-      Math.round(planned.rng.int(lo, hi) * Math.max(0.5, this.intensity)),
+      this.belowFloor(planned) ? Math.min(drawn, this.floorSlot()) : drawn,
     );
     const healAt = Math.min(now + lengthMs, this.untilMs);
     const injection = planned.kind.inject({
@@ -161,9 +167,10 @@ export class Chaos implements ChaosEngine {
       healAt,
     });
     if (injection === null) {
-      this.schedule(planned, this.nextGap(planned));
+      this.schedule(planned, this.floorGap(planned, this.nextGap(planned)));
       return;
     }
+    this.injected.set(planned, (this.injected.get(planned) ?? 0) + 1);
     const record: FaultRecord = {
       at: now,
       kind: planned.kind.kind,
@@ -174,7 +181,7 @@ export class Chaos implements ChaosEngine {
     this.log.push(record);
     const timer = clock.setTimer(healAt - now, () => {
       this.healOne(record);
-      this.schedule(planned, this.nextGap(planned));
+      this.schedule(planned, this.floorGap(planned, this.nextGap(planned)));
     });
     this.active.set(record, { injection, timer });
   }
@@ -186,6 +193,31 @@ export class Chaos implements ChaosEngine {
     this.world.clock.clearTimer(entry.timer);
     entry.injection.heal();
     record.healedAt = this.world.clock.now();
+  }
+
+  /** Injections per enabled kind so far, for the summary and the floor check. */
+  injectedByKind(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const planned of this.plan) out[planned.kind.kind] = this.injected.get(planned) ?? 0;
+    return out;
+  }
+
+  private belowFloor(planned: PlannedKind): boolean {
+    return (this.injected.get(planned) ?? 0) < this.minPerKind;
+  }
+
+  /**
+   * A quarter of the run's span divided among the floor's episodes: gaps and squeezed episodes
+   * this long let every floor episode start and heal before the run's end.
+   */
+  private floorSlot(): number {
+    const span = Math.max(1, this.untilMs - this.startedAt);
+    return Math.max(1, Math.floor(span / (4 * Math.max(1, this.minPerKind))));
+  }
+
+  /** The drawn gap, shortened while the kind is below the level's floor. */
+  private floorGap(planned: PlannedKind, gap: number): number {
+    return this.belowFloor(planned) ? Math.min(gap, this.floorSlot()) : gap;
   }
 
   /** Exponential gap with the kind's mean, so episodes form a Poisson process. */

@@ -15,14 +15,19 @@ export interface LevelMix {
   rateMultiplier: number;
   /** Scales probabilities, sizes and durations (0.5 light … 2 extreme). */
   intensity: number;
+  /**
+   * The floor: every kind the seed enables is injected at least this many times, however short
+   * the run (episodes squeezed to fit). A run that misses it is not a chaos pass (result.ts).
+   */
+  minPerKind: number;
 }
 
 export const LEVELS: Record<ChaosLevel, LevelMix> = {
-  none: { enableProbability: 0, rateMultiplier: 0, intensity: 0 },
-  light: { enableProbability: 0.3, rateMultiplier: 0.5, intensity: 0.5 },
-  medium: { enableProbability: 0.5, rateMultiplier: 1, intensity: 1 },
-  heavy: { enableProbability: 0.7, rateMultiplier: 2, intensity: 1.5 },
-  extreme: { enableProbability: 0.9, rateMultiplier: 4, intensity: 2 },
+  none: { enableProbability: 0, rateMultiplier: 0, intensity: 0, minPerKind: 0 },
+  light: { enableProbability: 0.3, rateMultiplier: 0.5, intensity: 0.5, minPerKind: 0 },
+  medium: { enableProbability: 0.5, rateMultiplier: 1, intensity: 1, minPerKind: 0 },
+  heavy: { enableProbability: 0.7, rateMultiplier: 2, intensity: 1.5, minPerKind: 1 },
+  extreme: { enableProbability: 0.9, rateMultiplier: 4, intensity: 2, minPerKind: 2 },
 };
 
 export interface Scenario {

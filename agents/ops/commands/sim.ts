@@ -13,6 +13,7 @@ import {
   type SimResult,
 } from "../../../infra/chaos/sim/run.ts";
 import { PLANTS } from "../../../infra/chaos/sim/plants.ts";
+import { isPass } from "../../../infra/chaos/sim/result.ts";
 import { CADENCE_NAMES, type Cadence } from "../../../infra/chaos/sim/cadence.ts";
 import { print, printError } from "../output.ts";
 
@@ -95,6 +96,9 @@ export function simCommand(program: Command): void {
       } else if (result.interrupted) {
         printError(`interrupted; run it whole with: ${result.reproduce}`);
         process.exitCode = stop.signal.reason === "SIGTERM" ? 143 : 130;
+      } else if (!isPass(verdictOf(result))) {
+        printError(`the chaos floor was not met; reproduce with: ${result.reproduce}`);
+        process.exitCode = 1;
       }
     });
 }
@@ -187,6 +191,15 @@ export function progressLines(
   };
 }
 
+/** How many faults of each enabled kind were injected, against the level's floor when it has one. */
+function faultLine(r: SimResult): string {
+  const { minPerKind, injectedByKind } = r.faultFloor;
+  const kinds = Object.entries(injectedByKind);
+  if (kinds.length === 0) return "faults by kind: none enabled";
+  const floor = minPerKind > 0 ? ` (floor ${minPerKind} each)` : "";
+  return `faults by kind${floor}: ${kinds.map(([k, n]) => `${k} ${n}`).join(", ")}`;
+}
+
 function summary(r: SimResult & { nodeFlags: string[] }): string {
   const lines = [
     `seed ${r.seed}  days ${r.days}  chaos ${r.chaos}${r.scenario === null ? "" : `  scenario ${r.scenario}`}`,
@@ -194,6 +207,7 @@ function summary(r: SimResult & { nodeFlags: string[] }): string {
     ...r.violations.map((v) => `  ${v.invariant}: ${v.message}`),
     `simulated ${(r.simulatedMs / 86_400_000).toFixed(3)} d in ${(r.wallMs / 1000).toFixed(1)} s wall (node ${r.nodeFlags.join(" ")}); ${r.busMessages} bus messages; ${r.bookUpdatesPerTokenPer10s} book updates/token/10 s`,
     `orders ${r.orders}  fills ${r.fills}  faults ${r.faultsInjected}  final state ${r.finalState}`,
+    faultLine(r),
     `operator: ${r.operator.reviews} daily reviews, ${r.operator.newSessions} new sessions`,
     `event log ${r.eventLogHash}`,
   ];

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FaultRecord } from "../engine.ts";
 import { INVARIANTS, type InvariantChecker } from "./invariants.ts";
-import { verdictOf, type SimResult } from "./run.ts";
+import { verdictOf, type SimResult } from "./result.ts";
 import type { Samples } from "./samples.ts";
 import type { SimWorld } from "./world.ts";
 

@@ -8,12 +8,13 @@
 import { performance } from "node:perf_hooks";
 import { createChaosEngine, type ChaosLevel, type FaultRecord } from "../engine.ts";
 import { SCENARIO_NAMES } from "../scenarios.ts";
-import { InvariantChecker, DEFAULT_CHECKER_SETTINGS, type Violation } from "./invariants.ts";
+import { InvariantChecker, DEFAULT_CHECKER_SETTINGS } from "./invariants.ts";
 import { isPlant } from "./plants.ts";
 import { Sampler, type Samples } from "./samples.ts";
 import { SimWorld } from "./world.ts";
 import { CADENCE_NAMES, isCadence, type Cadence } from "./cadence.ts";
 import { writePostMortem, writeReport } from "./report.ts";
+import { DAY_MS, verdictOf, type SimResult } from "./result.ts";
 import { SimOperator, type OperatorStats } from "./operator.ts";
 
 export const CHAOS_LEVEL_NAMES: readonly ChaosLevel[] = [
@@ -23,7 +24,6 @@ export const CHAOS_LEVEL_NAMES: readonly ChaosLevel[] = [
   "heavy",
   "extreme",
 ];
-export const DAY_MS = 86_400_000;
 /** After the heal, ACTIVE and a clean reconciliation must come within this much virtual time. */
 export const HEAL_BOUND_MS = 15 * 60_000;
 /** Trades and orders that changed this recently at rest are still travelling; older must agree. */
@@ -61,46 +61,6 @@ export interface SimOptions {
    * the result is `interrupted`, with everything counted up to then.
    */
   signal?: AbortSignal;
-}
-
-export interface SimResult {
-  seed: number;
-  days: number;
-  chaos: ChaosLevel;
-  scenario: string | null;
-  plant: string | null;
-  cadence: Cadence;
-  events: number;
-  busMessages: number;
-  faultsInjected: number;
-  faultsByKind: Record<string, number>;
-  violations: Violation[];
-  eventLogHash: string;
-  wallMs: number;
-  simulatedMs: number;
-  bookUpdatesPerTokenPer10s: number;
-  orders: number;
-  fills: number;
-  /** What the simulated operator's daily reviews did (operator.ts). */
-  operator: OperatorStats;
-  finalState: string;
-  /** Stopped by `signal` before the faults ended: no violation up to then, and no verdict. */
-  interrupted: boolean;
-  reproduce: string;
-  postMortem: string | null;
-  report: string | null;
-}
-
-/** One line: PASS, FAIL with the count, or INTERRUPTED with how far the run got. */
-export function verdictOf(
-  r: Pick<SimResult, "violations" | "interrupted" | "simulatedMs" | "days">,
-): string {
-  if (r.violations.length > 0) return `FAIL: ${r.violations.length} violation(s)`;
-  if (r.interrupted) {
-    const day = (r.simulatedMs / DAY_MS).toFixed(2);
-    return `INTERRUPTED at simulated day ${day} of ${r.days}: no invariant violated up to then (not a pass)`;
-  }
-  return "PASS: no invariant violated";
 }
 
 export class SimOptionsError extends Error {
@@ -224,7 +184,8 @@ export async function runSimulation(opts: SimOptions): Promise<SimResult> {
   const faults = engine.records();
   const simulatedMs = world.clock.now() - startedAt;
   operator.close();
-  const result = summarize(opts, world, checker, faults, operator.stats, {
+  const floor = { minPerKind: engine.minPerKind, injectedByKind: engine.injectedByKind() };
+  const result = summarize(opts, world, checker, faults, floor, operator.stats, {
     steps: counters.steps,
     simulatedMs,
     wallMs: Math.round(performance.now() - wallStart),
@@ -349,6 +310,7 @@ function summarize(
   world: SimWorld,
   checker: InvariantChecker,
   faults: readonly FaultRecord[],
+  faultFloor: SimResult["faultFloor"],
   operator: OperatorStats,
   m: {
     steps: number;
@@ -375,6 +337,7 @@ function summarize(
     busMessages: world.broker.deliveryCount(),
     faultsInjected: faults.length,
     faultsByKind,
+    faultFloor,
     violations,
     eventLogHash: world.broker.logHash(),
     wallMs: m.wallMs,
@@ -392,3 +355,4 @@ function summarize(
 }
 
 export type { Samples };
+export { DAY_MS, verdictOf, type SimResult };

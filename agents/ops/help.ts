@@ -1,0 +1,125 @@
+/**
+ * Help conventions every `predator` command follows (issue 21): its --help ends with an example,
+ * and each bounded numeric option shows its range in the help and is checked against that same
+ * range when parsed, so the two cannot disagree. A value outside it is a one-line ConfigError
+ * naming the option and the range (exit code 2).
+ */
+import type { Command, Option } from "commander";
+import { ConfigError } from "../runtime/errors.ts";
+
+export interface Bound {
+  readonly min: number;
+  readonly max: number;
+  readonly unit: string;
+  /** Why the range is what it is, when that is not obvious. */
+  readonly why?: string;
+}
+
+/** The venue's window lengths (venue-options.ts validates with these). */
+export const WINDOW_MINUTES: Bound = { min: 2, max: 60, unit: "minutes" };
+export const WINDOW_SECONDS: Bound = { min: 10, max: 3_600, unit: "seconds" };
+/** A fleet runs the canary, which enters 60 s before a window's end and stops at 45 s. */
+export const FLEET_WINDOW_SECONDS: Bound = {
+  min: 46,
+  max: 3_600,
+  unit: "seconds",
+  why: "the canary trades only in windows over 45 s",
+};
+const STATUS_EVERY: Bound = { min: 1, max: 86_400, unit: "seconds" };
+
+/** Command path ("controls set") → option flag → its range. */
+export const OPTION_BOUNDS: Readonly<Record<string, Readonly<Record<string, Bound>>>> = {
+  start: {
+    "--window-minutes": WINDOW_MINUTES,
+    "--window-seconds": FLEET_WINDOW_SECONDS,
+    "--status-every-s": STATUS_EVERY,
+    "--duration-s": { min: 1, max: 31_536_000, unit: "seconds" },
+  },
+  up: {
+    "--window-minutes": WINDOW_MINUTES,
+    "--window-seconds": FLEET_WINDOW_SECONDS,
+    "--status-every-s": STATUS_EVERY,
+  },
+  "venue-sim": { "--window-minutes": WINDOW_MINUTES, "--window-seconds": WINDOW_SECONDS },
+  venue: { "--window-minutes": WINDOW_MINUTES, "--window-seconds": WINDOW_SECONDS },
+  events: { "--limit": { min: 1, max: 10_000, unit: "events" } },
+};
+
+/** One example per command, shown at the end of its --help. */
+export const EXAMPLES: Readonly<Record<string, string>> = {
+  contracts: "npx predator contracts --json-schema .tmp/schemas",
+  agent: "NATS_URL=nats://127.0.0.1:4222 npx predator agent cro --instance cro-1",
+  start: "npx predator start --seed 7 --window-seconds 70 --duration-s 120",
+  migrate: "DATABASE_URL=postgres://localhost/predator npx predator migrate",
+  audit: "DATABASE_URL=postgres://localhost/predator npx predator audit --json",
+  "venue-sim":
+    "NATS_URL=nats://127.0.0.1:4222 npx predator venue-sim --seed 11 --window-seconds 70",
+  venue: "npx predator venue --port 8080 --seed 3 --latency-ms 200",
+  sim: "npx predator sim --seed 42 --days 1 --chaos heavy --report .tmp/sim-42",
+  campaign: "npx predator campaign --seeds 1-20 --days 1 --chaos heavy --jobs 2",
+  health: "npx predator health --agent cro --timeout-ms 3000",
+  replay: "npx predator replay --file recording.jsonl",
+  "venue-live": "npx predator venue-live --dry-run",
+  preflight: "npx predator preflight --json",
+  "trade-once": "npx predator trade-once --token <token-id> --size 5",
+  up: "npx predator up --seed 11 --window-seconds 70 --replicas cro=2",
+  status: "npx predator status --json",
+  halt: 'npx predator halt --level pause --reason "feed looks wrong"',
+  resume: 'npx predator resume --reason "feed fixed"',
+  controls: "npx predator controls get",
+  "controls get": "npx predator controls get --json",
+  "controls set": 'npx predator controls set position_cap_usd 5 --reason "smaller positions"',
+  events: "npx predator events --since-minutes 30 --limit 20",
+  kill: "npx predator kill strategy",
+  verify: "npx predator verify canary --seed 1 --windows 20",
+  "verify canary": "npx predator verify canary --seed 1 --windows 20 --out .predator/evidence",
+  "verify exits": "npx predator verify exits --seed 1 --variants A,C,E --windows 5",
+  drill: "npx predator drill kill-switch",
+  "drill kill-switch": "DATABASE_URL=postgres://localhost/predator npx predator drill kill-switch",
+  readiness: "DATABASE_URL=postgres://localhost/predator npx predator readiness --json",
+};
+
+export function describeBound(b: Bound): string {
+  const unit = b.unit === "" ? "" : ` ${b.unit}`;
+  return `[${b.min}..${b.max}]${unit}`;
+}
+
+/** Checks a whole number against its range; the one message used by help and validation alike. */
+export function checkBound(flag: string, b: Bound, value: string): string {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < b.min || n > b.max) {
+    const why = b.why === undefined ? "" : ` (${b.why})`;
+    throw new ConfigError(
+      flag,
+      `expected a whole number in ${describeBound(b)}${why}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function boundOption(option: Option, flag: string, b: Bound): void {
+  // An option with its own parser (sim's --seed, campaign's --jobs) keeps it: never two checks.
+  if (option.parseArg !== undefined) throw new Error(`${flag} already has a parser`);
+  option.description = `${option.description} ${describeBound(b)}`;
+  // A ConfigError thrown here is not commander's own: it propagates to the CLI's one-line error.
+  option.argParser((value: string) => checkBound(flag, b, value));
+}
+
+/** Walks every command: adds its example and binds its bounded options. */
+export function applyHelpConventions(root: Command): void {
+  const walk = (cmd: Command, path: string[]): void => {
+    for (const sub of cmd.commands) {
+      const here = [...path, sub.name()];
+      const key = here.join(" ");
+      const example = EXAMPLES[key];
+      if (example !== undefined) sub.addHelpText("after", `\nExample:\n  $ ${example}\n`);
+      const bounds = OPTION_BOUNDS[key] ?? {};
+      for (const option of sub.options) {
+        const b = option.long === undefined ? undefined : bounds[option.long];
+        if (b !== undefined && option.long !== undefined) boundOption(option, option.long, b);
+      }
+      walk(sub, here);
+    }
+  };
+  walk(root, []);
+}

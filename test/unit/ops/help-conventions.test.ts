@@ -1,0 +1,109 @@
+/**
+ * Every `predator` command's --help ends with an example; each bounded option shows its range,
+ * and the parser enforces that same range with a one-line error naming the option (exit 2).
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../../agents/runtime/errors.ts";
+import { OPTION_BOUNDS, describeBound } from "../../../agents/ops/help.ts";
+
+const CLI = fileURLToPath(new URL("../../../agents/ops/predator.js", import.meta.url));
+
+let program: Command;
+beforeAll(async () => {
+  process.env.PREDATOR_CLI_NO_MAIN = "1";
+  const { buildProgram } = await import("../../../agents/ops/cli.ts");
+  program = buildProgram();
+});
+
+function commands(root: Command): [string, Command][] {
+  const out: [string, Command][] = [];
+  const walk = (cmd: Command, path: string[]): void => {
+    for (const sub of cmd.commands) {
+      const here = [...path, sub.name()];
+      out.push([here.join(" "), sub]);
+      walk(sub, here);
+    }
+  };
+  walk(root, []);
+  return out;
+}
+
+function helpOf(cmd: Command): string {
+  let text = "";
+  cmd.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
+  cmd.outputHelp();
+  return text;
+}
+
+describe("predator --help", () => {
+  it("every command (and subcommand) ends its help with a runnable-looking example", () => {
+    const all = commands(program);
+    expect(all.length).toBeGreaterThan(20);
+    const without = all
+      .filter(
+        ([, cmd]) =>
+          !/\nExample:\n {2}\$ npx predator /.test(helpOf(cmd)) &&
+          !/\nExample:\n {2}\$ \S+=\S+ npx predator /.test(helpOf(cmd)),
+      )
+      .map(([name]) => name);
+    expect(without).toEqual([]);
+  });
+
+  it("names each example's own command", () => {
+    for (const [name, cmd] of commands(program)) {
+      expect(helpOf(cmd), name).toContain(`npx predator ${name}`);
+    }
+  });
+});
+
+describe("bounded options: help and validation agree", () => {
+  const cases = Object.entries(OPTION_BOUNDS).flatMap(([command, flags]) =>
+    Object.entries(flags).map(([flag, bound]) => ({ command, flag, bound })),
+  );
+
+  it.each(cases)("$command $flag", ({ command, flag, bound }) => {
+    const cmd = commands(program).find(([name]) => name === command)?.[1];
+    if (cmd === undefined) throw new Error(`no command ${command}`);
+    const option = cmd.options.find((o) => o.long === flag);
+    if (option === undefined) throw new Error(`${command} has no ${flag}`);
+    const range = describeBound(bound);
+    // Commander wraps long descriptions: compare with the whitespace folded.
+    expect(helpOf(cmd).replace(/\s+/g, " ")).toContain(range);
+    const parse = (v: string): unknown =>
+      (option.parseArg as ((v: string, p: unknown) => unknown) | undefined)?.(v, undefined);
+    expect(parse(String(bound.min))).toBe(String(bound.min));
+    expect(parse(String(bound.max))).toBe(String(bound.max));
+    for (const bad of [String(bound.min - 1), String(bound.max + 1), "1.5", "x"]) {
+      if (bound.min === 0 && bad === "-1") continue;
+      let error: unknown = null;
+      try {
+        parse(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `${flag} ${bad}`).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(flag);
+      expect((error as Error).message).toContain(range);
+    }
+  });
+});
+
+describe("the CLI process", () => {
+  it("start --window-seconds 30 fails at once: one line naming the option and its range, exit 2", () => {
+    const r = spawnSync(process.execPath, [CLI, "start", "--window-seconds", "30"], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, NATS_URL: "", DATABASE_URL: "", PREDATOR_CLI_NO_MAIN: "" },
+    });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe(
+      'predator: --window-seconds: expected a whole number in [46..3600] seconds (the canary trades only in windows over 45 s), got "30"',
+    );
+    expect(r.stdout).toBe("");
+  });
+});
