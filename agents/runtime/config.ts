@@ -60,6 +60,8 @@ export const RUNTIME_SETTING_DOCS: Record<keyof typeof runtimeSettings.shape, st
   PREDATOR_INSTANCE: "this process's instance id (default: the host name in a container, else 1)",
   PREDATOR_MODE: "paper, dry-run, live or sim: what the venue is and what orders mean",
   NATS_URL: "the NATS server(s); with DATABASE_URL set, `npm start` runs one process per agent",
+  PREDATOR_NATS_REPLICAS:
+    "JetStream replicas of the order, fill and decision streams (3 on a three-node NATS cluster)",
   DATABASE_URL: "PostgreSQL; absent: the embedded store (npm start)",
   PREDATOR_HEARTBEAT_MS: "how often every agent heartbeats (hang detection: agent_timeout_ms)",
   PREDATOR_MAILBOX_CAPACITY: "messages an agent's mailbox holds before it refuses more",
