@@ -16,6 +16,7 @@ export { StrategyRegistry, DuplicateStrategyError, defaultStrategies } from "./r
 export { canary, canaryParams, type CanaryParams } from "./canary.ts";
 export { momentum, momentumParams, type MomentumParams } from "./momentum.ts";
 export { probe, probeParams, type ProbeParams } from "./probe.ts";
+export { cheapSide, cheapSideParams, type CheapSideParams } from "./cheap-side.ts";
 export { croGate, windowGate, checkSignal, type CroSeen, type GateResult } from "./gate.ts";
 export { MarketView, type WindowInfo, type ViewBounds } from "./market-view.ts";
 export * from "./strategy.ts";

@@ -1,6 +1,7 @@
 /** The strategies a Strategy agent may run, by name, and which of them trade a given instrument. */
 import type { z } from "zod";
 import { canary } from "./canary.ts";
+import { cheapSide } from "./cheap-side.ts";
 import { momentum } from "./momentum.ts";
 import { probe } from "./probe.ts";
 import type { Strategy } from "./strategy.ts";
@@ -41,9 +42,14 @@ export class StrategyRegistry {
 }
 
 /**
- * The strategies predator ships: the canary, the momentum example and the probe (off until
- * configured, and not in the CRO's default allowed_strategies).
+ * The strategies predator ships: the canary, the momentum example, the probe (off until
+ * configured, and not in the CRO's default allowed_strategies) and the strategy guide's example
+ * `cheap-side` (not enabled unless configured, not allowed unless the controls say so).
  */
 export function defaultStrategies(): StrategyRegistry {
-  return new StrategyRegistry().register(canary).register(momentum).register(probe);
+  return new StrategyRegistry()
+    .register(canary)
+    .register(momentum)
+    .register(probe)
+    .register(cheapSide);
 }
