@@ -215,7 +215,20 @@ export async function startApi(
       ...stream,
     });
   }
-  const url = await app.listen({ host: listen.host, port: listen.port });
+  let url: string;
+  try {
+    url = await app.listen({ host: listen.host, port: listen.port });
+  } catch (error) {
+    events?.close();
+    if ((error as { code?: unknown }).code === "EADDRINUSE") {
+      // Say what to do, not only what happened: another console or program holds the port.
+      throw new ConfigError(
+        "--api-port",
+        `${listen.host}:${listen.port} is already in use; choose another port (--api-port N) or 0 for no console`,
+      );
+    }
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : listen.port;
   return {

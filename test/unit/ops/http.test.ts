@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { OpsReply } from "../../../contracts/ops.ts";
 import type { FleetStatus } from "../../../agents/ops/fleet-status.ts";
-import { apiToken, buildApi } from "../../../agents/ops/http.ts";
+import { apiToken, buildApi, startApi } from "../../../agents/ops/http.ts";
 import {
   CroSilentError,
   type CroStatus,
@@ -237,5 +237,24 @@ describe("HTTP API health, status and metrics", () => {
     const r = await api().inject({ method: "GET", url: "/metrics" });
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain("predator_trading_state");
+  });
+});
+
+describe("HTTP API listening", () => {
+  it("a port already in use is a one-line error naming --api-port, not a stack trace", async () => {
+    const deps = {
+      token: TOKEN,
+      operator: fakeOperator(),
+      status: () => Promise.resolve(status(true)),
+      metrics: { text: () => Promise.resolve(""), contentType: "text/plain" },
+    };
+    const first = await startApi(deps, { host: "127.0.0.1", port: 0 });
+    try {
+      await expect(startApi(deps, { host: "127.0.0.1", port: first.port })).rejects.toThrow(
+        /^--api-port: 127\.0\.0\.1:\d+ is already in use; choose another port/,
+      );
+    } finally {
+      await first.close();
+    }
   });
 });

@@ -71,7 +71,18 @@ describe("predator CLI", () => {
     delete env.DATABASE_URL;
     const r = await run(
       process.execPath,
-      [CLI, "start", "--seed", "3", "--duration-s", "2", "--status-every-s", "60"],
+      [
+        CLI,
+        "start",
+        "--seed",
+        "3",
+        "--duration-s",
+        "2",
+        "--status-every-s",
+        "60",
+        "--api-port",
+        "0",
+      ],
       { env, timeout: 30_000 },
     );
     const logs = r.stdout.split("\n").filter((l) => l.startsWith("{"));
