@@ -2,7 +2,8 @@
  * The one switch between the two ways the harness gets its services: PREDATOR_TEST_SERVICES =
  * `binaries` (private nats-server / PostgreSQL processes from the machine's binaries), `containers`
  * (testcontainers: the PostgreSQL module and a NATS container, on the images the compose file
- * names), or unset (`containers` when a Docker engine answers, else `binaries`). A test never
+ * names), or unset (`binaries`: a test run never depends on whether an engine, and the stand-in
+ * images it would need without a registry, happen to be on the machine). A test never
  * depends on which it got: both give a URL and the same stop/restart/kill handles.
  * testcontainers' reaper (Ryuk) is an image no registry-less machine has: containers are stopped
  * by the harness itself, so it is off unless the caller turned it on.
@@ -21,17 +22,16 @@ export function serviceBackend(): Promise<ServiceBackend> {
 }
 
 async function choose(): Promise<ServiceBackend> {
-  const wanted = process.env.PREDATOR_TEST_SERVICES ?? "";
-  if (wanted === "binaries") return "binaries";
-  if (wanted !== "" && wanted !== "containers") {
+  const wanted = process.env.PREDATOR_TEST_SERVICES ?? "binaries";
+  if (wanted === "binaries" || wanted === "") return "binaries";
+  if (wanted !== "containers") {
     throw new Error(`PREDATOR_TEST_SERVICES=${wanted}: expected binaries or containers`);
   }
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
-  const reachable = await engineReachable();
-  if (wanted === "containers" && !reachable) {
+  if (!(await engineReachable())) {
     throw new Error("PREDATOR_TEST_SERVICES=containers but no container engine is reachable");
   }
-  return reachable ? "containers" : "binaries";
+  return "containers";
 }
 
 async function engineReachable(): Promise<boolean> {
