@@ -105,10 +105,10 @@ describe("market view", () => {
 });
 
 describe("registry and configuration", () => {
-  it("ships canary, momentum and probe, matched by slug prefix", () => {
+  it("ships canary, momentum, probe and the guide's cheap-side, matched by slug prefix", () => {
     const r = defaultStrategies();
-    expect(r.list().map((s) => s.name)).toEqual(["canary", "momentum", "probe"]);
-    expect(r.forSlug("btc-updown-15m-1767225600")).toHaveLength(3);
+    expect(r.list().map((s) => s.name)).toEqual(["canary", "momentum", "probe", "cheap-side"]);
+    expect(r.forSlug("btc-updown-15m-1767225600")).toHaveLength(4);
     expect(r.forSlug("eth-updown-15m-1767225600")).toHaveLength(0);
     expect(() => new StrategyRegistry([canary, canary])).toThrow(DuplicateStrategyError);
   });
