@@ -29,7 +29,14 @@ const states: string[] = [];
 const decisions: string[] = [];
 
 beforeAll(async () => {
-  poly = await startPolyVenue({ clock, rng: new SeededRng(51), sim: { windowMs: WINDOW_MS } });
+  poly = await startPolyVenue({
+    clock,
+    rng: new SeededRng(51),
+    // The providers quote once, when a window opens, and never requote: a requote's bids, crossing
+    // a moved fair price, would eat the test's ask between tradeOnce reading it and its FAK landing
+    // (CI saw FAK_NOT_FILLED once). Only this test's orders change the book after that.
+    sim: { windowMs: WINDOW_MS, liquidity: { requoteMs: 3_600_000 } },
+  });
   live = await loadLiveVenue(
     {
       host: poly.url,
