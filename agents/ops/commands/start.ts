@@ -16,10 +16,8 @@ import type { Bus } from "../../../bus/port.ts";
 import type { Clock } from "../../../bus/clock.ts";
 import type { Store } from "../../runtime/store.ts";
 import { ConfigError } from "../../runtime/errors.ts";
-import { apiToken, viewToken } from "../http.ts";
-import { ensureDashboardBuilt } from "../console/build.ts";
-import { freshToken, removeLocalConsole, writeLocalConsole } from "../console/local.ts";
-import { startConsole, type ConsoleServer } from "../console/serve.ts";
+import { removeLocalConsole, writeLocalConsole } from "../console/local.ts";
+import { consoleTokens, serveConsole, type ConsoleServer } from "../console/serve.ts";
 import { SimVenue } from "../../../infra/venue-sim/index.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { AGENT_NAMES, agentDefinition, parseWebhooks } from "../../catalog.ts";
@@ -141,7 +139,7 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
-/** The console on the embedded fleet: built if stale, served, and written where the CLI finds it. */
+/** The console on the embedded fleet, written where the CLI on this machine finds it. */
 async function serveEmbedded(
   bus: Bus,
   clock: Clock,
@@ -149,26 +147,13 @@ async function serveEmbedded(
   host: string,
   port: number,
 ): Promise<ConsoleServer> {
-  const token =
-    process.env.PREDATOR_API_TOKEN === undefined || process.env.PREDATOR_API_TOKEN === ""
-      ? freshToken()
-      : apiToken(process.env.PREDATOR_API_TOKEN);
-  const staticDir = ensureDashboardBuilt((line) => process.stdout.write(line + "\n"));
-  const served = await startConsole({
-    bus,
-    clock,
-    // The console's ids and stream name must differ between runs even with --seed.
-    rng: new SystemRng(),
-    store,
-    storeKind: "embedded",
-    mode: "PAPER",
-    token,
-    viewToken: viewToken(process.env.PREDATOR_VIEW_TOKEN, token),
-    host,
-    port,
-    staticDir,
-  });
-  writeLocalConsole({ url: served.url, token, pid: process.pid });
+  const tokens = consoleTokens(process.env);
+  const served = await serveConsole(
+    { bus, clock, store, storeKind: "embedded", mode: "PAPER", host, port },
+    tokens,
+    (line) => process.stdout.write(line + "\n"),
+  );
+  writeLocalConsole({ url: served.url, token: tokens.token, pid: process.pid });
   return served;
 }
 

@@ -1,8 +1,13 @@
 /**
  * `predator up`: the supervisor. Applies pending migrations, starts every agent as its own
  * process (plus the simulated venue unless the mode is live), restarts one that dies with backoff,
- * runs standby replicas of singletons when asked, serves the operator's HTTP API and /metrics, and
- * stops everything cleanly on SIGINT/SIGTERM.
+ * runs standby replicas of singletons when asked, serves the operator console (the same app, event
+ * stream and HTTP API as `npm start`, over the bus and PostgreSQL) and /metrics when --api-port is
+ * given, and stops everything cleanly on SIGINT/SIGTERM.
+ *
+ * The console is opt-in here (no --api-port: none), and --api-port 0 takes any free port: tests
+ * and several fleets on one machine never contend for a fixed one. Unlike `npm start`, `up` writes
+ * no local console file: the CLI reaches this fleet through NATS_URL and DATABASE_URL.
  */
 import type { Command } from "commander";
 import { z } from "zod";
@@ -26,9 +31,15 @@ import {
   type FleetMode,
   type FleetPlan,
 } from "../fleet.ts";
-import { fleetStatus } from "../fleet-status.ts";
 import { HeartbeatTracker, type LocalChild } from "../fleet-view.ts";
-import { apiToken, startApi } from "../http.ts";
+import {
+  consoleTokens,
+  serveConsole,
+  type ConsoleServer,
+  type ConsoleTokens,
+} from "../console/serve.ts";
+import { PgStore } from "../../../infra/store/pg.ts";
+import type { Mode } from "../../../contracts/common.ts";
 import { OpsMetrics } from "../metrics.ts";
 import { positiveSeconds } from "../args.ts";
 import { parseVenueOptions, type VenueCliOptions } from "../venue-options.ts";
@@ -47,6 +58,13 @@ interface UpOptions extends VenueCliOptions {
 const fleetMode = z.enum(["paper", "dry-run", "live"], {
   error: "expected paper, dry-run or live",
 });
+/** What the console shows as the fleet's mode. */
+const CONSOLE_MODE: Record<FleetMode, Mode> = {
+  paper: "PAPER",
+  "dry-run": "DRY_RUN",
+  live: "LIVE",
+};
+
 const port = z.coerce.number().int().min(0).max(65_535);
 
 /** Supervisor policy: Docker-like restart with exponential backoff. */
@@ -74,9 +92,9 @@ export function upCommand(program: Command): void {
     )
     .option(
       "--api-port <n>",
-      "serve the HTTP API and /metrics on this port (needs PREDATOR_API_TOKEN)",
+      "serve the operator console, HTTP API and /metrics on this port (0: any free port; default: none)",
     )
-    .option("--api-host <host>", "address the HTTP API listens on", "127.0.0.1")
+    .option("--api-host <host>", "address the console listens on", "127.0.0.1")
     .option("--seed <n>", "seed the simulated market (default: random)")
     .option("--collateral <usd>", "starting collateral of the simulated venue, dollars", "100")
     .option("--window-minutes <n>", "length of each simulated window, minutes (default: 15)")
@@ -92,7 +110,11 @@ export function upCommand(program: Command): void {
 }
 
 /** Everything checked before anything starts: a bad flag changes nothing (exit 2). */
-function plan(raw: UpOptions): { plan: FleetPlan; apiPort: number | null; token: string | null } {
+function plan(raw: UpOptions): {
+  plan: FleetPlan;
+  apiPort: number | null;
+  tokens: ConsoleTokens | null;
+} {
   const mode = fleetMode.safeParse(raw.mode);
   if (!mode.success)
     throw new ConfigError(
@@ -110,8 +132,9 @@ function plan(raw: UpOptions): { plan: FleetPlan; apiPort: number | null; token:
       );
     apiPort = p.data;
   }
-  const token = apiPort === null ? null : apiToken(process.env.PREDATOR_API_TOKEN);
-  return { plan: { mode: mode.data, replicas, venue: venueOf(mode.data, raw) }, apiPort, token };
+  // PREDATOR_API_TOKEN (checked) or a fresh one; PREDATOR_VIEW_TOKEN for a read-only role.
+  const tokens = apiPort === null ? null : consoleTokens(process.env);
+  return { plan: { mode: mode.data, replicas, venue: venueOf(mode.data, raw) }, apiPort, tokens };
 }
 
 /**
@@ -161,7 +184,7 @@ async function up(raw: UpOptions): Promise<void> {
   const tracker = new HeartbeatTracker(ops.clock);
   const metrics = new OpsMetrics(ops.clock, tracker, local);
   const dashboard = new Dashboard(ops.bus, ops.clock, (t) => process.stdout.write(t));
-  let api: { url: string; close(): Promise<void> } | null = null;
+  let api: ConsoleServer | null = null;
   try {
     await prepareDatabase(
       databaseUrl,
@@ -171,25 +194,33 @@ async function up(raw: UpOptions): Promise<void> {
     );
     tracker.start(ops.bus);
     metrics.start(ops.bus);
-    // The API before the children: a port already in use stops `up` with nothing started.
-    if (checked.apiPort !== null && checked.token !== null) {
-      const status = () =>
-        fleetStatus({
+    // The console before the children: a port already in use stops `up` with nothing started.
+    if (checked.apiPort !== null && checked.tokens !== null) {
+      const store = await PgStore.open(databaseUrl);
+      api = await serveConsole(
+        {
+          bus: ops.bus,
+          clock: ops.clock,
+          store,
+          storeKind: "postgresql",
+          mode: CONSOLE_MODE[checked.plan.mode],
+          host: raw.apiHost,
+          port: checked.apiPort,
+          local,
           operator: ops.operator,
           tracker,
-          clock: ops.clock,
-          local,
-          actor: "http:health",
-        });
-      api = await startApi(
-        { token: checked.token, operator: ops.operator, status, metrics },
-        { host: raw.apiHost, port: checked.apiPort },
+          metrics,
+          onClose: () => store.close(),
+        },
+        checked.tokens,
+        (line) => process.stdout.write(line + "\n"),
       );
     }
     const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
     for (const child of fleetChildren(checked.plan, env)) supervisor.add(child);
     dashboard.start(statusEveryMs);
     process.stdout.write(`${banner(checked.plan, supervisor.status().length, api?.url ?? null)}\n`);
+    if (api !== null) process.stdout.write(`predator up: console at ${api.openUrl}\n`);
     const why = await stopSignal;
     process.stdout.write(`predator up: stopping (${why})\n`);
   } finally {

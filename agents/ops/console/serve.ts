@@ -4,15 +4,17 @@
  */
 import type { Bus } from "../../../bus/port.ts";
 import type { Clock } from "../../../bus/clock.ts";
-import type { Rng } from "../../../bus/rng.ts";
+import { SystemRng, type Rng } from "../../../bus/rng.ts";
 import type { Mode } from "../../../contracts/common.ts";
 import type { Store } from "../../runtime/store.ts";
 import { fleetStatus } from "../fleet-status.ts";
 import { HeartbeatTracker, type LocalChild } from "../fleet-view.ts";
-import { startApi, type RunningApi } from "../http.ts";
+import { apiToken, startApi, viewToken, type RunningApi } from "../http.ts";
 import { OpsMetrics } from "../metrics.ts";
 import { BusOperator, type Operator } from "../operator.ts";
+import { ensureDashboardBuilt } from "./build.ts";
 import { ConsoleHub } from "./hub.ts";
+import { freshToken } from "./local.ts";
 
 export interface ConsoleServerOptions {
   bus: Bus;
@@ -85,6 +87,7 @@ export async function startConsole(o: ConsoleServerOptions): Promise<ConsoleServ
     );
   } catch (error) {
     await Promise.all(owned.map((o) => o.stop()));
+    await o.onClose?.();
     throw error;
   }
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
@@ -100,4 +103,40 @@ export async function startConsole(o: ConsoleServerOptions): Promise<ConsoleServ
       await o.onClose?.();
     },
   };
+}
+
+export interface ConsoleTokens {
+  /** The operator's: PREDATOR_API_TOKEN when set (checked), else a fresh one for this run. */
+  token: string;
+  /** PREDATOR_VIEW_TOKEN (read-only), when set. */
+  viewToken: string | null;
+}
+
+/** The console's tokens from the environment; a bad value is a ConfigError (exit 2). */
+export function consoleTokens(
+  env: Record<string, string | undefined> = process.env,
+): ConsoleTokens {
+  const value = env.PREDATOR_API_TOKEN;
+  const token = value === undefined || value === "" ? freshToken() : apiToken(value);
+  return { token, viewToken: viewToken(env.PREDATOR_VIEW_TOKEN, token) };
+}
+
+/**
+ * The console as `npm start` and `predator up` serve it: the app built first when its build is
+ * missing or stale, then served with the given tokens. Its ids and stream name come from the
+ * system's randomness, so they differ between runs even with --seed.
+ */
+export async function serveConsole(
+  o: Omit<ConsoleServerOptions, "rng" | "staticDir" | "token" | "viewToken">,
+  tokens: ConsoleTokens,
+  log: (line: string) => void,
+): Promise<ConsoleServer> {
+  let staticDir: string;
+  try {
+    staticDir = ensureDashboardBuilt(log);
+  } catch (error) {
+    await o.onClose?.();
+    throw error;
+  }
+  return startConsole({ ...o, ...tokens, rng: new SystemRng(), staticDir });
 }

@@ -53,7 +53,7 @@ const CASES: Array<[string[], RegExp]> = [
   [["up", "--mode", "live", "--confirm-live"], /POLY_CLOB_URL/],
   [["up", "--mode", "sim"], /--mode: expected paper, dry-run or live/],
   [["up", "--replicas", "strategy=2"], /strategy is not a singleton/],
-  [["up", "--api-port", "8080"], /PREDATOR_API_TOKEN: required/],
+  [["up", "--api-port", "65536"], /--api-port: expected a port 0\.\.65535/],
   [["events", "--for-s", "3"], /--for-s: only with --follow/],
 ];
 

@@ -14,6 +14,7 @@ import type { OpsReply } from "../../../contracts/ops.ts";
 import { buildApi, startApi, viewToken, type RunningApi } from "../../../agents/ops/http.ts";
 import { ConsoleHub } from "../../../agents/ops/console/hub.ts";
 import { tradesCsv } from "../../../agents/ops/console/history.ts";
+import { consoleTokens } from "../../../agents/ops/console/serve.ts";
 import type { Operator, OperatorCommand } from "../../../agents/ops/operator.ts";
 import type { FillRecord, PositionRecord } from "../../../agents/runtime/store.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
@@ -166,6 +167,24 @@ describe("console API roles", () => {
     expect(viewToken(undefined, TOKEN)).toBeNull();
     expect(() => viewToken("short", TOKEN)).toThrow(/at least 16/);
     expect(() => viewToken(TOKEN, TOKEN)).toThrow(/must differ/);
+  });
+
+  it("takes PREDATOR_API_TOKEN (checked) or makes a fresh one per run (npm start and up)", () => {
+    expect(consoleTokens({ PREDATOR_API_TOKEN: TOKEN, PREDATOR_VIEW_TOKEN: VIEW })).toEqual({
+      token: TOKEN,
+      viewToken: VIEW,
+    });
+    const a = consoleTokens({ PREDATOR_API_TOKEN: "" });
+    const b = consoleTokens({});
+    expect(a.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(a.token).not.toBe(b.token);
+    expect(a.viewToken).toBeNull();
+    expect(() => consoleTokens({ PREDATOR_API_TOKEN: "short" })).toThrow(
+      /PREDATOR_API_TOKEN: at least 16/,
+    );
+    expect(() => consoleTokens({ PREDATOR_API_TOKEN: TOKEN, PREDATOR_VIEW_TOKEN: TOKEN })).toThrow(
+      /must differ/,
+    );
   });
 
   it("records each operator command in the activity feed with the http actor and the outcome", async () => {
