@@ -206,6 +206,40 @@ describe.skipIf(!haveChromium)("operator console against predator up (NATS + Pos
     expect((await status()).cro?.state).toBe("ACTIVE");
   });
 
+  it("a second up on the console's port exits 2 at once, naming --api-port, with nothing left running", async () => {
+    const port = new URL(origin).port;
+    const started = Date.now();
+    const second = await run(
+      process.execPath,
+      [
+        PREDATOR_CLI,
+        "up",
+        "--api-port",
+        port,
+        "--window-seconds",
+        "70",
+        "--status-every-s",
+        "3600",
+      ],
+      // SIGKILL: a process stuck after its error ignores SIGTERM (up waits for it).
+      { env: env(), timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" },
+    ).then(
+      () => ({ code: 0, stdout: "", stderr: "" }),
+      (error: unknown) => {
+        const e = error as { code?: number; stdout?: string; stderr?: string };
+        return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+      },
+    );
+    // The process ends by itself: its NATS connection and the console's pool are closed.
+    expect(second.code, second.stderr).toBe(2);
+    expect(second.stderr.trim()).toMatch(
+      new RegExp(`^predator: --api-port: 127\\.0\\.0\\.1:${port} is already in use`),
+    );
+    expect(second.stdout).not.toContain("processes");
+    expect(Date.now() - started).toBeLessThan(CLI_TIMEOUT_MS);
+    expect((await status()).cro?.state).toBe("ACTIVE");
+  });
+
   it(
     "stops cleanly on SIGTERM with the browser still connected",
     async () => {
