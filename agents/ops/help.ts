@@ -62,7 +62,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "venue-live": "npx predator venue-live --dry-run",
   preflight: "npx predator preflight --json",
   "trade-once": "npx predator trade-once --token <token-id> --size 5",
-  up: "npx predator up --seed 11 --window-seconds 70 --replicas cro=2",
+  up: "npx predator up --seed 11 --window-seconds 70 --replicas cro=2 --api-port 8080",
   status: "npx predator status --json",
   halt: 'npx predator halt --level pause --reason "feed looks wrong"',
   resume: 'npx predator resume --reason "feed fixed"',

@@ -1,8 +1,8 @@
 /**
  * The operator's tools against real processes: `predator up` (migrations, the simulated venue and
- * every agent as its own process, a standby replica, the HTTP API) over a private nats-server and
- * a fresh PostgreSQL database. The fleet reaches ACTIVE; `status --json` shows pids and
- * leader/standby; halt, resume and control changes via the CLI and via HTTP change the state and
+ * every agent as its own process, a standby replica, the console and HTTP API) over a private
+ * nats-server and a fresh PostgreSQL database. The fleet reaches ACTIVE; `status --json` shows
+ * pids and leader/standby; halt, resume and control changes via the CLI and via HTTP change the state and
  * are audited with who and why; HTTP refuses without the token; /metrics exposes the series;
  * `predator kill` takes an agent down, /health turns 503, the supervisor restarts it and the
  * fleet is healthy and ACTIVE again; SIGTERM stops everything cleanly.
@@ -133,6 +133,18 @@ describe("predator up and the operator's controls, as real processes", () => {
         });
         return { status: r.status, text: await r.text() };
       };
+      // The console is served with the API: one line with the URL to open, the app at /.
+      await waitFor(
+        "predator up to print the console's URL",
+        async () =>
+          (await readFile(logFile, "utf8")).includes(
+            `predator up: console at ${base}/#token=${encodeURIComponent(TOKEN)}\n`,
+          ),
+        { timeoutMs: 5_000, describe: () => readFile(logFile, "utf8") },
+      );
+      const app = await fetch(`${base}/`);
+      expect(app.status).toBe(200);
+      expect(app.headers.get("content-type")).toMatch(/^text\/html/);
       const apiStatus = async () =>
         JSON.parse((await api("GET", "/api/status")).text) as FleetStatus;
       await waitFor(

@@ -65,7 +65,7 @@ export function startCommand(program: Command): void {
     .option("--duration-s <n>", "stop by itself after N seconds (default: run until Ctrl-C)")
     .option(
       "--api-port <n>",
-      "serve the operator console and HTTP API on this port (0: off; embedded run only)",
+      "serve the operator console and HTTP API on this port (0: off; embedded run only, `predator up --api-port` serves it for the process fleet)",
       String(CONSOLE_PORT_DEFAULT),
     )
     .option("--api-host <host>", "address the console listens on", "127.0.0.1")

@@ -210,6 +210,8 @@ async function up(raw: UpOptions): Promise<void> {
           operator: ops.operator,
           tracker,
           metrics,
+          // The CLI sets an exit code and lets the event loop drain: a pool left open would keep
+          // `up` alive for its 30 s idle timeout after "stopped cleanly".
           onClose: () => store.close(),
         },
         checked.tokens,
