@@ -79,7 +79,7 @@ export function upCommand(program: Command): void {
   program
     .command("up")
     .description(
-      "supervise the fleet: migrate, run every agent as its own process (restarted with backoff), standby replicas, HTTP API (NATS_URL, DATABASE_URL)",
+      "supervise the fleet: migrate, run every agent as its own process (restarted with backoff), standby replicas, the operator console and HTTP API with --api-port (NATS_URL, DATABASE_URL)",
     )
     .option("--mode <mode>", "paper | dry-run | live", "paper")
     .option(
@@ -220,6 +220,7 @@ async function up(raw: UpOptions): Promise<void> {
     }
     const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
     for (const child of fleetChildren(checked.plan, env)) supervisor.add(child);
+    if (api !== null) dashboard.consoleUrl = api.openUrl;
     dashboard.start(statusEveryMs);
     process.stdout.write(`${banner(checked.plan, supervisor.status().length, api?.url ?? null)}\n`);
     if (api !== null) process.stdout.write(`predator up: console at ${api.openUrl}\n`);
