@@ -22,7 +22,7 @@ import type {
   VenueTrade,
 } from "../../agents/runtime/venue.ts";
 import { ourTrades, venueOrderOf, type Ours, type UserOrder, type UserTrade } from "./user-wire.ts";
-import { UserWsClient, type UserWsStats } from "./user-ws.ts";
+import { UserWsClient, type UserWsOptions, type UserWsStats } from "./user-ws.ts";
 
 /** How often the user stream polls while the socket is down (or always without a socket). */
 export const USER_POLL_MS = 1_000;
@@ -46,13 +46,24 @@ export interface UserStreamOptions {
   getOrder(hash: string, opts: { timeoutMs: number }): Promise<VenueOrder | null>;
   /** Every trade of ours over REST. */
   trades(opts: { timeoutMs: number }): Promise<VenueTrade[]>;
+  /** The socket client (default: a UserWsClient on `socketUrl`); tests pass a fake. */
+  socket?: (options: UserWsOptions) => UserSocket;
+}
+
+/** What the stream needs of the user socket (UserWsClient). */
+export interface UserSocket {
+  readonly open: boolean;
+  readonly stats: UserWsStats;
+  start(): void;
+  drop(): void;
+  close(): void;
 }
 
 export type UserStreamStats = UserWsStats & { held: number };
 
 export class UserStream {
   private readonly listeners = new Set<(e: UserEvent) => void>();
-  private ws: UserWsClient | null = null;
+  private ws: UserSocket | null = null;
   private pollTimer: TimerHandle | null = null;
   private holdTimer: TimerHandle | null = null;
   private started = false;
@@ -107,7 +118,7 @@ export class UserStream {
     this.started = true;
     const creds = this.o.creds;
     if (this.o.socketUrl !== null && creds !== null && creds.key !== "") {
-      this.ws = new UserWsClient({
+      const options: UserWsOptions = {
         url: this.o.socketUrl,
         creds,
         clock: this.o.clock,
@@ -126,7 +137,8 @@ export class UserStream {
         onTrade: (trade) => {
           this.onSocketTrade(trade);
         },
-      });
+      };
+      this.ws = this.o.socket?.(options) ?? new UserWsClient(options);
       this.ws.start();
     }
     this.armPoll();
@@ -155,6 +167,8 @@ export class UserStream {
     this.polling = true;
     void this.poll().finally(() => {
       this.polling = false;
+      // A read that failed leaves held states held: try again soon, not only at the next poll.
+      if (this.held.size > 0) this.armHoldCatchUp();
       if (this.pollAgain) {
         this.pollAgain = false;
         this.runPoll();
