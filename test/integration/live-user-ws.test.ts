@@ -73,7 +73,13 @@ async function restingBuy(): Promise<{ id: string; price: number }> {
 }
 
 beforeAll(async () => {
-  poly = await startPolyVenue({ clock: new SystemClock(), rng: new SeededRng(71) });
+  poly = await startPolyVenue({
+    clock: new SystemClock(),
+    rng: new SeededRng(71),
+    // The providers never requote: only this test's orders move the book, so the SELL it adds
+    // fills its resting BUY and nothing else does.
+    sim: { liquidity: { requoteMs: 3_600_000 } },
+  });
   live = await loadLiveVenue(
     {
       host: poly.url,
