@@ -1,7 +1,7 @@
 /**
  * The live adapter's stream of our order and trade changes (issue 17): the authenticated user
  * channel (`/ws/user`, user-ws.ts) while it is up; REST polling every `pollMs` while it is down;
- * one REST catch-up every time it (re)opens, and a REST reconciliation every `reconcileMs` while it
+ * a REST catch-up every time it (re)opens (and a second one a second later), and a REST reconciliation every `reconcileMs` while it
  * stays up. Whichever path sees a change first reports it: each trade (id + status) and each order
  * state is emitted once, and never a state older than one already reported.
  *
@@ -30,6 +30,8 @@ export const USER_POLL_MS = 1_000;
 export const USER_RECONCILE_MS = 30_000;
 /** How long a held order state waits for its trades on the socket before a REST read settles it. */
 export const HOLD_CATCH_UP_MS = 1_000;
+/** The second catch-up after a (re)connect, once the unacknowledged subscribe has landed. */
+export const SECOND_CATCH_UP_MS = 1_000;
 const USER_POLL_TIMEOUT_MS = 5_000;
 
 export interface UserStreamOptions {
@@ -66,6 +68,7 @@ export class UserStream {
   private ws: UserSocket | null = null;
   private pollTimer: TimerHandle | null = null;
   private holdTimer: TimerHandle | null = null;
+  private settleTimer: TimerHandle | null = null;
   private started = false;
   private closed = false;
   private polling = false;
@@ -110,6 +113,8 @@ export class UserStream {
     if (this.pollTimer !== null) this.o.clock.clearTimer(this.pollTimer);
     this.pollTimer = null;
     if (this.holdTimer !== null) this.o.clock.clearTimer(this.holdTimer);
+    if (this.settleTimer !== null) this.o.clock.clearTimer(this.settleTimer);
+    this.settleTimer = null;
     this.holdTimer = null;
     this.ws?.close();
   }
@@ -127,6 +132,14 @@ export class UserStream {
         onOpen: () => {
           // The catch-up: whatever happened while the socket was down (or before it opened).
           this.runPoll();
+          // The venue does not acknowledge the subscribe, and the REST read may reach it first:
+          // a fill between that read and the subscription taking effect is on neither path. A
+          // second read, once the subscribe has surely landed, closes that gap.
+          if (this.settleTimer !== null) this.o.clock.clearTimer(this.settleTimer);
+          this.settleTimer = this.o.clock.setTimer(SECOND_CATCH_UP_MS, () => {
+            this.settleTimer = null;
+            if (this.ws?.open === true) this.runPoll();
+          });
         },
         onDown: () => {
           if (!this.polling) this.armPoll();

@@ -153,7 +153,8 @@ describe("the user channel of the live adapter", () => {
     poly.dropWebSockets();
     await waitFor("second reconnect", () => (live.userChannelStats()?.connects ?? 0) > connects);
     await waitFor("socket open", socketOpen);
-    await new Promise((r) => setTimeout(r, 500));
+    // Both catch-ups of the reconnect (at once, and a second later) have read the trades again.
+    await new Promise((r) => setTimeout(r, 1_500));
     const mine = ofOrder(id).map(label);
     // Each trade status and each order state once; the fill after its trade.
     expect(new Set(mine).size).toBe(mine.length);

@@ -11,6 +11,7 @@ import { SeededRng } from "../../../bus/rng.ts";
 import type { UserEvent, VenueOrder, VenueTrade } from "../../../agents/runtime/venue.ts";
 import {
   HOLD_CATCH_UP_MS,
+  SECOND_CATCH_UP_MS,
   UserStream,
   type UserSocket,
 } from "../../../infra/venue-live/user-stream.ts";
@@ -146,13 +147,15 @@ describe("user stream: socket first, REST as fallback and catch-up", () => {
     expect(s.rest.reads).toBe(2);
     await s.open();
     expect(s.rest.reads).toBe(3); // the catch-up
+    await s.clock.advance(SECOND_CATCH_UP_MS);
+    expect(s.rest.reads).toBe(4); // the second one, once the subscribe has surely landed
     await s.clock.advance(RECONCILE_MS - 1);
-    expect(s.rest.reads).toBe(3);
+    expect(s.rest.reads).toBe(4);
     await s.clock.advance(1);
-    expect(s.rest.reads).toBe(4); // the reconciliation
+    expect(s.rest.reads).toBe(5); // the reconciliation
     s.down();
     await s.clock.advance(POLL_MS);
-    expect(s.rest.reads).toBe(5); // the fallback
+    expect(s.rest.reads).toBe(6); // the fallback
     s.stream.close();
   });
 
