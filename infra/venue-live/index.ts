@@ -18,6 +18,16 @@ export {
 export { MarketWsClient, type MarketWsHealth, type MarketWsOptions } from "./market-ws.ts";
 export { PolyBooks, type BookView, type BookEffect } from "./book.ts";
 export { parseFrame, parseMessage, readRecording, type WireMessage } from "./wire.ts";
+export {
+  ourTrades,
+  parseUserFrame,
+  parseUserMessage,
+  venueOrderOf,
+  type Ours,
+  type UserOrder,
+  type UserTrade,
+  type UserWireMessage,
+} from "./user-wire.ts";
 export { replayRecording, type ReplayReport } from "./replay.ts";
 export { marketEventsFeed, type PolyFeed } from "./feed.ts";
 export { DryRunVenue, type DryRunRecord, type DryRunSource } from "./dry-run.ts";

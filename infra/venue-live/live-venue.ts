@@ -21,10 +21,8 @@ import {
   isV2Order,
   Side as ClobSide,
   type ApiKeyCreds,
-  type OpenOrder,
   type OrderResponse,
   type SignedOrder,
-  type Trade,
 } from "@polymarket/clob-client-v2";
 import {
   createPublicClient,
@@ -36,20 +34,18 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { polygon, polygonAmoy } from "viem/chains";
-import type { Clock, TimerHandle } from "../../bus/clock.ts";
-import { fromMicro, takerFee, toMicro } from "../../contracts/money.ts";
-import type { OrderType, Side } from "../../contracts/common.ts";
+import type { Clock } from "../../bus/clock.ts";
+import { fromMicro, toMicro } from "../../contracts/money.ts";
+import type { OrderType } from "../../contracts/common.ts";
 import type {
   CallOptions,
   CancelResult,
   HeartbeatResult,
   ListReport,
   MarketEvent,
-  OrderUpdateKind,
   PlaceOrderRequest,
   PlaceResult,
   RejectCode,
-  TradeStatus,
   UserEvent,
   ValueReport,
   Venue,
@@ -68,6 +64,8 @@ import { findOrderHash, recordOrderHash, type VenueJournal } from "./journal.ts"
 import type { BookView } from "./book.ts";
 import { type RateClass } from "./rate-limit.ts";
 import { Throttle } from "./throttle.ts";
+import { ourTrades, parseUserOrder, parseUserTrade, venueOrderOf, type Ours } from "./user-wire.ts";
+import { UserStream, type UserStreamStats } from "./user-stream.ts";
 
 /** Collateral (pUSD) balance and the V2 exchange's allowance, read on-chain over `rpcUrl`. */
 export function createChainReader(rpcUrl: string, chainId: 137 | 80002): ChainReader {
@@ -157,12 +155,13 @@ export class LiveVenue implements Venue {
   private readonly clientIdByHash = new Map<string, string>();
   private readonly windowOfToken = new Map<string, string>();
   private heartbeatId: string | null = null;
-  private readonly userListeners = new Set<(e: UserEvent) => void>();
-  private userTimer: TimerHandle | null = null;
-  private polling = false;
-  private readonly tradeSeen = new Map<string, TradeStatus>();
-  /** Orders placed here and not yet terminal → last reported "status:filled". */
-  private readonly orderSeen = new Map<string, string>();
+  /** Our order and trade changes: user socket, REST fallback and catch-up (user-stream.ts). */
+  private readonly user: UserStream;
+  /** REST rows that failed validation (counted; the first of each reason logged). */
+  readonly restRejected = { count: 0 };
+  private readonly loggedRejects = new Set<string>();
+  /** Who we are in a trade or an order row, for user-wire.ts. */
+  private readonly ours: Ours;
   private readonly feed;
   /** On-chain reads, cached at most 30 s; null: the balance-allowance endpoint alone. */
   private readonly chain: ChainReader | null;
@@ -182,6 +181,28 @@ export class LiveVenue implements Venue {
   ) {
     this.clock = deps.clock;
     this.log = deps.log;
+    this.ours = {
+      address,
+      apiKey: client.creds?.key ?? "",
+      clientIdOf: (orderId) => this.clientIdByHash.get(orderId),
+      windowOf: (tokenId) => this.windowOfToken.get(tokenId) ?? "",
+    };
+    const creds = client.creds;
+    this.user = new UserStream({
+      clock: deps.clock,
+      rng: deps.rng.fork("venue-live/user-ws"),
+      ...(deps.log === undefined ? {} : { log: deps.log }),
+      socketUrl: settings.userChannel === false ? null : `${settings.wsUrl}/user`,
+      creds:
+        creds === undefined
+          ? null
+          : { key: creds.key, secret: creds.secret, passphrase: creds.passphrase },
+      ...(settings.userPollMs === undefined ? {} : { pollMs: settings.userPollMs }),
+      ...(settings.userReconcileMs === undefined ? {} : { reconcileMs: settings.userReconcileMs }),
+      ours: this.ours,
+      getOrder: (hash, opts) => this.getOrder({ venueOrderId: hash }, opts),
+      trades: async (opts) => (await this.trades({}, opts)).items,
+    });
     this.throttle = new Throttle(deps.clock, deps.rng.fork("venue-live/throttle"), deps.throttle);
     this.chain = deps.chain === undefined ? null : cachedChain(deps.chain, deps.clock);
     this.journal = deps.journal ?? null;
@@ -289,7 +310,7 @@ export class LiveVenue implements Venue {
     }
     this.byClientId.set(req.clientOrderId, { hash, signed, req });
     this.clientIdByHash.set(hash, req.clientOrderId);
-    this.orderSeen.set(hash, "");
+    this.user.track(hash);
     // Past this line the order may exist at the venue: only a proven refusal is "rejected".
     const posted = await this.call(opts, "post", () =>
       this.client.postOrder(signed, clobType(req.orderType)),
@@ -400,14 +421,16 @@ export class LiveVenue implements Venue {
       if (r.status === 404) return null;
       throw failure("get-order", r);
     }
-    const o = r.value as OpenOrder | null | undefined;
-    return o === null || o === undefined || typeof o.id !== "string" ? null : this.orderOf(o);
+    const o = r.value as { id?: unknown } | null | undefined;
+    if (o === null || o === undefined || typeof o.id !== "string" || o.id === "") return null;
+    return this.orderOf(o, "get-order");
   }
 
   async openOrders(opts: CallOptions): Promise<ListReport<VenueOrder>> {
     const r = await this.call(opts, "open-orders", () => this.client.getOpenOrders());
     if (!r.ok) throw failure("open-orders", r);
-    return { complete: true, items: r.value.map((o) => this.orderOf(o)), asOf: this.clock.now() };
+    const items = (r.value as unknown[]).map((o) => this.orderOf(o, "open-orders"));
+    return { complete: true, items, asOf: this.clock.now() };
   }
 
   async trades(query: { sinceTs?: number }, opts: CallOptions): Promise<ListReport<VenueTrade>> {
@@ -417,8 +440,19 @@ export class LiveVenue implements Venue {
       ),
     );
     if (!r.ok) throw failure("trades", r);
-    const items = r.value.flatMap((t) => this.tradesOf(t));
-    return { complete: true, items, asOf: this.clock.now() };
+    // A row that fails validation is counted, logged once and left out: the list is then
+    // incomplete, and the reconciler treats it so.
+    const items: VenueTrade[] = [];
+    let complete = true;
+    for (const row of r.value as unknown[]) {
+      const t = parseUserTrade(row);
+      if (t.ok) items.push(...ourTrades(t.value, this.ours));
+      else {
+        complete = false;
+        this.rejectedRow("trades", t.reason, row);
+      }
+    }
+    return { complete, items, asOf: this.clock.now() };
   }
 
   async positions(opts: CallOptions): Promise<ListReport<VenuePosition>> {
@@ -503,60 +537,27 @@ export class LiveVenue implements Venue {
   }
 
   /**
-   * Our order and trade changes, by polling REST every `userPollMs` (trade status changes, and
-   * the state of every order placed through this adapter until it is terminal). Each change is
-   * emitted once; a poll that fails is skipped and the next one catches up.
+   * Our order and trade changes (issue 17): from the authenticated user socket while it is up,
+   * from REST while it is down, a REST catch-up on every reconnect; each reported once, an
+   * order's fill never before its trades (user-stream.ts).
    */
   subscribeUser(listener: (e: UserEvent) => void): () => void {
-    this.userListeners.add(listener);
-    if (this.userTimer === null) {
-      this.userTimer = this.clock.setInterval(this.settings.userPollMs ?? USER_POLL_MS, () => {
-        if (this.polling) return;
-        this.polling = true;
-        void this.pollUser().finally(() => {
-          this.polling = false;
-        });
-      });
-    }
-    return () => {
-      this.userListeners.delete(listener);
-    };
+    return this.user.subscribe(listener);
+  }
+
+  /** The user channel's counters (frames, malformed, unknown, reconnects); null when polling. */
+  userChannelStats(): UserStreamStats | null {
+    return this.user.stats();
+  }
+
+  /** Drops the user socket as a network fault would (tests); it reconnects and catches up. */
+  dropUserSocket(): void {
+    this.user.dropSocket();
   }
 
   close(): void {
-    if (this.userTimer !== null) this.clock.clearTimer(this.userTimer);
-    this.userTimer = null;
+    this.user.close();
     this.feed.close();
-  }
-
-  private async pollUser(): Promise<void> {
-    const opts = { timeoutMs: USER_POLL_TIMEOUT_MS };
-    const emit = (e: UserEvent): void => {
-      for (const l of [...this.userListeners]) l(e);
-    };
-    try {
-      // Orders are read before trades and emitted after them: every fill an order's status
-      // counts happened before the trades were read, so an order's FILLED never overtakes its
-      // trade (a fill between the two reads shows as the trade now and the status next poll).
-      const orders: Array<[hash: string, order: VenueOrder]> = [];
-      for (const [hash, last] of [...this.orderSeen]) {
-        const o = await this.getOrder({ venueOrderId: hash }, opts);
-        if (o !== null && `${o.status}:${o.filledSize}` !== last) orders.push([hash, o]);
-      }
-      const trades = await this.trades({}, opts);
-      for (const t of trades.items) {
-        if (this.tradeSeen.get(t.tradeId) === t.status) continue;
-        this.tradeSeen.set(t.tradeId, t.status);
-        emit({ type: "trade", trade: t, ts: this.clock.now() });
-      }
-      for (const [hash, o] of orders) {
-        this.orderSeen.set(hash, `${o.status}:${o.filledSize}`);
-        emit({ type: "order", event: orderEvent(o.status), order: o, ts: this.clock.now() });
-        if (o.status !== "OPEN" && o.status !== "PARTIALLY_FILLED") this.orderSeen.delete(hash);
-      }
-    } catch {
-      // Counted by the caller's reconciliation; the next poll retries.
-    }
   }
 
   /** The journaled hash of an order signed before a restart; its events attach again. */
@@ -567,89 +568,34 @@ export class LiveVenue implements Venue {
     if (hash !== null && !this.recovered.has(clientOrderId)) {
       this.recovered.set(clientOrderId, hash);
       this.clientIdByHash.set(hash, clientOrderId);
-      this.orderSeen.set(hash, "");
+      this.user.track(hash);
     }
     return hash;
   }
 
-  private orderOf(o: OpenOrder): VenueOrder {
-    const size = toMicro(o.original_size);
-    const filled = toMicro(o.size_matched);
-    const status = orderStatus(o.status, filled, size);
-    return {
-      venueOrderId: o.id,
-      clientOrderId: this.clientIdByHash.get(o.id) ?? "",
-      tokenId: o.asset_id,
-      windowId: this.windowOfToken.get(o.asset_id) ?? "",
-      side: o.side === "SELL" ? "SELL" : "BUY",
-      orderType: (["GTC", "GTD", "FOK", "FAK"].includes(o.order_type)
-        ? o.order_type
-        : "GTC") as OrderType,
-      price: toMicro(o.price),
-      size,
-      filledSize: filled,
-      remaining: status === "OPEN" || status === "PARTIALLY_FILLED" ? size - filled : 0,
-      status,
-      cancelReason: status === "CANCELLED" ? "USER" : null,
-      expiresAt: o.expiration === "0" || o.expiration === "" ? null : Number(o.expiration) * 1000,
-      createdAt: toMillis(o.created_at),
-      updatedAt: this.clock.now(),
-    };
+  /** A REST order row, validated; a malformed one is a venue error, never "no such order". */
+  private orderOf(raw: unknown, what: string): VenueOrder {
+    const o = parseUserOrder(raw);
+    if (!o.ok) {
+      this.rejectedRow(what, o.reason, raw);
+      throw new VenueError("LIVE_MALFORMED", `live ${what}: ${o.reason}`);
+    }
+    return venueOrderOf(o.value, this.ours, this.clock.now());
   }
 
-  /**
-   * Our side of one venue trade: as taker, and/or as maker of any of our resting orders. A maker
-   * fill is on the maker order's own token at its own price, which can be the complementary token
-   * of the taker's (a mint or a merge; reference §2.3, recorded `user_trade1.json`).
-   */
-  private tradesOf(t: Trade): VenueTrade[] {
-    const status = tradeStatus(t.status);
-    const common = {
-      status,
-      matchedAt: toMillis(t.match_time),
-      updatedAt: toMillis(t.last_update),
-    };
-    const out: VenueTrade[] = [];
-    if (this.clientIdByHash.has(t.taker_order_id) || t.trader_side === "TAKER") {
-      const size = toMicro(t.size);
-      const price = toMicro(t.price);
-      out.push({
-        ...common,
-        tokenId: t.asset_id,
-        windowId: this.windowOfToken.get(t.asset_id) ?? "",
-        tradeId: t.id,
-        venueOrderId: t.taker_order_id,
-        clientOrderId: this.clientIdByHash.get(t.taker_order_id) ?? "",
-        side: t.side === ClobSide.SELL ? "SELL" : "BUY",
-        price,
-        size,
-        fee: takerFee(size, price, Number(t.fee_rate_bps === "" ? 0 : t.fee_rate_bps)),
-        liquidity: "TAKER",
-      });
-      return out;
+  /** A REST row that failed validation: counted, the first of each reason logged with a sample. */
+  private rejectedRow(what: string, reason: string, row: unknown): void {
+    this.restRejected.count++;
+    const key = `${what}: ${reason}`;
+    if (this.loggedRejects.has(key) || this.loggedRejects.size >= 50) return;
+    this.loggedRejects.add(key);
+    let sample = "(not serialisable)";
+    try {
+      sample = `${JSON.stringify(row) as string | undefined}`.slice(0, 200);
+    } catch {
+      // A cycle or a BigInt: the reason alone is logged.
     }
-    for (const m of t.maker_orders) {
-      if (
-        !this.clientIdByHash.has(m.order_id) &&
-        m.maker_address.toLowerCase() !== this.address.toLowerCase()
-      )
-        continue;
-      const tokenId = m.asset_id === "" ? t.asset_id : m.asset_id;
-      out.push({
-        ...common,
-        tokenId,
-        windowId: this.windowOfToken.get(tokenId) ?? "",
-        tradeId: `${t.id}:${m.order_id}`,
-        venueOrderId: m.order_id,
-        clientOrderId: this.clientIdByHash.get(m.order_id) ?? "",
-        side: makerSideOf(t, m, tokenId),
-        price: toMicro(m.price),
-        size: toMicro(m.matched_amount),
-        fee: 0,
-        liquidity: "MAKER",
-      });
-    }
-    return out;
+    this.log?.warn({ what, reason, sample }, "venue row failed validation (logged once)");
   }
 
   /**
@@ -755,25 +701,6 @@ function retryAfterMsOf(value: unknown): number | null {
   const n = typeof s === "string" ? Number(s) : s;
   return typeof n === "number" && Number.isFinite(n) && n >= 0 ? Math.ceil(n * 1000) : null;
 }
-/** How often subscribeUser polls, and the bound on each poll's calls. */
-export const USER_POLL_MS = 1_000;
-const USER_POLL_TIMEOUT_MS = 5_000;
-
-function orderEvent(status: VenueOrderStatus): OrderUpdateKind {
-  switch (status) {
-    case "OPEN":
-      return "placed";
-    case "PARTIALLY_FILLED":
-      return "partially_filled";
-    case "FILLED":
-      return "filled";
-    case "CANCELLED":
-      return "cancelled";
-    case "EXPIRED":
-      return "expired";
-  }
-}
-
 const SIGNATURE_TYPES = [
   SignatureTypeV2.EOA,
   SignatureTypeV2.POLY_PROXY,
@@ -862,47 +789,11 @@ function clobType(t: OrderType): ClobOrderType {
   }
 }
 
-function orderStatus(wire: string, filled: number, size: number): VenueOrderStatus {
-  const s = wire.toUpperCase().replace(/^ORDER_STATUS_/, "");
-  if (s === "LIVE" || s === "DELAYED") return filled > 0 ? "PARTIALLY_FILLED" : "OPEN";
-  if (s === "MATCHED") return filled >= size ? "FILLED" : "PARTIALLY_FILLED";
-  if (s.startsWith("CANCELED") || s === "UNMATCHED" || s === "INVALID")
-    return filled >= size && size > 0 ? "FILLED" : "CANCELLED";
-  return "OPEN";
-}
-
-function tradeStatus(wire: string): TradeStatus {
-  const s = wire.toUpperCase().replace(/^TRADE_STATUS_/, "");
-  if (s === "CONFIRMED") return "CONFIRMED";
-  if (s === "FAILED") return "FAILED";
-  return "MATCHED";
-}
-
 function allowanceOf(body: { allowances?: Record<string, string>; allowance?: string }): number {
   const values = Object.values(body.allowances ?? {}).map((v) => Number(v));
   if (body.allowance !== undefined) values.push(Number(body.allowance));
   if (values.length === 0) return 0;
   return Math.min(...values.map((v) => Math.min(v, Number.MAX_SAFE_INTEGER)));
-}
-
-/**
- * A maker order's side: its own `side` when the venue sends one, else inferred — opposite the
- * taker's on the same token, the same as the taker's on the complementary token (BUY + BUY mint,
- * SELL + SELL merge).
- */
-function makerSideOf(t: Trade, m: Trade["maker_orders"][number], tokenId: string): Side {
-  if (m.side === ClobSide.BUY) return "BUY";
-  if (m.side === ClobSide.SELL) return "SELL";
-  const takerSide: Side = t.side === ClobSide.SELL ? "SELL" : "BUY";
-  if (tokenId !== t.asset_id) return takerSide;
-  return takerSide === "BUY" ? "SELL" : "BUY";
-}
-
-/** Epoch seconds (string or number) or milliseconds → milliseconds. */
-function toMillis(v: string | number): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) return 0;
-  return n < 1e12 ? n * 1000 : n;
 }
 
 function marketOf(m: Record<string, unknown>, now: number): VenueMarket | null {

@@ -26,8 +26,15 @@ export interface LiveVenueSettings {
   funderAddress?: string;
   /** Chain RPC for on-chain balance reads (POLY_RPC_URL). */
   rpcUrl?: string;
-  /** How often subscribeUser polls our orders and trades (default 1000 ms). */
+  /**
+   * How often subscribeUser polls our orders and trades over REST while the user socket is down,
+   * or always when `userChannel` is false (default 1000 ms).
+   */
   userPollMs?: number;
+  /** Our orders and trades from the authenticated `/ws/user` socket (default true). */
+  userChannel?: boolean;
+  /** The REST reconciliation's period while the user socket is up (default 30 000 ms). */
+  userReconcileMs?: number;
 }
 
 export interface LiveVenueDeps {

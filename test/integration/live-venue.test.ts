@@ -229,8 +229,12 @@ describe("live adapter against the Polymarket-compatible venue", () => {
   it("an order's FILLED never overtakes its trade, even when the fill lands mid-poll", async () => {
     // Polls run only when this test moves the clock, and the fill lands right after the poll's
     // first read: between reading the order and reading the trades (or the other way round).
+    // The REST path alone (no user socket): the ordering of its two reads is what is tested.
     const clock = new VirtualClock(Date.now());
-    const polled = await loadLiveVenue(settings, { clock, rng: new SeededRng(11) });
+    const polled = await loadLiveVenue(
+      { ...settings, userChannel: false },
+      { clock, rng: new SeededRng(11) },
+    );
     const events: UserEvent[] = [];
     const off = polled.subscribeUser((e) => events.push(e));
     try {
