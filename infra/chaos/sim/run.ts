@@ -294,11 +294,11 @@ async function checkAtRest(world: SimWorld, checker: InvariantChecker): Promise<
  * change the answer, so the fleet's hosts are walked only when its crash count has moved; in
  * between, the answer is "nothing new" (the checker reports each crashed agent once anyway).
  */
-export function crashWatch(world: SimWorld): () => { name: string; error: Error }[] {
+export function crashWatch(world: SimWorld): () => readonly { name: string; error: Error }[] {
   let seen = 0;
   return () => {
     const crashes = world.fleet.crashes();
-    if (crashes === seen) return [];
+    if (crashes === seen) return NO_CRASHES;
     seen = crashes;
     return crashedAgents(world);
   };
@@ -308,6 +308,9 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return Math.round((used.user + used.system) / 1000);
 }
+
+/** Shared: "nothing new" is the answer after almost every step, and needs no new array. */
+const NO_CRASHES: readonly { name: string; error: Error }[] = Object.freeze([]);
 
 function crashedAgents(world: SimWorld): { name: string; error: Error }[] {
   const out: { name: string; error: Error }[] = [];
