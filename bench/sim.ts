@@ -2,8 +2,10 @@
  * Simulator speed (issue 6): simulated days per wall-clock second at each chaos level and both
  * liveness cadences (infra/chaos/sim/cadence.ts), median of three seeds, on one core
  * (the simulator is one Node thread), bus messages per second, and the market density the run
- * had (book updates per token per 10 simulated seconds; the target needs at least 1). The target
- * is a 365-day extreme run in under 60 s; the projection below says how far off we are.
+ * had (book updates per token per 10 simulated seconds; the target needs at least 1), and events
+ * (clock steps) per second. Issue 18's targets: a 365-day extreme run in at most 1,800 s of CPU at
+ * the relaxed cadence and 5,000 s at production cadence, and an empty clock step of at most
+ * 0.5 µs. (Issue 6 asked for 60 s; the floor row shows why the clock alone rules that out.)
  *
  * Run alone: `node --import tsx bench/sim.ts` (or `npm run bench -- sim`). SIM_BENCH_DAYS sets the
  * simulated span per level (default 0.02 ≈ 29 minutes, plus the heal and the checks at rest).
@@ -19,8 +21,13 @@ import type { Bench, BenchResult } from "./types.ts";
 
 const DAY_MS = 86_400_000;
 const TARGET_DAYS = 365;
-const TARGET_WALL_S = 60;
+/** Issue 18: CPU seconds for 365 days of extreme chaos, per cadence. */
+const TARGET_CPU_S: Record<Cadence, number> = { relaxed: 1_800, production: 5_000 };
+/** Issue 18: one empty clock step, µs. */
+const TARGET_STEP_US = 0.5;
 const DENSITY_MIN = 1;
+/** Repeats of the empty-step measurement; the median is reported. */
+const STEP_REPEATS = 7;
 
 function days(): number {
   const d = Number(process.env.SIM_BENCH_DAYS ?? "0.02");
@@ -40,21 +47,32 @@ interface Sample {
   faults: number;
   /** Clock steps (timers fired and deliveries) per simulated day. */
   eventsPerDay: number;
+  /** Clock steps per wall second and per CPU second. */
+  eventsPerWall: number;
+  eventsPerCpu: number;
 }
 
 /**
  * What one VirtualClock step costs with nothing to do: a timer popped and the promises it started
  * left to settle. Every simulated event pays it before any agent work, so events per day × this is
- * the floor under a run's time, whatever the agents cost.
+ * the floor under a run's time, whatever the agents cost. The simulator steps through
+ * VirtualClock.run (`loop`); `await step()` is what a test stepping by hand pays. Median of
+ * STEP_REPEATS runs of a simulated hour of 64 intervals.
  */
-async function emptyStepUs(): Promise<number> {
-  const clock = new VirtualClock();
-  for (let i = 0; i < 64; i++) clock.setInterval(500 + i * 37, () => undefined);
-  const until = clock.now() + 3_600_000;
-  let steps = 0;
-  const t0 = performance.now();
-  while (await clock.step(until)) steps++;
-  return ((performance.now() - t0) * 1000) / steps;
+async function emptyStepUs(loop: boolean): Promise<number> {
+  const once = async (): Promise<number> => {
+    const clock = new VirtualClock();
+    for (let i = 0; i < 64; i++) clock.setInterval(500 + i * 37, () => undefined);
+    const until = clock.now() + 3_600_000;
+    let steps = 0;
+    const t0 = performance.now();
+    if (loop) steps = await clock.run(until, () => true);
+    else while (await clock.step(until)) steps++;
+    return ((performance.now() - t0) * 1000) / steps;
+  };
+  const xs: number[] = [];
+  for (let i = 0; i < STEP_REPEATS; i++) xs.push(await once());
+  return median(xs);
 }
 
 async function sample(seed: number, chaos: ChaosLevel, cadence: Cadence): Promise<Sample> {
@@ -74,6 +92,8 @@ async function sample(seed: number, chaos: ChaosLevel, cadence: Cadence): Promis
     violations: r.violations.length,
     faults: r.faultsInjected,
     eventsPerDay: r.events / simDays,
+    eventsPerWall: r.events / wallS,
+    eventsPerCpu: r.events / cpuS,
   };
 }
 
@@ -94,6 +114,8 @@ async function level(chaos: ChaosLevel, cadence: Cadence, floorUs: number): Prom
     { metric: `sim days per CPU second (${tag})`, value: perCpu, unit: "days/s" },
     { metric: `speed-up over real time, wall (${tag})`, value: m("speedUp"), unit: "x" },
     { metric: `bus messages per wall second (${tag})`, value: m("msgPerS"), unit: "msg/s" },
+    { metric: `events per wall second (${tag})`, value: m("eventsPerWall"), unit: "events/s" },
+    { metric: `events per CPU second (${tag})`, value: m("eventsPerCpu"), unit: "events/s" },
     {
       metric: `book updates per token per 10 s (${tag})`,
       value: m("density"),
@@ -103,13 +125,14 @@ async function level(chaos: ChaosLevel, cadence: Cadence, floorUs: number): Prom
     },
   ];
   if (chaos === "extreme") {
+    const target = TARGET_CPU_S[cadence];
     rows.push({
       metric: `projected 365-day extreme run (${cadence}, one core, CPU time)`,
       value: projectedS,
       unit: "s",
-      target: `< ${TARGET_WALL_S}`,
-      pass: projectedS < TARGET_WALL_S,
-      note: `${(projectedS / TARGET_WALL_S).toFixed(0)}x the target`,
+      target: `<= ${target}`,
+      pass: projectedS <= target,
+      note: `${(projectedS / target).toFixed(2)}x the target; ${(1 / perCpu).toFixed(1)} CPU s per simulated day`,
     });
     const events = m("eventsPerDay");
     const floorS = (events * TARGET_DAYS * floorUs) / 1e6;
@@ -117,8 +140,8 @@ async function level(chaos: ChaosLevel, cadence: Cadence, floorUs: number): Prom
       metric: `floor: clock steps alone of a 365-day extreme run (${cadence})`,
       value: floorS,
       unit: "s",
-      target: `< ${TARGET_WALL_S}`,
-      pass: floorS < TARGET_WALL_S,
+      target: `<= ${target}`,
+      pass: floorS <= target,
       note: `${Math.round(events).toLocaleString("en-US")} events per simulated day × ${floorUs.toFixed(2)} µs per empty step, before any agent work`,
     });
   }
@@ -129,9 +152,21 @@ export const benches: Bench[] = [
   {
     name: "sim",
     async run() {
-      const floorUs = await emptyStepUs();
+      const floorUs = await emptyStepUs(true);
       const rows: BenchResult[] = [
-        { metric: "one empty VirtualClock step", value: floorUs, unit: "µs" },
+        {
+          metric: "one empty VirtualClock step (run loop, as the simulator steps)",
+          value: floorUs,
+          unit: "µs",
+          target: `<= ${TARGET_STEP_US}`,
+          pass: floorUs <= TARGET_STEP_US,
+          note: `median of ${STEP_REPEATS} runs`,
+        },
+        {
+          metric: "one empty VirtualClock step (await step())",
+          value: await emptyStepUs(false),
+          unit: "µs",
+        },
       ];
       for (const cadence of CADENCE_NAMES) {
         for (const chaos of CHAOS_LEVEL_NAMES) rows.push(...(await level(chaos, cadence, floorUs)));

@@ -136,8 +136,13 @@ export function agentStoppedIncident(instance: string): Incident {
 
 /** The UTC day of `ts`, as YYYY-MM-DD. */
 export function utcDay(ts: number): string {
-  return new Date(ts).toISOString().slice(0, 10);
+  // Asked for every cro.state the Alert agent reads: the last day's spelling is kept.
+  const day = Math.floor(ts / DAY_MS);
+  if (day !== lastDay.day) lastDay = { day, text: new Date(ts).toISOString().slice(0, 10) };
+  return lastDay.text;
 }
+const DAY_MS = 86_400_000;
+let lastDay = { day: Number.NaN, text: "" };
 
 export function drawdownIncident(day: string, pct: number, loss: number, limit: number): Incident {
   return incident(

@@ -134,8 +134,11 @@ export class MarketView {
   private outcome(tokenId: string, now: number): OutcomeView {
     const held = this.books.get(tokenId);
     const fresh = held !== undefined && now - held.seenAt <= this.bounds.bookMaxAgeMs;
-    const mids = (this.mids.get(tokenId) ?? []).filter((s) => s.ts >= now - this.bounds.historyMs);
-    return { tokenId, book: fresh ? held : null, mids };
+    return {
+      tokenId,
+      book: fresh ? held : null,
+      mids: recent(this.mids.get(tokenId), now - this.bounds.historyMs),
+    };
   }
 
   private sample(tokenId: string, book: BookView, now: number): void {
@@ -179,4 +182,16 @@ export class MarketView {
       this.forget(oldest.windowId);
     }
   }
+}
+
+/**
+ * A copy of the samples at or after `since`. The list is in time order (samples are taken at the
+ * clock's time), so they are a suffix: sliced off, not filtered sample by sample, as every
+ * evaluation of every window asks for both of its tokens.
+ */
+function recent(list: readonly MidSample[] | undefined, since: number): MidSample[] {
+  if (list === undefined) return [];
+  let first = 0;
+  while (first < list.length && (list[first]?.ts ?? since) < since) first++;
+  return list.slice(first);
 }

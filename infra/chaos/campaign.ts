@@ -47,6 +47,9 @@ export interface CampaignRow {
   invariants: string[];
   hash: string;
   wallMs: number;
+  /** Clock steps of the run, and per wall second (the simulator's speed). */
+  events: number;
+  eventsPerSecond: number;
   busMessages: number;
   finalState: string;
   /** A crashed run (not a violation, still a failure). */
@@ -191,6 +194,8 @@ function rowOf(j: WorkerJob, r: SimResult): CampaignRow {
     invariants: [...new Set(r.violations.map((v) => v.invariant))].slice(0, 5),
     hash: r.eventLogHash,
     wallMs: r.wallMs,
+    events: r.events,
+    eventsPerSecond: r.eventsPerSecond,
     busMessages: r.busMessages,
     finalState: r.finalState,
     error: null,
@@ -209,6 +214,8 @@ function crashed(j: WorkerJob, error: string): CampaignRow {
     invariants: [],
     hash: "",
     wallMs: 0,
+    events: 0,
+    eventsPerSecond: 0,
     busMessages: 0,
     finalState: "CRASHED",
     error,
@@ -244,7 +251,7 @@ async function save(dir: string, o: CampaignOptions, result: CampaignResult): Pr
 
 /** The table the CLI prints: one line per seed, then a verdict. */
 export function campaignTable(result: CampaignResult): string {
-  const head = ["seed", "days", "chaos", "faults", "violations", "hash", "wall ms"];
+  const head = ["seed", "days", "chaos", "faults", "violations", "hash", "wall ms", "events/s"];
   const body = result.rows.map((r) => [
     String(r.seed),
     String(r.days),
@@ -257,6 +264,7 @@ export function campaignTable(result: CampaignResult): string {
         : `${r.violations} ${r.invariants.join(",")}`,
     r.hash.slice(0, 16),
     String(r.wallMs),
+    String(r.eventsPerSecond),
   ]);
   const widths = head.map((h, i) =>
     Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)),

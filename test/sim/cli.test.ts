@@ -68,12 +68,26 @@ describe("predator sim", () => {
     for (const key of ["events", "busMessages", "faultsInjected", "wallMs", "simulatedMs"]) {
       expect(typeof result[key], key).toBe("number");
     }
+    // The simulator's speed (issue 18): events per wall second and the CPU the run took.
+    expect(result.eventsPerSecond).toBeGreaterThan(0);
+    expect(result.eventsPerSecond).toBe(
+      Math.round((result.events as number) / ((result.wallMs as number) / 1000)),
+    );
+    expect(result.cpuMs).toBeGreaterThan(0);
     const html = await readFile(join(dir, "report.html"), "utf8");
     expect(html.match(/<svg/g)?.length).toBe(4);
     expect(html).toContain("Equity");
     expect(html).toContain("Trading state");
     const md = await readFile(join(dir, "report.md"), "utf8");
     expect(md).toContain("PASS: no invariant violated");
+  });
+
+  it("says how fast it ran in the summary: events, events per second and CPU seconds", () => {
+    const r = predator(["--seed", "4", "--days", "0.002"]);
+    expect(r.code).toBe(0);
+    const line = r.stdout.split("\n").find((l) => l.endsWith(" events/s"));
+    expect(line, r.stdout).toMatch(/^[\d,]+ events, [\d,]+ events\/s$/);
+    expect(r.stdout).toMatch(/ s wall, [\d.]+ s CPU /);
   });
 
   it("exits 1 and prints the reproducing command when an invariant is violated", () => {

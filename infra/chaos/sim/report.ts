@@ -135,6 +135,7 @@ function markdown(
     "|---|---|",
     `| simulated | ${(r.simulatedMs / 86_400_000).toFixed(3)} days |`,
     `| wall | ${(r.wallMs / 1000).toFixed(1)} s |`,
+    `| events (clock steps) | ${r.events} (${r.eventsPerSecond} per wall second) |`,
     `| bus messages | ${r.busMessages} |`,
     `| book updates per token per 10 s | ${r.bookUpdatesPerTokenPer10s} |`,
     `| orders / fills | ${r.orders} / ${r.fills} |`,

@@ -28,6 +28,10 @@ export interface SimResult {
   violations: Violation[];
   eventLogHash: string;
   wallMs: number;
+  /** CPU time of this process during the run (user + system; the simulator is one thread). */
+  cpuMs: number;
+  /** Clock steps (timers fired, deliveries) per wall second of the run: the simulator's speed. */
+  eventsPerSecond: number;
   simulatedMs: number;
   bookUpdatesPerTokenPer10s: number;
   orders: number;

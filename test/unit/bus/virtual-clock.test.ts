@@ -57,6 +57,81 @@ describe("VirtualClock", () => {
   });
 });
 
+describe("VirtualClock.run", () => {
+  /** A schedule mixing delay-0 timers (the FIFO), later ones (the heap) and intervals. */
+  function schedule(clock: VirtualClock, log: string[]): void {
+    const rng = new SeededRng(11);
+    for (let i = 0; i < 200; i++) {
+      const delay = rng.int(0, 3) === 0 ? 0 : rng.int(0, 50);
+      clock.setTimer(delay, () => {
+        log.push(`t${i}@${clock.now()}`);
+        if (i % 3 === 0) clock.setTimer(0, () => log.push(`z${i}@${clock.now()}`));
+        if (i % 5 === 0) {
+          void Promise.resolve().then(() => {
+            clock.setTimer(0, () => log.push(`p${i}@${clock.now()}`));
+          });
+        }
+      });
+    }
+    const iv = clock.setInterval(7, () => log.push(`iv@${clock.now()}`));
+    clock.setTimer(40, () => {
+      clock.clearTimer(iv);
+    });
+  }
+
+  it("fires exactly what step() fires, in the same order, with promises settled in between", async () => {
+    const byStep: string[] = [];
+    const a = new VirtualClock(0);
+    schedule(a, byStep);
+    while (await a.step(1_000)) byStep.push("|");
+    const byRun: string[] = [];
+    const b = new VirtualClock(0);
+    schedule(b, byRun);
+    const steps = await b.run(1_000, () => {
+      byRun.push("|");
+      return true;
+    });
+    expect(byRun).toEqual(byStep);
+    expect(steps).toBe(byStep.filter((x) => x === "|").length);
+    expect(b.pending()).toBe(0);
+  });
+
+  it("fires a delay-0 timer after the timers already due at that instant", async () => {
+    const clock = new VirtualClock(0);
+    const log: string[] = [];
+    clock.setTimer(10, () => {
+      log.push("a");
+      clock.setTimer(0, () => log.push("now-after-b"));
+    });
+    clock.setTimer(10, () => log.push("b"));
+    clock.setTimer(11, () => log.push("c"));
+    await clock.runUntil(20);
+    expect(log).toEqual(["a", "b", "now-after-b", "c"]);
+    expect(clock.now()).toBe(20);
+  });
+
+  it("stops when `after` says so, and passes on what a timer throws", async () => {
+    const clock = new VirtualClock(0);
+    for (let i = 1; i <= 5; i++) clock.setTimer(i, () => undefined);
+    let seen = 0;
+    expect(await clock.run(100, () => ++seen < 2)).toBe(2);
+    expect(clock.pending()).toBe(3);
+    clock.setTimer(0, () => {
+      throw new Error("boom");
+    });
+    await expect(clock.run(100, () => true)).rejects.toThrow("boom");
+  });
+
+  it("ignores a handle it did not make", () => {
+    const clock = new VirtualClock(0);
+    clock.setTimer(1, () => undefined);
+    const other = new VirtualClock(0);
+    clock.clearTimer(other.setTimer(1, () => undefined));
+    clock.clearTimer({ id: 1 });
+    expect(clock.pending()).toBe(1);
+  });
+});
+
 describe("SeededRng", () => {
   it("repeats its stream for a seed and forks independent streams", () => {
     const a = new SeededRng(1);
