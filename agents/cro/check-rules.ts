@@ -80,6 +80,14 @@ export function strategyAllowed(s: CheckSnapshot): CheckResult {
   return result("STRATEGY_ALLOWED", ok, `${s.intent.strategy} in ${allowed.join(",")}: ${ok}`);
 }
 
+/** A strategy the CRO halted (its kill criterion tripped, or an operator) opens nothing new. */
+export function strategyHalted(s: CheckSnapshot): CheckResult {
+  const h = s.strategyHalt ?? null;
+  if (h === null) return result("STRATEGY_HALTED", true, `${s.intent.strategy} is not halted`);
+  const detail = `${s.intent.strategy} halted by ${h.actor}: ${h.reason}`;
+  return result("STRATEGY_HALTED", false, detail.slice(0, 500));
+}
+
 /**
  * Entries buy an outcome token into the position they name; selling needs shares already held,
  * i.e. an EXIT of a position. Reported under POSITION_EXISTS: a SELL entry is a sell without a

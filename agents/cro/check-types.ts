@@ -93,6 +93,8 @@ export interface CheckSnapshot {
   recentEntryApprovals: number;
   /** This intentId was already decided (by any earlier message). */
   alreadyDecided: boolean;
+  /** The intent's strategy is halted (its kill criterion tripped, or an operator); absent: not. */
+  strategyHalt?: { reason: string; since: number; actor: string } | null;
 }
 
 export type Check = (s: CheckSnapshot) => CheckResult;

@@ -31,6 +31,7 @@ export const ENTRY_CHECKS: readonly Check[] = [
   rules.feedFresh,
   rules.instrumentAllowed,
   rules.strategyAllowed,
+  rules.strategyHalted,
   rules.entryBuys,
   rules.tickSize,
   rules.minSize,

@@ -135,6 +135,7 @@ export class IntentDesk {
       allowance: w.allowance,
       recentEntryApprovals: this.memory.recentEntries(now),
       alreadyDecided: decided,
+      strategyHalt: w.strategies.halt(intent.strategy),
     };
   }
 

@@ -270,6 +270,9 @@ function describe(command: OperatorCommand): string {
       return `set ${command.key} = ${command.value}`;
     case "status":
       return "status";
+    case "strategy.halt":
+    case "strategy.resume":
+      return `${command.kind} ${command.strategy}`;
   }
 }
 
