@@ -69,7 +69,10 @@ export class AlertAgent extends Actor {
     this.assertions.since = now;
     this.summaryAt = nextSummaryAt(now, this.config.summaryHourUtc);
 
-    ctx.on("cro.state", (m) => this.raise(this.cro.onState(m), m));
+    ctx.on("cro.state", async (m) => {
+      await this.raise(this.cro.onState(m), m);
+      await this.raiseAll(this.cro.onStrategyHalts(m), m);
+    });
     ctx.on("md.health", (m) => this.raise(this.feeds.onHealth(m), m));
     ctx.on("hb", (m) => this.raise(this.liveness.onHeartbeat(m, ctx.clock.now()), m));
     ctx.on("portfolio.position", (m) => {

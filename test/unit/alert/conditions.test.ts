@@ -156,4 +156,40 @@ describe("Alert agent conditions", () => {
     // ACTIVE from before the period until T0 + 30 min, PAUSED after: 23.5 h of 24 h.
     expect(body).toContain("Uptime: trading ACTIVE 97.9% of the period");
   });
+
+  it("alerts when the CRO halts a strategy, once, and when it is resumed", async () => {
+    bench = await jsonOnly();
+    const state = (halts: Payload<"cro.state">["strategyHalts"]): Payload<"cro.state"> => ({
+      state: "ACTIVE",
+      reason: "all clear",
+      since: T0,
+      epoch: 1,
+      blockers: [],
+      operatorHold: false,
+      agents: [],
+      strategyHalts: halts,
+    });
+    const halt = {
+      strategy: "cheap-side",
+      reason:
+        "kill criterion: cheap-side 1.0.0: 20 settled trades (min 20); win rate 2/20 = 10.00% OUTSIDE [40, 70]%",
+      since: T0 + 5_000,
+      actor: "cro",
+      manifestVersion: "1.0.0",
+    };
+    await bench.publish("cro.state", state([]), "cro");
+    await bench.publish("cro.state", state([halt]), "cro");
+    await bench.drive(() => bench.receiver.received.length > 0, 100, 20);
+    // Republished every 500 ms: the same halt is the same incident.
+    await bench.publish("cro.state", state([halt]), "cro");
+    await bench.drive(() => false, 100, 5);
+    expect(titles(bench)).toEqual(["Strategy halted: cheap-side"]);
+    const first = bench.receiver.received[0]?.body;
+    expect(first?.severity).toBe("CRITICAL");
+    expect(String(first?.body)).toContain("win rate 2/20 = 10.00% OUTSIDE [40, 70]%");
+    expect(String(first?.body)).toContain("predator strategy resume cheap-side");
+    await bench.publish("cro.state", state([]), "cro");
+    await bench.drive(() => bench.receiver.received.length > 1, 100, 20);
+    expect(titles(bench)).toEqual(["Strategy halted: cheap-side", "Strategy resumed: cheap-side"]);
+  });
 });
