@@ -55,6 +55,26 @@ export function croStateIncident(m: CroState): Incident {
   );
 }
 
+/** A live start although readiness failed (`predator up --override-readiness`): one per row. */
+export function readinessOverrideIncident(
+  auditId: number,
+  ts: number,
+  o: { actor: string; reason: string; missing: readonly string[] },
+): Incident {
+  const lines = [
+    `Overridden by ${o.actor} at ${new Date(ts).toISOString()}`,
+    `Reason: ${o.reason}`,
+    `Missing evidence: ${o.missing.length === 0 ? "-" : o.missing.join(", ")}`,
+    "The fleet starts LIVE without a passing go-live checklist (predator readiness).",
+  ];
+  return incident(
+    `readiness-override:${auditId}`,
+    "CRITICAL",
+    "Readiness overridden: LIVE start without the go-live evidence",
+    lines.join("\n"),
+  );
+}
+
 /**
  * The CRO halted one strategy (its kill criterion tripped, or an operator): the others trade on.
  * `since` identifies the halt, so the CRO's republished state is the same incident.
