@@ -14,6 +14,8 @@ import {
 } from "../../../agents/cro/strategy-kill.ts";
 import { loadManifests } from "../../../agents/strategy/manifests.ts";
 import { CroHarness, activeCro } from "./harness.ts";
+import { renderStatus } from "../../../agents/ops/commands/status.ts";
+import type { CroStatus } from "../../../agents/ops/operator.ts";
 import { T0, UP, WINDOW_ID, entryIntent } from "./fixtures.ts";
 
 function manifest(name: string, over: Partial<StrategyManifest> = {}): StrategyManifest {
@@ -213,6 +215,10 @@ describe("the CRO applies each strategy's kill criterion", () => {
     expect(rows).toEqual([
       expect.objectContaining({ strategy: "canary", halted: true, actor: "cro" }),
     ]);
+    // The operator's status shows it.
+    const status = JSON.parse((await h.ask({ kind: "status" })).detail) as CroStatus;
+    const text = renderStatus({ cro: status, agents: [], unhealthy: [], healthy: true });
+    expect(text).toMatch(/strategy halted: canary by cro — kill criterion: canary 1\.0\.0/);
     const entries = await auditOf(h, "cro.strategy.halt");
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
