@@ -77,6 +77,8 @@ export class CroActor extends Actor {
     this.desk = new IntentDesk(this.ctx, this.world, this.trading, memory, this.approvalKey);
     this.blockers = this.world.blockers(now);
     await this.record(this.ctx.identity.agent);
+    // Trades that settled while no CRO was watching are judged now, not at the next one.
+    for (const e of this.world.strategies.evaluateAll()) if (e.tripped) await this.haltStrategy(e);
     this.ctx.log.info({ state: this.trading.state, epoch: this.epoch() }, "cro started");
     await this.subscribe();
     if (this.connectionEvents !== null) this.watchConnections(this.connectionEvents);
@@ -217,7 +219,7 @@ export class CroActor extends Actor {
     if (closed.length >= LIST_ROWS_MAX)
       this.ctx.log.warn({ rows: closed.length }, "settled trades truncated at start");
     this.settledReadAt = now;
-    // Restored quietly: a strategy that would trip now trips on its next settled trade.
+    // Recorded here, judged once the CRO is up (start).
     for (const p of closed) kill.record(p);
   }
 

@@ -161,6 +161,16 @@ export class StrategyKill {
     if (!row.halted) this.trades.delete(row.strategy);
   }
 
+  /** Every strategy with a manifest that is not halted, judged on the trades known now. */
+  evaluateAll(): KillEvaluation[] {
+    const out: KillEvaluation[] = [];
+    for (const [name, m] of this.manifests) {
+      if (this.halt(name) !== null) continue;
+      out.push(evaluateKill(m, [...(this.trades.get(name)?.values() ?? [])]));
+    }
+    return out;
+  }
+
   /**
    * Notes a position; returns the strategy's evaluation when this was a new settled trade of a
    * strategy with a manifest that is not halted (the caller halts it if it tripped).

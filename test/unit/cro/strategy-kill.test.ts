@@ -237,6 +237,25 @@ describe("the CRO applies each strategy's kill criterion", () => {
     });
   });
 
+  it("judges at start the trades that settled while no CRO was running", async () => {
+    h = new CroHarness();
+    h.manifests = manifests;
+    for (let i = 0; i < 3; i++) {
+      const p = closed({ positionId: `c-${i}`, realizedPnl: -600_000, closedAt: T0 - 1_000 + i });
+      await h.store.savePosition({
+        ...p,
+        machineVersion: 1,
+        snapshot: {},
+        updatedAt: p.closedAt ?? T0,
+      });
+    }
+    await h.startCro("1");
+    expect(h.state().strategyHalts?.map((x) => [x.strategy, x.actor])).toEqual([["canary", "cro"]]);
+    expect(await h.store.listStrategyHalts()).toEqual([
+      expect.objectContaining({ strategy: "canary", halted: true }),
+    ]);
+  });
+
   it("keeps the halt across a CRO restart; only an operator resumes it, audited", async () => {
     h = await activeCro({}, manifests);
     await settle(h, "canary", 3, -600_000);
