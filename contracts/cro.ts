@@ -26,6 +26,7 @@ export const checkCode = z.enum([
   "DUPLICATE_INTENT",
   "POSITION_EXISTS",
   "STRATEGY_HALTED",
+  "STRATEGY_MANIFEST",
 ]);
 export type CheckCode = z.infer<typeof checkCode>;
 

@@ -32,6 +32,7 @@ export const ENTRY_CHECKS: readonly Check[] = [
   rules.instrumentAllowed,
   rules.strategyAllowed,
   rules.strategyHalted,
+  rules.strategyManifest,
   rules.entryBuys,
   rules.tickSize,
   rules.minSize,

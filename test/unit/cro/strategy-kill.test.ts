@@ -237,6 +237,27 @@ describe("the CRO applies each strategy's kill criterion", () => {
     });
   });
 
+  it("holds entries to the manifest's instruments and order size (STRATEGY_MANIFEST)", async () => {
+    h = await activeCro({}, manifests);
+    const big = await h.decide(entryIntent({ intentId: "i-big", size: 6_000_000 }));
+    expect(big.reasons).toEqual(["STRATEGY_MANIFEST"]);
+    expect(big.checks.find((c) => c.code === "STRATEGY_MANIFEST")?.detail).toBe(
+      "size 6.000000 above canary 1.0.0's orderSize 5.000000",
+    );
+    expect((await h.decide(entryIntent({ intentId: "i-ok" }))).approved).toBe(true);
+    const narrow = [manifest("canary", { instruments: ["btc-updown-5m"] }), manifest("momentum")];
+    const other = await activeCro({}, narrow);
+    try {
+      const out = await other.decide(entryIntent({ intentId: "i-scope" }));
+      expect(out.reasons).toEqual(["STRATEGY_MANIFEST"]);
+      expect(out.checks.find((c) => c.code === "STRATEGY_MANIFEST")?.detail).toMatch(
+        /^btc-updown-15m-\d+ is outside canary 1\.0\.0's instruments \(btc-updown-5m\)$/,
+      );
+    } finally {
+      await other.stop();
+    }
+  });
+
   it("judges at start the trades that settled while no CRO was running", async () => {
     h = new CroHarness();
     h.manifests = manifests;
