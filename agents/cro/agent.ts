@@ -345,10 +345,20 @@ export class CroActor extends Actor {
       detail: { previous: current },
       epoch: fence.epoch,
     };
-    // Stored first: a resume that is not recorded did not happen (a halt applies at once anyway).
-    if (halted) kill.apply(row);
-    await this.ctx.store.saveStrategyHalt(row, fence);
-    kill.apply(row);
+    if (halted) {
+      // Applies at once; a failed write is retried like a kill criterion's.
+      kill.apply(row);
+      await this.saveHalt(row);
+    } else {
+      // Stored first: a resume that is not recorded did not happen (the reply says it failed).
+      await this.ctx.store.saveStrategyHalt(row, fence);
+      this.unsavedHalts.delete(strategy);
+      kill.apply(row);
+    }
+    await this.auditStrategy(`cro.strategy.${halted ? "halt" : "resume"}`, row, {
+      actor,
+      reason: row.reason,
+    });
     await this.publishState();
     const what = halted ? "halted: its entries are vetoed" : "resumed: its results count from now";
     return { ok: true, error: null, detail: `${strategy} ${manifest.version} ${what}` };

@@ -325,6 +325,11 @@ describe("the CRO applies each strategy's kill criterion", () => {
     expect(await h.store.listStrategyHalts()).toEqual([
       expect.objectContaining({ strategy: "canary", halted: false, actor: "alice" }),
     ]);
+    // The strategy's own history: `predator audit strategy:canary`.
+    expect((await h.store.auditFor("strategy:canary")).map((e) => [e.kind, e.agent])).toEqual([
+      ["cro.strategy.halt", "cro"],
+      ["cro.strategy.resume", "cro"],
+    ]);
     // Counting starts again from the resume: the old losses do not trip it at once.
     await settle(h, "canary", 2, -600_000, 10);
     expect(h.state().strategyHalts).toEqual([]);
