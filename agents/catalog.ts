@@ -23,6 +23,7 @@ import { createAlertAgent, type AlertConfigInput } from "./alert/index.ts";
 import type { MarketDataConfig } from "./market-data/index.ts";
 import { fetchHttp, type HttpPort } from "./alert/http.ts";
 import type { AlertFormat } from "../contracts/alerts.ts";
+import type { StrategyManifest } from "../contracts/strategy-manifest.ts";
 
 export const AGENT_NAMES = [
   "market-data",
@@ -55,6 +56,11 @@ export interface AgentDeps {
    * every deployed process runs with.
    */
   tuning?: AgentTuning;
+  /**
+   * The strategies' manifests (Strategy checks them at load, the CRO applies their kill
+   * criteria); absent: the shipped ones (agents/strategy/manifests.ts).
+   */
+  manifests?: readonly StrategyManifest[];
 }
 
 /** Settings an agent takes over its defaults, by agent. */
@@ -78,12 +84,14 @@ export function agentDefinition(name: AgentName, deps: AgentDeps): AgentDefiniti
       return createStrategyAgent({
         strategies: defaultStrategies(),
         ...(deps.strategy === undefined ? {} : { config: deps.strategy }),
+        ...(deps.manifests === undefined ? {} : { manifests: deps.manifests }),
       });
     case "cro":
       return createCroAgent({
         ...(deps.tuning?.cro === undefined ? {} : { config: deps.tuning.cro }),
         ...(deps.connectionEvents === undefined ? {} : { connectionEvents: deps.connectionEvents }),
         ...(deps.approvalKey === undefined ? {} : { approvalKey: deps.approvalKey }),
+        ...(deps.manifests === undefined ? {} : { manifests: deps.manifests }),
       });
     case "execution":
       return createExecutionAgent({

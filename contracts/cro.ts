@@ -25,6 +25,8 @@ export const checkCode = z.enum([
   "KILL_SWITCH",
   "DUPLICATE_INTENT",
   "POSITION_EXISTS",
+  "STRATEGY_HALTED",
+  "STRATEGY_MANIFEST",
 ]);
 export type CheckCode = z.infer<typeof checkCode>;
 
@@ -63,6 +65,15 @@ export const agentLiveness = z.object({
   lastSeenAgeMs: z.number().int().nonnegative().nullable(),
 });
 
+export const strategyHalt = z.object({
+  strategy: z.string().min(1).max(64),
+  reason: z.string().max(500),
+  since: z.number().int().nonnegative(),
+  actor: z.string().min(1).max(128),
+  manifestVersion: z.string().max(32).nullable(),
+});
+export type StrategyHalt = z.infer<typeof strategyHalt>;
+
 export const croState = messageSchema("cro.state", {
   state: tradingState,
   reason: z.string().max(500),
@@ -72,5 +83,10 @@ export const croState = messageSchema("cro.state", {
   blockers: z.array(z.string().max(200)).max(64),
   operatorHold: z.boolean(),
   agents: z.array(agentLiveness).max(256),
+  /**
+   * Strategies the CRO has halted (a kill criterion, or an operator): their entries are vetoed
+   * (STRATEGY_HALTED) while the rest trade. Absent from CROs that predate strategy halts.
+   */
+  strategyHalts: z.array(strategyHalt).max(64).optional(),
 });
 export type CroState = z.infer<typeof croState>;

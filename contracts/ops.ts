@@ -16,6 +16,9 @@ export const opsCommand = messageSchema("ops.command", {
       value: z.string().max(2000),
     }),
     z.object({ kind: z.literal("status") }),
+    /** Halts one strategy (its entries vetoed, the others trade) or resumes it. */
+    z.object({ kind: z.literal("strategy.halt"), strategy: z.string().min(1).max(64) }),
+    z.object({ kind: z.literal("strategy.resume"), strategy: z.string().min(1).max(64) }),
   ]),
   actor: z.string().min(1).max(128),
   reason: z.string().min(1).max(500),

@@ -26,6 +26,7 @@ import {
   type AssertionCounts,
 } from "./summary.ts";
 import { CroWatch, Drawdown, FeedWatch, Liveness } from "./watch.ts";
+import { OverrideWatch } from "./overrides.ts";
 
 export class AlertAgent extends Actor {
   private readonly deliverer: Deliverer;
@@ -33,6 +34,7 @@ export class AlertAgent extends Actor {
   private readonly liveness: Liveness;
   private readonly feeds = new FeedWatch();
   private readonly cro = new CroWatch();
+  private readonly overrides = new OverrideWatch();
   private readonly drawdown: Drawdown;
   private drawdownLimit = 0;
   private assertions: AssertionCounts = { passed: 0, total: 0, since: 0 };
@@ -66,10 +68,14 @@ export class AlertAgent extends Actor {
       if (p.closedAt === null || p.closedAt >= dayStart) this.drawdown.onPosition(p);
     }
     await this.refreshControls();
+    await this.checkOverrides();
     this.assertions.since = now;
     this.summaryAt = nextSummaryAt(now, this.config.summaryHourUtc);
 
-    ctx.on("cro.state", (m) => this.raise(this.cro.onState(m), m));
+    ctx.on("cro.state", async (m) => {
+      await this.raise(this.cro.onState(m), m);
+      await this.raiseAll(this.cro.onStrategyHalts(m), m);
+    });
     ctx.on("md.health", (m) => this.raise(this.feeds.onHealth(m), m));
     ctx.on("hb", (m) => this.raise(this.liveness.onHeartbeat(m, ctx.clock.now()), m));
     ctx.on("portfolio.position", (m) => {
@@ -111,8 +117,19 @@ export class AlertAgent extends Actor {
     const now = this.ctx.clock.now();
     await this.raiseAll(this.liveness.check(now), null);
     await this.refreshControls();
+    await this.checkOverrides();
     await this.raiseAll(this.drawdown.check(now, this.drawdownLimit), null);
     if (now >= this.summaryAt) await this.summarize();
+  }
+
+  /** Readiness overrides written to the audit log (overrides.ts); a failed read is retried. */
+  private async checkOverrides(): Promise<void> {
+    try {
+      const found = await this.overrides.check(this.ctx.store, this.ctx.clock.now());
+      await this.raiseAll(found, null);
+    } catch (error) {
+      this.ctx.log.warn({ err: error }, "readiness overrides not read; will retry");
+    }
   }
 
   private async refreshControls(): Promise<void> {

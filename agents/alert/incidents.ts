@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Severity } from "../../contracts/alerts.ts";
-import type { CroState } from "../../contracts/cro.ts";
+import type { CroState, StrategyHalt } from "../../contracts/cro.ts";
 import type { MdHealth } from "../../contracts/market-data.ts";
 import type { Order } from "../../contracts/orders.ts";
 import type { ReconMismatch } from "../../contracts/recon.ts";
@@ -52,6 +52,55 @@ export function croStateIncident(m: CroState): Incident {
     STATE_SEVERITY[m.state],
     `Trading state ${m.state}`,
     lines.join("\n"),
+  );
+}
+
+/** A live start although readiness failed (`predator up --override-readiness`): one per row. */
+export function readinessOverrideIncident(
+  auditId: number,
+  ts: number,
+  o: { actor: string; reason: string; missing: readonly string[] },
+): Incident {
+  const lines = [
+    `Overridden by ${o.actor} at ${new Date(ts).toISOString()}`,
+    `Reason: ${o.reason}`,
+    `Missing evidence: ${o.missing.length === 0 ? "-" : o.missing.join(", ")}`,
+    "The fleet starts LIVE without a passing go-live checklist (predator readiness).",
+  ];
+  return incident(
+    `readiness-override:${auditId}`,
+    "CRITICAL",
+    "Readiness overridden: LIVE start without the go-live evidence",
+    lines.join("\n"),
+  );
+}
+
+/**
+ * The CRO halted one strategy (its kill criterion tripped, or an operator): the others trade on.
+ * `since` identifies the halt, so the CRO's republished state is the same incident.
+ */
+export function strategyHaltIncident(h: StrategyHalt): Incident {
+  const lines = [
+    `Reason: ${h.reason || "-"}`,
+    `Halted by ${h.actor}, since ${new Date(h.since).toISOString()}`,
+    `Manifest version: ${h.manifestVersion ?? "-"}`,
+    "Its new entries are vetoed (STRATEGY_HALTED); other strategies keep trading.",
+    `Resume after review: predator strategy resume ${h.strategy} --reason "<why>"`,
+  ];
+  return incident(
+    `strategy-halt:${h.strategy}:${h.since}`,
+    "CRITICAL",
+    `Strategy halted: ${h.strategy}`,
+    lines.join("\n"),
+  );
+}
+
+export function strategyResumedIncident(strategy: string, haltedSince: number): Incident {
+  return incident(
+    `strategy-resumed:${strategy}:${haltedSince}`,
+    "INFO",
+    `Strategy resumed: ${strategy}`,
+    `The halt of ${new Date(haltedSince).toISOString()} was lifted; its entries are judged again.`,
   );
 }
 

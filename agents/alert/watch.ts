@@ -15,6 +15,8 @@ import {
   drawdownIncident,
   feedIncident,
   feedRecoveredIncident,
+  strategyHaltIncident,
+  strategyResumedIncident,
   utcDay,
   type Incident,
 } from "./incidents.ts";
@@ -85,6 +87,8 @@ export class FeedWatch {
  */
 export class CroWatch {
   private last: { state: string; since: number; epoch: number } | null = null;
+  /** Halted strategies by name → since; null until a state that carries them. */
+  private halts: Map<string, number> | null = null;
 
   onState(m: CroState): Incident | null {
     const prev = this.last;
@@ -92,6 +96,25 @@ export class CroWatch {
     if (prev === null) return m.state === "ACTIVE" ? null : croStateIncident(m);
     const same = prev.state === m.state && prev.since === m.since && prev.epoch === m.epoch;
     return same ? null : croStateIncident(m);
+  }
+
+  /**
+   * Strategy halts: each new one (a halt already in force when the Alert agent starts included:
+   * the incident key dedupes a repeat), and each lifted one.
+   */
+  onStrategyHalts(m: CroState): Incident[] {
+    if (m.strategyHalts === undefined) return [];
+    const before = this.halts ?? new Map<string, number>();
+    const now = new Map(m.strategyHalts.map((h) => [h.strategy, h.since]));
+    this.halts = now;
+    const out: Incident[] = [];
+    for (const h of m.strategyHalts) {
+      if (before.get(h.strategy) !== h.since) out.push(strategyHaltIncident(h));
+    }
+    for (const [strategy, since] of before) {
+      if (!now.has(strategy)) out.push(strategyResumedIncident(strategy, since));
+    }
+    return out;
   }
 }
 

@@ -19,7 +19,10 @@ import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import type { PortfolioExit, StrategyIntent } from "../../contracts/intents.ts";
 import { Actor, type ActorContext, type Delivery } from "../runtime/actor.ts";
 import { InvariantError } from "../runtime/errors.ts";
-import { StaleEpochError } from "../runtime/store.ts";
+import { LIST_ROWS_MAX, StaleEpochError, type StrategyHaltRecord } from "../runtime/store.ts";
+import type { Position } from "../../contracts/positions.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
+import type { KillEvaluation } from "./strategy-kill.ts";
 import type { Blocker } from "./blockers.ts";
 import type { CroConfig } from "./config.ts";
 import { DecisionLog } from "./decision-log.ts";
@@ -29,6 +32,9 @@ import { runCommand, type CroOperations, type OpsOutcome } from "./ops.ts";
 import { TradingKeeper, restoreFrom } from "./trading.ts";
 import { blockerTexts, statePayload, statusReport } from "./report.ts";
 import { RiskWorld } from "./world.ts";
+
+/** Closed positions are re-read with this much overlap (writers' clocks differ a little). */
+const SETTLED_OVERLAP_MS = 5_000;
 
 export class CroActor extends Actor {
   private world!: RiskWorld;
@@ -41,12 +47,17 @@ export class CroActor extends Actor {
   private stopped = false;
   private chain: Promise<unknown> = Promise.resolve();
   private unwatch: Unsubscribe[] = [];
+  /** Strategy halts not yet stored (retried on every refresh); the veto applies meanwhile. */
+  private readonly unsavedHalts = new Map<string, StrategyHaltRecord>();
+  /** Closed positions written since this are read on the next refresh (kill criteria). */
+  private settledReadAt = 0;
 
   constructor(
     ctx: ActorContext,
     private readonly config: CroConfig,
     private readonly connectionEvents: ConnectionEvents | null = null,
     private readonly approvalKey: ApprovalKey | null = null,
+    private readonly manifests: readonly StrategyManifest[] = [],
   ) {
     super(ctx);
   }
@@ -55,8 +66,9 @@ export class CroActor extends Actor {
     const { store, clock } = this.ctx;
     const now = clock.now();
     const restored = restoreFrom(await store.lastCroEvent(), now);
-    this.world = new RiskWorld(this.config, now, restored.sessionStartAt);
+    this.world = new RiskWorld(this.config, now, restored.sessionStartAt, this.manifests);
     await this.world.load(store, now);
+    await this.loadStrategies(now);
     this.trading = new TradingKeeper(restored);
     const memory = new DecisionLog(
       this.config.decisionsRememberedMax,
@@ -65,6 +77,8 @@ export class CroActor extends Actor {
     this.desk = new IntentDesk(this.ctx, this.world, this.trading, memory, this.approvalKey);
     this.blockers = this.world.blockers(now);
     await this.record(this.ctx.identity.agent);
+    // Trades that settled while no CRO was watching are judged now, not at the next one.
+    for (const e of this.world.strategies.evaluateAll()) if (e.tripped) await this.haltStrategy(e);
     this.ctx.log.info({ state: this.trading.state, epoch: this.epoch() }, "cro started");
     await this.subscribe();
     if (this.connectionEvents !== null) this.watchConnections(this.connectionEvents);
@@ -121,8 +135,10 @@ export class CroActor extends Actor {
       }),
     );
     ctx.on("portfolio.position", (m) =>
-      fact(() => {
+      this.serial(async () => {
         world.recordPosition(m);
+        await this.evaluate();
+        await this.judge([m]);
       }),
     );
     const durable = (name: string) => ({ durable: `cro-${name}` });
@@ -184,9 +200,168 @@ export class CroActor extends Actor {
       this.serial(async () => {
         await this.world.refresh(ctx.store, ctx.clock.now());
         await this.evaluate();
+        await this.sweepSettled();
       }),
     );
     ctx.every(config.statePublishMs, "cro.state", () => this.serial(() => this.publishState()));
+  }
+
+  /**
+   * At start: every strategy's stored halt, and the settled trades its kill criterion counts
+   * (closed since it was last resumed, within killHorizonMs). A failed read fails the start.
+   */
+  private async loadStrategies(now: number): Promise<void> {
+    const { store } = this.ctx;
+    const kill = this.world.strategies;
+    kill.restore(await store.listStrategyHalts());
+    const since = Math.max(kill.countingFrom(), now - this.config.killHorizonMs);
+    const closed = await store.listPositions({ open: false, updatedSince: since });
+    if (closed.length >= LIST_ROWS_MAX)
+      this.ctx.log.warn({ rows: closed.length }, "settled trades truncated at start");
+    this.settledReadAt = now;
+    // Recorded here, judged once the CRO is up (start).
+    for (const p of closed) kill.record(p);
+  }
+
+  /** Settled trades written since the last sweep (a missed portfolio.position is found here). */
+  private async sweepSettled(): Promise<void> {
+    await this.retryHalts();
+    const now = this.ctx.clock.now();
+    // A little overlap: positions are written on their writer's clock. Repeats are ignored.
+    const since = this.settledReadAt - SETTLED_OVERLAP_MS;
+    try {
+      const closed = await this.ctx.store.listPositions({ open: false, updatedSince: since });
+      this.settledReadAt = now;
+      await this.judge(closed);
+    } catch (error) {
+      this.ctx.log.warn({ err: error }, "settled trades not read; will retry");
+    }
+  }
+
+  /** Applies each strategy's kill criterion to the settled trades among `positions`. */
+  private async judge(positions: readonly Position[]): Promise<void> {
+    for (const p of positions) {
+      const e = this.world.strategies.record(p);
+      if (e?.tripped === true) await this.haltStrategy(e);
+    }
+  }
+
+  /**
+   * A kill criterion tripped: the strategy's entries are vetoed from now on (before the write:
+   * fail closed), the halt is stored (fenced; retried if the store fails), audited with the
+   * numbers, and announced on cro.state, which the Alert agent turns into an alert.
+   */
+  private async haltStrategy(e: KillEvaluation): Promise<void> {
+    const fence = this.ctx.fence();
+    if (fence === null) return;
+    const now = this.ctx.clock.now();
+    const reason = `kill criterion: ${e.text}`.slice(0, 500);
+    const row: StrategyHaltRecord = {
+      strategy: e.strategy,
+      halted: true,
+      since: now,
+      actor: this.ctx.identity.agent,
+      reason,
+      manifestVersion: e.manifestVersion,
+      detail: e,
+      epoch: fence.epoch,
+    };
+    this.world.strategies.apply(row);
+    this.ctx.log.warn({ strategy: e.strategy, evaluation: e }, "strategy halted: kill criterion");
+    await this.saveHalt(row);
+    await this.auditStrategy("cro.strategy.halt", row, { actor: row.actor, reason, ...e });
+    await this.publishState();
+  }
+
+  private async saveHalt(row: StrategyHaltRecord): Promise<void> {
+    const fence = this.ctx.fence();
+    if (fence === null) return;
+    try {
+      await this.ctx.store.saveStrategyHalt(row, fence);
+      this.unsavedHalts.delete(row.strategy);
+    } catch (error) {
+      if (error instanceof StaleEpochError) {
+        throw new InvariantError("a deposed CRO must not halt a strategy", { cause: error });
+      }
+      this.unsavedHalts.set(row.strategy, row);
+      this.ctx.log.error(
+        { err: error, strategy: row.strategy },
+        "strategy halt not stored; will retry",
+      );
+    }
+  }
+
+  private async retryHalts(): Promise<void> {
+    for (const row of [...this.unsavedHalts.values()]) await this.saveHalt(row);
+  }
+
+  private async auditStrategy(
+    kind: string,
+    row: StrategyHaltRecord,
+    detail: object,
+  ): Promise<void> {
+    try {
+      await this.ctx.store.appendAudit({
+        ts: row.since,
+        agent: this.ctx.identity.agent,
+        kind,
+        // `predator audit strategy:<name>` finds every halt of a strategy.
+        correlationId: `strategy:${row.strategy}`,
+        intentId: null,
+        orderId: null,
+        positionId: null,
+        decisionId: null,
+        detail: { strategy: row.strategy, manifestVersion: row.manifestVersion, ...detail },
+      });
+    } catch (error) {
+      this.ctx.log.error({ err: error, strategy: row.strategy, kind }, "strategy audit failed");
+    }
+  }
+
+  /** An operator halts or resumes one strategy (ops.command strategy.halt / strategy.resume). */
+  private async operateStrategy(
+    strategy: string,
+    halted: boolean,
+    actor: string,
+    reason: string,
+  ): Promise<OpsOutcome> {
+    const kill = this.world.strategies;
+    const manifest = kill.manifest(strategy);
+    const refuse = (error: string): OpsOutcome => ({ ok: false, error, detail: "" });
+    if (manifest === null) return refuse(`unknown strategy "${strategy}": no manifest loaded`);
+    const current = kill.halt(strategy);
+    if (halted && current !== null)
+      return refuse(`${strategy} is already halted: ${current.reason}`);
+    if (!halted && current === null) return refuse(`${strategy} is not halted`);
+    const fence = this.ctx.fence();
+    if (fence === null) return refuse("this CRO instance is not the leader; ask again");
+    const row: StrategyHaltRecord = {
+      strategy,
+      halted,
+      since: this.ctx.clock.now(),
+      actor,
+      reason: `${reason} (by ${actor})`.slice(0, 500),
+      manifestVersion: manifest.version,
+      detail: { previous: current },
+      epoch: fence.epoch,
+    };
+    if (halted) {
+      // Applies at once; a failed write is retried like a kill criterion's.
+      kill.apply(row);
+      await this.saveHalt(row);
+    } else {
+      // Stored first: a resume that is not recorded did not happen (the reply says it failed).
+      await this.ctx.store.saveStrategyHalt(row, fence);
+      this.unsavedHalts.delete(strategy);
+      kill.apply(row);
+    }
+    await this.auditStrategy(`cro.strategy.${halted ? "halt" : "resume"}`, row, {
+      actor,
+      reason: row.reason,
+    });
+    await this.publishState();
+    const what = halted ? "halted: its entries are vetoed" : "resumed: its results count from now";
+    return { ok: true, error: null, detail: `${strategy} ${manifest.version} ${what}` };
   }
 
   private decide(m: StrategyIntent | PortfolioExit, d: Delivery): Promise<void> {
@@ -284,6 +459,7 @@ export class CroActor extends Actor {
       world: this.world,
       isLeader: () => this.ctx.fence() !== null,
       operate: (event, actor) => this.operate(event, actor),
+      strategy: (name, halted, actor, reason) => this.operateStrategy(name, halted, actor, reason),
       refreshNow: async () => {
         await this.world.refresh(this.ctx.store, this.ctx.clock.now());
         await this.evaluate();

@@ -80,6 +80,30 @@ export function strategyAllowed(s: CheckSnapshot): CheckResult {
   return result("STRATEGY_ALLOWED", ok, `${s.intent.strategy} in ${allowed.join(",")}: ${ok}`);
 }
 
+/** A strategy the CRO halted (its kill criterion tripped, or an operator) opens nothing new. */
+export function strategyHalted(s: CheckSnapshot): CheckResult {
+  const h = s.strategyHalt ?? null;
+  if (h === null) return result("STRATEGY_HALTED", true, `${s.intent.strategy} is not halted`);
+  const detail = `${s.intent.strategy} halted by ${h.actor}: ${h.reason}`;
+  return result("STRATEGY_HALTED", false, detail.slice(0, 500));
+}
+
+/** An entry stays within its strategy's manifest: its instruments, its order size. */
+export function strategyManifest(s: CheckSnapshot): CheckResult {
+  const m = s.strategyManifest ?? null;
+  const { strategy, windowId, size } = s.intent;
+  if (m === null) return result("STRATEGY_MANIFEST", true, `${strategy}: no manifest loaded`);
+  if (!m.instruments.some((p) => windowId.startsWith(p))) {
+    const detail = `${windowId} is outside ${strategy} ${m.version}'s instruments (${m.instruments.join(", ")})`;
+    return result("STRATEGY_MANIFEST", false, detail.slice(0, 500));
+  }
+  if (size > m.orderSize) {
+    const detail = `size ${fromMicro(size)} above ${strategy} ${m.version}'s orderSize ${fromMicro(m.orderSize)}`;
+    return result("STRATEGY_MANIFEST", false, detail);
+  }
+  return result("STRATEGY_MANIFEST", true, `within ${strategy} ${m.version}`);
+}
+
 /**
  * Entries buy an outcome token into the position they name; selling needs shares already held,
  * i.e. an EXIT of a position. Reported under POSITION_EXISTS: a SELL entry is a sell without a

@@ -93,6 +93,10 @@ export interface CheckSnapshot {
   recentEntryApprovals: number;
   /** This intentId was already decided (by any earlier message). */
   alreadyDecided: boolean;
+  /** The intent's strategy is halted (its kill criterion tripped, or an operator); absent: not. */
+  strategyHalt?: { reason: string; since: number; actor: string } | null;
+  /** What the strategy's manifest allows; absent or null: it has none (none applies). */
+  strategyManifest?: { version: string; orderSize: number; instruments: readonly string[] } | null;
 }
 
 export type Check = (s: CheckSnapshot) => CheckResult;

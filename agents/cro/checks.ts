@@ -31,6 +31,8 @@ export const ENTRY_CHECKS: readonly Check[] = [
   rules.feedFresh,
   rules.instrumentAllowed,
   rules.strategyAllowed,
+  rules.strategyHalted,
+  rules.strategyManifest,
   rules.entryBuys,
   rules.tickSize,
   rules.minSize,

@@ -42,6 +42,11 @@ export const croConfigSchema = z.object({
   decisionsRememberedMax: ms(10, 1_000_000).default(10_000),
   /** An instance silent this long is dropped from the liveness table altogether. */
   instanceForgetMs: ms(1_000, 86_400_000).default(60_000),
+  /**
+   * At start, settled trades (closed positions) are read back this far for the kill criteria; a
+   * strategy halted or resumed later counts only from then.
+   */
+  killHorizonMs: ms(60_000, 366 * 86_400_000).default(30 * 86_400_000),
 });
 export type CroConfig = z.infer<typeof croConfigSchema>;
 

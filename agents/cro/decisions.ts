@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Logger } from "pino";
 import { checkResult, checkCode } from "../../contracts/cro.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
 import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import { intent as intentSchema, intentHash, type Intent } from "../../contracts/intents.ts";
 import type { PortfolioExit, StrategyIntent } from "../../contracts/intents.ts";
@@ -19,6 +20,13 @@ import type { TradingKeeper } from "./trading.ts";
 import type { RiskWorld } from "./world.ts";
 
 const AUDIT_LOOKUP_MAX = 200;
+
+function manifestLimits(
+  m: StrategyManifest | null,
+): NonNullable<CheckSnapshot["strategyManifest"]> | null {
+  if (m === null) return null;
+  return { version: m.version, orderSize: m.risk.orderSize, instruments: m.instruments };
+}
 
 type StoreReads = Pick<CheckSnapshot, "tokenOrders" | "openOrders" | "position">;
 
@@ -135,6 +143,8 @@ export class IntentDesk {
       allowance: w.allowance,
       recentEntryApprovals: this.memory.recentEntries(now),
       alreadyDecided: decided,
+      strategyHalt: w.strategies.halt(intent.strategy),
+      strategyManifest: manifestLimits(w.strategies.manifest(intent.strategy)),
     };
   }
 

@@ -7,6 +7,8 @@ import type { ApprovalKey } from "../../contracts/approval-signature.ts";
 import type { AgentDefinition } from "../runtime/actor.ts";
 import { CroActor } from "./agent.ts";
 import { croConfig, type CroConfig } from "./config.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
+import { loadManifests } from "../strategy/manifests.ts";
 
 export { croConfig, croConfigSchema, REQUIRED_AGENTS, type CroConfig } from "./config.ts";
 export { runChecks, ENTRY_CHECKS, EXIT_CHECKS, CANCEL_CHECKS } from "./checks.ts";
@@ -20,14 +22,17 @@ export interface CroDeps {
   connectionEvents?: ConnectionEvents;
   /** Signs every decision (PREDATOR_APPROVAL_KEY, shared with Execution only). */
   approvalKey?: ApprovalKey;
+  /** The strategies' manifests, whose kill criteria the CRO applies; default: the shipped ones. */
+  manifests?: readonly StrategyManifest[];
 }
 
 export function createCroAgent(deps: CroDeps = {}): AgentDefinition {
   const config = croConfig(deps.config);
+  const manifests = deps.manifests ?? loadManifests();
   return {
     name: "cro",
     singleton: true,
     create: (ctx) =>
-      new CroActor(ctx, config, deps.connectionEvents ?? null, deps.approvalKey ?? null),
+      new CroActor(ctx, config, deps.connectionEvents ?? null, deps.approvalKey ?? null, manifests),
   };
 }

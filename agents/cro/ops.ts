@@ -26,6 +26,8 @@ export interface CroOperations {
   isLeader(): boolean;
   /** Sends an operator event to the machine; records and publishes any change. */
   operate(event: TradingEvent, actor: string): Promise<void>;
+  /** Halts (true) or resumes (false) one strategy; refused when it changes nothing. */
+  strategy(name: string, halted: boolean, actor: string, reason: string): Promise<OpsOutcome>;
   /** Re-reads the store and re-evaluates at once (a control change acts immediately). */
   refreshNow(): Promise<void>;
   status(): Record<string, unknown>;
@@ -54,6 +56,10 @@ export async function runCommand(cmd: OpsCommand, ops: CroOperations): Promise<O
       break;
     case "controls.set":
       outcome = await setControl(c.key, c.value, cmd, ops);
+      break;
+    case "strategy.halt":
+    case "strategy.resume":
+      outcome = await ops.strategy(c.strategy, c.kind === "strategy.halt", cmd.actor, cmd.reason);
       break;
   }
   await ops.store.appendAudit({

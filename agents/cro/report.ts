@@ -7,6 +7,7 @@ import type { RiskWorld } from "./world.ts";
 /** The wire bounds of `cro.state` (contracts/cro.ts). */
 const BLOCKERS_MAX = 64;
 const AGENTS_MAX = 256;
+const HALTS_MAX = 64;
 
 export function blockerTexts(blockers: readonly Blocker[]): string[] {
   return blockers.map((b) => b.text).slice(0, BLOCKERS_MAX);
@@ -29,6 +30,7 @@ export function statePayload(
     blockers: blockerTexts(blockers),
     operatorHold: context.operatorHold,
     agents: agents.slice(0, AGENTS_MAX),
+    strategyHalts: world.strategies.halts().slice(0, HALTS_MAX),
   };
 }
 

@@ -15,11 +15,15 @@ import type { CroConfig } from "./config.ts";
 import { Exposure, dayStart } from "./exposure.ts";
 import { FeedTracker, feedHealth } from "./feed.ts";
 import { Liveness } from "./liveness.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
+import { StrategyKill } from "./strategy-kill.ts";
 
 export class RiskWorld {
   readonly liveness: Liveness;
   readonly feeds = new FeedTracker();
   readonly exposure = new Exposure();
+  /** Each strategy's manifest, halt and settled trades (kill criteria, issue 20 Phase 3). */
+  readonly strategies: StrategyKill;
   private readonly windows = new Map<string, WindowInfo>();
   controls: Controls = resolveControls([]).controls;
   controlErrors: string[] = [];
@@ -39,7 +43,9 @@ export class RiskWorld {
     private readonly config: CroConfig,
     private readonly startedAt: number,
     public sessionStartAt: number,
+    manifests: readonly StrategyManifest[] = [],
   ) {
+    this.strategies = new StrategyKill(manifests);
     this.liveness = new Liveness(config.requiredAgents, config.instanceForgetMs);
     // Fail closed: a restarted CRO needs a clean reconciliation made after it started.
     this.incidentAt = startedAt;

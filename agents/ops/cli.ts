@@ -27,6 +27,7 @@ import { killCommand } from "./commands/kill.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { readinessCommand } from "./commands/readiness.ts";
+import { strategyCommand } from "./commands/strategy.ts";
 import { printError } from "./output.ts";
 import { applyHelpConventions } from "./help.ts";
 
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   verifyCommand(program);
   drillCommand(program);
   readinessCommand(program);
+  strategyCommand(program);
   applyHelpConventions(program);
   return program;
 }

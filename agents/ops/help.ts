@@ -77,6 +77,11 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   drill: "npx predator drill kill-switch",
   "drill kill-switch": "DATABASE_URL=postgres://localhost/predator npx predator drill kill-switch",
   readiness: "DATABASE_URL=postgres://localhost/predator npx predator readiness --json",
+  strategy: "npx predator strategy list",
+  "strategy list": "npx predator strategy list --json",
+  "strategy halt": 'npx predator strategy halt cheap-side --reason "review its fills"',
+  "strategy resume":
+    'npx predator strategy resume cheap-side --reason "kill criterion reviewed: feed bug, fixed"',
 };
 
 export function describeBound(b: Bound): string {

@@ -59,6 +59,12 @@ const haltBody = z.strictObject({
   reason,
 });
 const resumeBody = z.strictObject({ reason });
+const strategyBody = z.strictObject({
+  strategy: z
+    .string({ error: "strategy: required (a strategy name)" })
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "strategy: expected a strategy name"),
+  reason,
+});
 const controlsBody = z.strictObject({
   key: z.string({ error: "key: required (a control name)" }).min(1, "key: required"),
   value: z.string({ error: "value: required (a string)" }),
@@ -171,6 +177,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         if (!body.ok) return res.code(400).send({ error: body.error });
         return operate(res, deps.operator, { kind: "resume" }, actor(req), body.data.reason, note);
       });
+      for (const kind of ["halt", "resume"] as const) {
+        api.post(`/strategy/${kind}`, async (req, res) => {
+          const body = parse(strategyBody, req.body);
+          if (!body.ok) return res.code(400).send({ error: body.error });
+          const command = { kind: `strategy.${kind}` as const, strategy: body.data.strategy };
+          return operate(res, deps.operator, command, actor(req), body.data.reason, note);
+        });
+      }
       api.post("/controls", async (req, res) => {
         const body = parse(controlsBody, req.body);
         if (!body.ok) return res.code(400).send({ error: body.error });
@@ -270,6 +284,9 @@ function describe(command: OperatorCommand): string {
       return `set ${command.key} = ${command.value}`;
     case "status":
       return "status";
+    case "strategy.halt":
+    case "strategy.resume":
+      return `${command.kind} ${command.strategy}`;
   }
 }
 

@@ -105,6 +105,25 @@ export interface CroEventRecord {
 }
 export type StoredCroEvent = CroEventRecord & { id: number };
 
+/**
+ * A strategy's halt as the CRO last recorded it (issue 20, Phase 3): one row per strategy. A
+ * halted strategy's new entries are vetoed; `since` is when it was halted or, once resumed
+ * (`halted` false), when its results start counting again.
+ */
+export interface StrategyHaltRecord {
+  strategy: string;
+  halted: boolean;
+  since: number;
+  /** "cro" for a kill criterion, the operator for a halt or resume by hand. */
+  actor: string;
+  reason: string;
+  /** The manifest version the halt or resume applied to; null: none known. */
+  manifestVersion: string | null;
+  /** The numbers that tripped it (JSON). */
+  detail: unknown;
+  epoch: number;
+}
+
 export interface AuditEntry {
   ts: number;
   agent: string;
@@ -189,6 +208,11 @@ export interface Store {
   lastCroEvent(): Promise<StoredCroEvent | null>;
   /** Events with ts >= sinceTs, ordered by ts then id, at most `limit`. */
   listCroEvents(query: { sinceTs?: number; limit: number }): Promise<StoredCroEvent[]>;
+
+  /** Inserts or replaces the strategy's row (fenced: only the CRO leader halts or resumes). */
+  saveStrategyHalt(rec: StrategyHaltRecord, fence?: Fence): Promise<void>;
+  /** Every strategy's row, by strategy name. */
+  listStrategyHalts(): Promise<StrategyHaltRecord[]>;
 
   appendAudit(entry: AuditEntry): Promise<number>;
   /** Every entry whose intent, order, position, decision or correlation id is `id`; by ts, id. */

@@ -1,6 +1,8 @@
 /** The Strategy agent's bounds and which strategies run with which parameters. */
 import { z } from "zod";
 import { ConfigError } from "../runtime/errors.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
+import { checkManifest, checkParams } from "./manifests.ts";
 import type { StrategyRegistry } from "./registry.ts";
 import type { Strategy } from "./strategy.ts";
 
@@ -38,12 +40,20 @@ export function strategyConfig(input: Partial<StrategyConfig> = {}): StrategyCon
 export interface ActiveStrategy {
   readonly strategy: Strategy;
   readonly params: Parameters<Strategy["evaluate"]>[1];
+  /** What it was deployed with; null only where manifests are not checked (agent unit tests). */
+  readonly manifest: StrategyManifest | null;
 }
 
-/** The enabled strategies with their validated parameters; a bad name or value fails fast. */
+/**
+ * The enabled strategies with their validated parameters; a bad name or value fails fast. With
+ * `manifests` (every deployment: agents/catalog.ts), each enabled strategy must have one that
+ * matches it (agents/strategy/manifests.ts) and its parameters must lie within it; `null` skips
+ * the manifest checks (unit tests of the agent's mechanics with ad-hoc strategies).
+ */
 export function activeStrategies(
   registry: StrategyRegistry,
   config: StrategyConfig,
+  manifests: readonly StrategyManifest[] | null = null,
 ): ActiveStrategy[] {
   const names = config.enabled ?? registry.list().map((s) => s.name);
   for (const name of Object.keys(config.params)) {
@@ -62,6 +72,15 @@ export function activeStrategies(
         issue?.message ?? "invalid",
       );
     }
-    return { strategy, params: parsed.data };
+    if (manifests === null) return { strategy, params: parsed.data, manifest: null };
+    const manifest = manifests.find((m) => m.name === name);
+    if (manifest === undefined)
+      throw new ConfigError(
+        `manifest.${name}`,
+        "missing: a strategy is deployed from its manifest",
+      );
+    checkManifest(strategy, manifest);
+    checkParams(manifest, parsed.data);
+    return { strategy, params: parsed.data, manifest };
   });
 }

@@ -4,6 +4,8 @@ import { StrategyActor } from "./actor.ts";
 import { activeStrategies, strategyConfig, type StrategyConfig } from "./config.ts";
 import { StrategyRegistry } from "./registry.ts";
 import type { Strategy } from "./strategy.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
+import { loadManifests } from "./manifests.ts";
 
 export { StrategyActor } from "./actor.ts";
 export {
@@ -13,6 +15,7 @@ export {
   type StrategyConfig,
 } from "./config.ts";
 export { StrategyRegistry, DuplicateStrategyError, defaultStrategies } from "./registry.ts";
+export { loadManifests, checkManifest, checkParams, SHIPPED_MANIFESTS } from "./manifests.ts";
 export { canary, canaryParams, type CanaryParams } from "./canary.ts";
 export { momentum, momentumParams, type MomentumParams } from "./momentum.ts";
 export { probe, probeParams, type ProbeParams } from "./probe.ts";
@@ -24,6 +27,11 @@ export * from "./strategy.ts";
 export interface StrategyDeps {
   strategies: StrategyRegistry | Strategy[];
   config?: Partial<StrategyConfig>;
+  /**
+   * The manifests the enabled strategies are deployed from (default: the shipped ones, checked
+   * here); null: not checked (unit tests of the agent's mechanics with ad-hoc strategies).
+   */
+  manifests?: readonly StrategyManifest[] | null;
 }
 
 export const STRATEGY_AGENT = "strategy";
@@ -34,7 +42,8 @@ export function createStrategyAgent(deps: StrategyDeps): AgentDefinition {
     deps.strategies instanceof StrategyRegistry
       ? deps.strategies
       : new StrategyRegistry(deps.strategies);
-  const active = activeStrategies(registry, config);
+  const manifests = deps.manifests === undefined ? loadManifests() : deps.manifests;
+  const active = activeStrategies(registry, config, manifests);
   return {
     name: STRATEGY_AGENT,
     singleton: false,

@@ -32,6 +32,7 @@ import type {
   Store,
   StoredAuditEntry,
   StoredCroEvent,
+  StrategyHaltRecord,
   StoredFeedGap,
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
@@ -75,6 +76,7 @@ export class MemoryStore implements Store {
     positions: new WriteLog(),
   };
   private readonly croEvents: StoredCroEvent[] = [];
+  private readonly strategyHalts = new Map<string, StrategyHaltRecord>();
   private readonly audit: AuditLog;
   private readonly feedGaps: StoredFeedGap[] = [];
   private readonly alerts = new Map<string, AlertRecord>();
@@ -261,6 +263,21 @@ export class MemoryStore implements Store {
         .slice(0, rowLimit(query.limit))
         .map(copyEvent);
     });
+  }
+
+  saveStrategyHalt(rec: StrategyHaltRecord, fence?: Fence): Promise<void> {
+    return this.run(() => {
+      this.checkFence(fence);
+      this.strategyHalts.set(rec.strategy, { ...rec, detail: jsonCopy(rec.detail) });
+    });
+  }
+
+  listStrategyHalts(): Promise<StrategyHaltRecord[]> {
+    return this.run(() =>
+      [...this.strategyHalts.values()]
+        .sort((a, b) => compareText(a.strategy, b.strategy))
+        .map((r) => ({ ...r, detail: jsonCopy(r.detail) })),
+    );
   }
 
   appendAudit(entry: AuditEntry): Promise<number> {

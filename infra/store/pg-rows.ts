@@ -11,6 +11,7 @@ import type {
   StoredAuditEntry,
   StoredCroEvent,
   StoredFeedGap,
+  StrategyHaltRecord,
 } from "../../agents/runtime/store.ts";
 import type {
   AlertFormat,
@@ -202,6 +203,19 @@ export function croEventFromRow(r: Row): StoredCroEvent {
     actor: toText(r.actor, "actor"),
     operatorHold: r.operator_hold === true,
     detail: r.detail,
+  };
+}
+
+export function strategyHaltFromRow(r: Row): StrategyHaltRecord {
+  return {
+    strategy: toText(r.strategy, "strategy"),
+    halted: r.halted === true,
+    since: toInt(r.since, "since"),
+    actor: toText(r.actor, "actor"),
+    reason: toText(r.reason, "reason"),
+    manifestVersion: toTextOrNull(r.manifest_version, "manifest_version"),
+    detail: r.detail,
+    epoch: toInt(r.epoch, "epoch"),
   };
 }
 

@@ -25,6 +25,7 @@ import type {
   StoredAuditEntry,
   StoredCroEvent,
   StoredFeedGap,
+  StrategyHaltRecord,
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
 import { createPool, inTransaction, prepared, type Db, type PoolOptions } from "./pg-db.ts";
@@ -207,6 +208,35 @@ export class PgStore implements Store {
     const text = `SELECT ${sql.CRO_EVENT_COLUMNS} FROM cro_events ${w.sql()}
       ORDER BY ts, id`;
     return this.select("listCroEvents", text, w.params, rows.croEventFromRow, query.limit);
+  }
+
+  async saveStrategyHalt(rec: StrategyHaltRecord, fence?: Fence): Promise<void> {
+    await this.write("saveStrategyHalt", fence, (db) =>
+      db.query(
+        `INSERT INTO strategy_halts (strategy, halted, since, actor, reason, manifest_version,
+           detail, epoch) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+         ON CONFLICT (strategy) DO UPDATE SET halted = EXCLUDED.halted, since = EXCLUDED.since,
+           actor = EXCLUDED.actor, reason = EXCLUDED.reason,
+           manifest_version = EXCLUDED.manifest_version, detail = EXCLUDED.detail,
+           epoch = EXCLUDED.epoch`,
+        [
+          rec.strategy,
+          rec.halted,
+          rec.since,
+          rec.actor,
+          rec.reason,
+          rec.manifestVersion,
+          toJsonText(rec.detail),
+          rec.epoch,
+        ],
+      ),
+    );
+  }
+
+  listStrategyHalts(): Promise<StrategyHaltRecord[]> {
+    const text = `SELECT strategy, halted, since, actor, reason, manifest_version, detail, epoch
+      FROM strategy_halts ORDER BY strategy COLLATE "C"`;
+    return this.select("listStrategyHalts", text, [], rows.strategyHaltFromRow, undefined);
   }
 
   appendAudit(e: AuditEntry): Promise<number> {

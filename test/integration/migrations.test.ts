@@ -4,7 +4,12 @@ import { StoreUnavailableError } from "../../agents/runtime/store.ts";
 import { migrate, MIGRATIONS_TABLE } from "../../infra/store/migrate.ts";
 import { createTestDatabase } from "../harness/postgres.ts";
 
-const MIGRATIONS = ["0001_initial", "0002_changed_since_indexes", "0003_verification_evidence"];
+const MIGRATIONS = [
+  "0001_initial",
+  "0002_changed_since_indexes",
+  "0003_verification_evidence",
+  "0004_strategy_halts",
+];
 
 const TABLES = [
   "agent_leases",
@@ -16,6 +21,7 @@ const TABLES = [
   "orders",
   "positions",
   "runtime_controls",
+  "strategy_halts",
   "verification_items",
   "verification_runs",
 ];

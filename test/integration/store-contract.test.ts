@@ -139,7 +139,7 @@ interface Adapter {
 }
 
 const TABLES =
-  "runtime_controls, orders, fills, positions, cro_events, audit_log, agent_leases, feed_gaps, alerts";
+  "runtime_controls, orders, fills, positions, cro_events, audit_log, agent_leases, feed_gaps, alerts, strategy_halts";
 
 function postgres(): Adapter {
   let db: { url: string; drop(): Promise<void> } | undefined;
@@ -403,6 +403,36 @@ describe.each([
     });
   });
 
+  describe("strategy halts", () => {
+    it("keeps one row per strategy, replaced on save, listed by name, detail as a copy", async () => {
+      expect(await store.listStrategyHalts()).toEqual([]);
+      const halt = {
+        strategy: "momentum",
+        halted: true,
+        since: T0 + 10,
+        actor: "cro",
+        reason: "kill criterion: win rate 2/20 outside [40, 70]%",
+        manifestVersion: "1.0.0",
+        detail: { trades: 20, wins: 2, pnl: -9_000_000_123 },
+        epoch: 3,
+      };
+      await store.saveStrategyHalt(halt);
+      await store.saveStrategyHalt({ ...halt, strategy: "cheap-side", manifestVersion: null });
+      const listed = await store.listStrategyHalts();
+      expect(listed.map((h) => h.strategy)).toEqual(["cheap-side", "momentum"]);
+      expect(listed[1]).toEqual(halt);
+      const resumed = {
+        ...halt,
+        halted: false,
+        since: T0 + 20,
+        actor: "alice",
+        reason: "reviewed",
+      };
+      await store.saveStrategyHalt(resumed);
+      expect((await store.listStrategyHalts())[1]).toEqual(resumed);
+    });
+  });
+
   describe("audit log", () => {
     it("finds every entry naming an id in any id column, once, by ts then id", async () => {
       const a = await store.appendAudit(audit({ ts: T0 + 2, intentId: "x", correlationId: "x" }));
@@ -552,6 +582,18 @@ describe.each([
       await stale(store.recordFill(fill(), oldFence));
       await stale(store.savePosition(position(), oldFence));
       await stale(store.appendCroEvent(croEvent(), oldFence));
+      const halt = {
+        strategy: "canary",
+        halted: true,
+        since: T0,
+        actor: "cro",
+        reason: "r",
+        manifestVersion: "1.0.0",
+        detail: {},
+        epoch: 1,
+      };
+      await stale(store.saveStrategyHalt(halt, oldFence));
+      expect(await store.listStrategyHalts()).toEqual([]);
       await stale(store.upsertOrder(order(), { lease: "no-such-lease", holder: "a", epoch: 1 }));
       expect(await store.getOrder("o-1")).toEqual(order());
       expect(await store.listFills()).toEqual([]);

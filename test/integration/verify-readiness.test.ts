@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liveGate } from "../../agents/ops/commands/readiness.ts";
-import { PgEvidenceStore } from "../../infra/store/index.ts";
+import { PgEvidenceStore, PgStore } from "../../infra/store/index.ts";
+import { OverrideWatch } from "../../agents/alert/overrides.ts";
 import { evaluateReadiness, READINESS_ITEMS } from "../../infra/verify/readiness.ts";
 import type { VerificationRun } from "../../infra/verify/types.ts";
 import { createTestDatabase } from "../harness/postgres.ts";
@@ -98,6 +99,21 @@ describe("readiness from stored evidence", () => {
       expect(rows.rows[0]?.detail.missing).toContain("canary");
     } finally {
       await client.end();
+    }
+    // The Alert agent's check finds the row in PostgreSQL and makes it a CRITICAL incident, once.
+    const store = await PgStore.open(db.url);
+    try {
+      const watch = new OverrideWatch();
+      const found = await watch.check(store, Date.now());
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({
+        severity: "CRITICAL",
+        title: "Readiness overridden: LIVE start without the go-live evidence",
+      });
+      expect(found[0]?.body).toContain("Reason: drill on the staging wallet");
+      expect(await watch.check(store, Date.now())).toEqual([]);
+    } finally {
+      await store.close();
     }
   });
 

@@ -2,7 +2,7 @@
  * `predator readiness`: the pre-deployment checklist from stored evidence, each item with its
  * evidence id, age and expiry; exit 0 only when every item passes. And the gate that a live start
  * consults: refused while readiness fails, unless an operator overrides it with a reason, which is
- * audited.
+ * audited and alerted.
  */
 import type { Command } from "commander";
 import { SystemClock } from "../../../bus/clock.ts";
@@ -14,6 +14,7 @@ import {
 } from "../../../infra/verify/readiness.ts";
 import { ConfigError } from "../../runtime/errors.ts";
 import { cliActor } from "../operator.ts";
+import { readinessOverrideAudit } from "../../alert/overrides.ts";
 import { print, printError } from "../output.ts";
 import { withEvidence } from "./evidence.ts";
 import { parseInteger } from "./verify-options.ts";
@@ -62,7 +63,8 @@ function requireDatabase(command: string): string {
 /**
  * What `predator up --mode live` calls before starting anything: refuses (exit 2) while readiness
  * fails, naming the missing items; with `override` (a reason), starts anyway and writes the
- * override to the audit log with the operator, the reason and what was missing.
+ * override to the audit log with the operator, the reason and what was missing; the fleet's Alert
+ * agent turns that row into a CRITICAL alert (agents/alert/overrides.ts).
  */
 export async function liveGate(databaseUrl: string, override: string | undefined): Promise<void> {
   const now = new SystemClock().now();
@@ -71,26 +73,17 @@ export async function liveGate(databaseUrl: string, override: string | undefined
   if (override === undefined || override.trim() === "") {
     throw new ConfigError(
       "--mode live",
-      `refused: readiness fails, missing ${r.missing.join(", ")} (see predator readiness; --override-readiness "<reason>" starts anyway, audited)`,
+      `refused: readiness fails, missing ${r.missing.join(", ")} (see predator readiness; --override-readiness "<reason>" starts anyway, audited and alerted)`,
     );
   }
   const store = await PgStore.open(databaseUrl);
   try {
-    await store.appendAudit({
-      ts: now,
-      agent: "ops",
-      kind: "readiness.override",
-      correlationId: null,
-      intentId: null,
-      orderId: null,
-      positionId: null,
-      decisionId: null,
-      detail: { actor: cliActor(), reason: override, missing: r.missing, items: r.items },
-    });
+    // The Alert agent raises a CRITICAL alert for this row (agents/alert/overrides.ts).
+    await store.appendAudit(readinessOverrideAudit(now, cliActor(), override, r.missing, r.items));
   } finally {
     await store.close();
   }
   printError(
-    `predator up: LIVE despite failed readiness (missing ${r.missing.join(", ")}); override by ${cliActor()} audited: ${override}`,
+    `predator up: LIVE despite failed readiness (missing ${r.missing.join(", ")}); override by ${cliActor()} audited (the Alert agent raises it): ${override}`,
   );
 }

@@ -5,6 +5,8 @@
  * answer.
  */
 import type { Command } from "commander";
+import { z } from "zod";
+import { strategyHalt } from "../../../contracts/cro.ts";
 import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
 import { ConfigError } from "../../runtime/errors.ts";
 import { connectOps } from "../connect.ts";
@@ -94,5 +96,13 @@ export function renderStatus(s: FleetStatus): string {
   const health = s.healthy
     ? "healthy"
     : `UNHEALTHY: ${s.unhealthy.length > 0 ? s.unhealthy.join(", ") : "CRO silent"}`;
-  return [state, header, ...rows, health].join("\n");
+  const halts = strategyHalts(s.cro?.strategyHalts);
+  return [state, ...halts, header, ...rows, health].join("\n");
+}
+
+/** Strategies the CRO halted (kill criterion or operator), one line each. */
+function strategyHalts(value: unknown): string[] {
+  const parsed = z.array(strategyHalt).safeParse(value ?? []);
+  if (!parsed.success) return [];
+  return parsed.data.map((h) => `  strategy halted: ${h.strategy} by ${h.actor} — ${h.reason}`);
 }

@@ -70,7 +70,8 @@ export async function localStatus(target: LocalConsole): Promise<FleetStatus> {
 
 export async function localCommand(
   target: LocalConsole,
-  path: "/api/halt" | "/api/resume" | "/api/controls",
+  path:
+    "/api/halt" | "/api/resume" | "/api/controls" | "/api/strategy/halt" | "/api/strategy/resume",
   body: Record<string, string>,
 ): Promise<CommandReply> {
   const r = await call(target, path, { method: "POST", body });

@@ -21,6 +21,7 @@ import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import type { PlaceOrderRequest, PlaceResult, Venue } from "../../../agents/runtime/venue.ts";
 import { toMicro } from "../../../contracts/money.ts";
+import type { StrategyManifest } from "../../../contracts/strategy-manifest.ts";
 import { MemoryStore } from "../../store/memory.ts";
 import { SimVenue, type SimVenueConfigOverrides } from "../../venue-sim/index.ts";
 import type { ChaosWorld } from "../engine.ts";
@@ -66,6 +67,8 @@ export interface WorldOptions {
   strategy?: Partial<StrategyConfig>;
   /** Per-agent settings over the cadence's (verification runs set Portfolio's exit policy). */
   tuning?: AgentTuning;
+  /** The strategies' manifests (Strategy and CRO); default: the shipped ones. */
+  manifests?: readonly StrategyManifest[];
   /**
    * Wraps Execution's venue handle (outside the observer): a verification run that proves it
    * catches a slow or mispriced exit breaks the venue this way. None by default.
@@ -90,6 +93,7 @@ export class SimWorld implements ChaosWorld {
   private readonly plantRng: Rng;
   private readonly strategy: Partial<StrategyConfig>;
   private readonly tuning: AgentTuning;
+  private readonly manifests: readonly StrategyManifest[] | undefined;
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
@@ -119,6 +123,7 @@ export class SimWorld implements ChaosWorld {
     this.plantRng = root.fork("plant");
     this.strategy = { ...this.cadence.strategy, ...options.strategy };
     this.tuning = mergeTuning(this.cadence.tuning, options.tuning ?? {});
+    this.manifests = options.manifests;
     const observed = observedVenue(this.venue, this.clock, this.observers);
     this.executionVenue = options.wrapExecutionVenue?.(observed, this.clock) ?? observed;
   }
@@ -135,6 +140,7 @@ export class SimWorld implements ChaosWorld {
       venue: (who) => (who === "execution" ? this.executionVenue : this.venue),
       tuning: this.tuning,
       strategy: this.strategy,
+      ...(this.manifests === undefined ? {} : { manifests: this.manifests }),
     });
     if (this.plant === null) return base;
     return plantedDefinition(this.plant, agent, base, this.plantRng);

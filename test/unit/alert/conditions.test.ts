@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Payload } from "../../../bus/messages.ts";
 import { AlertBench, T0 } from "./harness.ts";
+import { readinessOverrideAudit } from "../../../agents/alert/overrides.ts";
 
 let bench: AlertBench;
 afterEach(async () => {
@@ -155,5 +156,85 @@ describe("Alert agent conditions", () => {
     expect(body).toContain("Assertions: no checks seen");
     // ACTIVE from before the period until T0 + 30 min, PAUSED after: 23.5 h of 24 h.
     expect(body).toContain("Uptime: trading ACTIVE 97.9% of the period");
+  });
+
+  it("alerts when the CRO halts a strategy, once, and when it is resumed", async () => {
+    bench = await jsonOnly();
+    const state = (halts: Payload<"cro.state">["strategyHalts"]): Payload<"cro.state"> => ({
+      state: "ACTIVE",
+      reason: "all clear",
+      since: T0,
+      epoch: 1,
+      blockers: [],
+      operatorHold: false,
+      agents: [],
+      strategyHalts: halts,
+    });
+    const halt = {
+      strategy: "cheap-side",
+      reason:
+        "kill criterion: cheap-side 1.0.0: 20 settled trades (min 20); win rate 2/20 = 10.00% OUTSIDE [40, 70]%",
+      since: T0 + 5_000,
+      actor: "cro",
+      manifestVersion: "1.0.0",
+    };
+    await bench.publish("cro.state", state([]), "cro");
+    await bench.publish("cro.state", state([halt]), "cro");
+    await bench.drive(() => bench.receiver.received.length > 0, 100, 20);
+    // Republished every 500 ms: the same halt is the same incident.
+    await bench.publish("cro.state", state([halt]), "cro");
+    await bench.drive(() => false, 100, 5);
+    expect(titles(bench)).toEqual(["Strategy halted: cheap-side"]);
+    const first = bench.receiver.received[0]?.body;
+    expect(first?.severity).toBe("CRITICAL");
+    expect(String(first?.body)).toContain("win rate 2/20 = 10.00% OUTSIDE [40, 70]%");
+    expect(String(first?.body)).toContain("predator strategy resume cheap-side");
+    await bench.publish("cro.state", state([]), "cro");
+    await bench.drive(() => bench.receiver.received.length > 1, 100, 20);
+    expect(titles(bench)).toEqual(["Strategy halted: cheap-side", "Strategy resumed: cheap-side"]);
+  });
+
+  it("alerts a readiness override once: the one `predator up` wrote before the fleet, and later ones", async () => {
+    bench = new AlertBench();
+    await bench.receiver.open();
+    // Written by `predator up --mode live --override-readiness` just before the fleet starts, and
+    // one from two days ago: history, not news.
+    const missing = ["canary", "kill-switch-drill"];
+    await bench.store.appendAudit(
+      readinessOverrideAudit(T0 - 2 * 86_400_000, "old", "long ago", missing, []),
+    );
+    await bench.store.appendAudit(
+      readinessOverrideAudit(T0 - 5_000, "carol", "staging wallet drill", missing, []),
+    );
+    await bench.start({ webhooks: [{ format: "json", url: bench.receiver.url("/json") }] });
+    await bench.drive(() => bench.receiver.received.length > 0, 100, 20);
+    await bench.drive(() => false, 500, 6); // several check ticks: no repeat
+    expect(titles(bench)).toEqual([
+      "Readiness overridden: LIVE start without the go-live evidence",
+    ]);
+    const first = bench.receiver.received[0]?.body;
+    expect(first?.severity).toBe("CRITICAL");
+    expect(String(first?.body)).toContain("Overridden by carol");
+    expect(String(first?.body)).toContain("Reason: staging wallet drill");
+    expect(String(first?.body)).toContain("Missing evidence: canary, kill-switch-drill");
+    // Another override while it runs is alerted on the next check.
+    await bench.store.appendAudit(
+      readinessOverrideAudit(bench.clock.now(), "dave", "second try", ["exits"], []),
+    );
+    await bench.drive(() => bench.receiver.received.length > 1, 100, 30);
+    expect(String(bench.receiver.received[1]?.body.body)).toContain("Overridden by dave");
+    // A restarted Alert agent does not alert the stored ones again.
+    await bench.fleet.kill("alert", "1");
+    await bench.start({ webhooks: [{ format: "json", url: bench.receiver.url("/json") }] }, "2");
+    await bench.store.appendAudit(
+      readinessOverrideAudit(bench.clock.now(), "erin", "third", ["exits"], []),
+    );
+    await bench.drive(() => bench.receiver.received.length > 2, 100, 60);
+    await bench.drive(() => false, 500, 4);
+    expect(bench.receiver.received.map((r) => String(r.body.body).split("\n")[0])).toEqual([
+      expect.stringMatching(/^Overridden by carol/),
+      expect.stringMatching(/^Overridden by dave/),
+      expect.stringMatching(/^Overridden by erin/),
+    ]);
   });
 });

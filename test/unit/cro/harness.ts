@@ -13,6 +13,7 @@ import { DEFAULT_HOST_SETTINGS, type ActorHost } from "../../../agents/runtime/h
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { createCroAgent, REQUIRED_AGENTS } from "../../../agents/cro/index.ts";
 import type { CroConfig } from "../../../agents/cro/config.ts";
+import type { StrategyManifest } from "../../../contracts/strategy-manifest.ts";
 import type { CroDecision, CroState } from "../../../contracts/cro.ts";
 import type { Intent } from "../../../contracts/intents.ts";
 import type { Position } from "../../../contracts/positions.ts";
@@ -56,6 +57,8 @@ export class CroHarness {
   private readonly factories = new Map<string, MessageFactory>();
   /** Process start time each fake agent's heartbeats carry (0 unless `restart` moved it). */
   readonly startedAt = new Map<string, number>();
+  /** The manifests every CRO this harness starts is given; undefined: the shipped ones. */
+  manifests: readonly StrategyManifest[] | undefined = undefined;
   private hbSeq = 0;
   private runSeq = 0;
 
@@ -90,7 +93,11 @@ export class CroHarness {
   /** Starts a CRO instance and waits until it has published its first state. */
   async startCro(instance = "1", config: Partial<CroConfig> = {}): Promise<ActorHost> {
     const before = this.states.length;
-    const host = await this.fleet.start(createCroAgent({ config }), instance);
+    const manifests = this.manifests;
+    const host = await this.fleet.start(
+      createCroAgent({ config, ...(manifests === undefined ? {} : { manifests }) }),
+      instance,
+    );
     await this.until(() => this.states.length > before, 10_000);
     return host;
   }
@@ -250,8 +257,12 @@ export class CroHarness {
 }
 
 /** A harness whose CRO is up, every signal flowing, and already ACTIVE. */
-export async function activeCro(config: Partial<CroConfig> = {}): Promise<CroHarness> {
+export async function activeCro(
+  config: Partial<CroConfig> = {},
+  manifests?: readonly StrategyManifest[],
+): Promise<CroHarness> {
   const h = new CroHarness();
+  h.manifests = manifests;
   await h.startCro("1", config);
   h.startSignals();
   await h.listWindow();

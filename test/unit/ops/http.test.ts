@@ -146,9 +146,17 @@ describe("HTTP API operator actions", () => {
       payload: { reason: "checked" },
     });
     expect(resume.statusCode).toBe(200);
+    const strategy = await app.inject({
+      method: "POST",
+      url: "/api/strategy/resume",
+      headers: AUTH,
+      payload: { strategy: "cheap-side", reason: "kill criterion reviewed" },
+    });
+    expect(strategy.statusCode).toBe(200);
     expect(operator.sent.map((s) => s.command)).toEqual([
       { kind: "controls.set", key: "order_rate_per_min", value: "20" },
       { kind: "resume" },
+      { kind: "strategy.resume", strategy: "cheap-side" },
     ]);
   });
 
@@ -161,6 +169,8 @@ describe("HTTP API operator actions", () => {
       ["/api/halt", { level: "pause", reason: "   " }, /reason: required/],
       ["/api/halt", { level: "pause", reason: "x", extra: 1 }, /unknown field\(s\): extra/],
       ["/api/resume", { reason: "x".repeat(501) }, /reason: at most 500/],
+      ["/api/strategy/halt", { reason: "x" }, /strategy: required \(a strategy name\)/],
+      ["/api/strategy/resume", { strategy: "Cheap Side", reason: "x" }, /strategy: expected/],
       [
         "/api/controls",
         { key: "kill_switch", value: "maybe", reason: "x" },

@@ -29,7 +29,12 @@ async function scenario(
   const h = harness();
   const strategies = o.strategies ?? defaultStrategies();
   const host = await h.fleet.start(
-    createStrategyAgent({ strategies, config: o.config ?? { enabled: ["canary"] } }),
+    createStrategyAgent({
+      strategies,
+      config: o.config ?? { enabled: ["canary"] },
+      // Ad-hoc strategies have no manifest: the agent's mechanics are tested here, not deployment.
+      ...(o.strategies === undefined ? {} : { manifests: null }),
+    }),
   );
   const win = h.window(o.window ?? { startTs: T0 - 780_000, endTs: T0 + 120_000 });
   await win.announce();
