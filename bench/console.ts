@@ -104,6 +104,10 @@ interface RunResult {
   firstLoadMs: number;
   offsetMs: number;
   calibrationRttMs: number;
+  /** Share of the measured time the page's main thread was running tasks. */
+  pageBusyPct: number;
+  /** This process's CPU time over the measured time (100 = one core). */
+  nodeCpuPct: number;
 }
 
 /** Gzipped bytes of the built JS (and CSS, for the note). */
@@ -211,7 +215,20 @@ async function oneRun(
 
     await publisher.run(`warm${run}`, WARMUP_S);
     const label = `run${run}`;
+    // CPU while measured: the page's main thread (Chrome's TaskDuration) and this process
+    // (publisher, NATS client and the console server together).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const taskSeconds = async () =>
+      (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")
+        ?.value ?? Number.NaN;
+    const pageBefore = await taskSeconds();
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = now();
     const ratePerS = await publisher.run(label, MEASURED_S);
+    const wall = now() - wallBefore;
+    const cpu = process.cpuUsage(cpuBefore);
+    const pageBusy = ((await taskSeconds()) - pageBefore) * 1000;
     const expected = RATE_PER_S * MEASURED_S;
     const count = (what: "frames" | "rows") =>
       page.evaluate(
@@ -254,6 +271,8 @@ async function oneRun(
       firstLoadMs,
       offsetMs: offset,
       calibrationRttMs: rtt,
+      pageBusyPct: (100 * pageBusy) / wall,
+      nodeCpuPct: (100 * (cpu.user + cpu.system)) / 1000 / wall,
     };
   } finally {
     await context.close();
@@ -354,7 +373,7 @@ async function consoleBench(): Promise<BenchResult[]> {
       console.log(
         `  run ${run + 1}: frame p50 ${r.frame.p50.toFixed(1)} p99 ${r.frame.p99.toFixed(1)} max ${r.frame.max.toFixed(1)} ms; ` +
           `row p50 ${r.row.p50.toFixed(1)} p99 ${r.row.p99.toFixed(1)} ms; bus → server p50 ${r.server.p50.toFixed(1)} p99 ${r.server.p99.toFixed(1)} ms; ` +
-          `lost ${r.lostFrames}, never a row ${r.lostRows}; ` +
+          `lost ${r.lostFrames}, never a row ${r.lostRows}; page busy ${r.pageBusyPct.toFixed(0)}%, node CPU ${r.nodeCpuPct.toFixed(0)}%; ` +
           `${r.ratePerS.toFixed(0)}/s; first load ${r.firstLoadMs.toFixed(0)} ms; offset ${r.offsetMs.toFixed(2)} ms (rtt ${r.calibrationRttMs.toFixed(2)})`,
       );
       runs.push(r);
@@ -410,6 +429,18 @@ async function consoleBench(): Promise<BenchResult[]> {
       value: ms(med((r) => r.server.p99)),
       unit: "ms",
       note: "publish to the server's read model having the event (the rest of the way is the WebSocket and the page)",
+    },
+    {
+      metric: "console page main thread busy at 1,000 events/s",
+      value: Math.round(med((r) => r.pageBusyPct)),
+      unit: "%",
+      note: "Chrome's TaskDuration over the measured time: the headroom the page has left",
+    },
+    {
+      metric: "console server + publisher CPU at 1,000 events/s",
+      value: Math.round(med((r) => r.nodeCpuPct)),
+      unit: "% of a core",
+      note: "this process: the publisher, both NATS connections, the read model and the WebSocket",
     },
     {
       metric: "console events lost (worst run)",

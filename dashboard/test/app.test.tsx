@@ -9,7 +9,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import { App } from "../src/App.tsx";
-import { FakeSocket, fakeServer, TOKEN, VIEW } from "./fake-server.ts";
+import { FakeSocket, fakeServer, T0, TOKEN, VIEW } from "./fake-server.ts";
 
 beforeEach(() => {
   FakeSocket.install();
@@ -142,6 +142,34 @@ describe("kill switch", () => {
     expect(screen.queryByRole("region", { name: "Kill switch" })).toBeNull();
     expect(screen.queryByRole("button", { name: "PAUSE" })).toBeNull();
     expect(screen.getByRole("status", { name: "Connection" }).textContent).toBe("live · read-only");
+  });
+});
+
+describe("activity feed", () => {
+  it("draws live events newest first, a burst of them in one go, and each once", async () => {
+    await fakeServer();
+    await openApp(TOKEN);
+    const socket = FakeSocket.last();
+    for (let id = 1; id <= 250; id++)
+      socket.frame({
+        type: "event",
+        event: { id, ts: T0 + id, kind: "fill", text: `fill number ${id}`, detail: {} },
+      });
+    // A replayed (already seen) id is not drawn twice.
+    socket.frame({
+      type: "event",
+      event: { id: 250, ts: T0, kind: "fill", text: "fill number 250", detail: {} },
+    });
+    const feed = screen.getByRole("list", { name: "Activity feed" });
+    await waitFor(() => {
+      expect(within(feed).getAllByRole("listitem")[0]?.getAttribute("data-event-id")).toBe("250");
+    });
+    const ids = within(feed)
+      .getAllByRole("listitem")
+      .map((li) => Number(li.getAttribute("data-event-id")));
+    // The feed shows the newest 100.
+    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => 250 - i));
+    expect(within(feed).getAllByText(/fill number 250$/)).toHaveLength(1);
   });
 });
 
