@@ -150,19 +150,24 @@ describe("activity feed", () => {
     await fakeServer();
     await openApp(TOKEN);
     const socket = FakeSocket.last();
-    for (let id = 1; id <= 250; id++)
-      socket.frame({
-        type: "event",
-        event: { id, ts: T0 + id, kind: "fill", text: `fill number ${id}`, detail: {} },
-      });
-    // A replayed (already seen) id is not drawn twice.
-    socket.frame({
-      type: "event",
-      event: { id: 250, ts: T0, kind: "fill", text: "fill number 250", detail: {} },
-    });
+    const send = (from: number, to: number) => {
+      for (let id = from; id <= to; id++)
+        socket.frame({
+          type: "event",
+          event: { id, ts: T0 + id, kind: "fill", text: `fill number ${id}`, detail: {} },
+        });
+    };
     const feed = screen.getByRole("list", { name: "Activity feed" });
+    const top = () => within(feed).getAllByRole("listitem")[0]?.getAttribute("data-event-id");
+    send(1, 150);
     await waitFor(() => {
-      expect(within(feed).getAllByRole("listitem")[0]?.getAttribute("data-event-id")).toBe("250");
+      expect(top()).toBe("150");
+    });
+    send(151, 250);
+    // A replayed (already seen) id is not drawn twice.
+    send(250, 250);
+    await waitFor(() => {
+      expect(top()).toBe("250");
     });
     const ids = within(feed)
       .getAllByRole("listitem")
