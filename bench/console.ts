@@ -19,7 +19,7 @@
  * Without chromium the browser rows are replaced by one SKIPPED row that says why.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -222,6 +222,11 @@ async function oneRun(
     const taskSeconds = async () =>
       (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")
         ?.value ?? Number.NaN;
+    const profile = process.env.CONSOLE_BENCH_PROFILE;
+    if (profile !== undefined) {
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.start");
+    }
     const pageBefore = await taskSeconds();
     const cpuBefore = process.cpuUsage();
     const wallBefore = now();
@@ -229,6 +234,11 @@ async function oneRun(
     const wall = now() - wallBefore;
     const cpu = process.cpuUsage(cpuBefore);
     const pageBusy = ((await taskSeconds()) - pageBefore) * 1000;
+    if (profile !== undefined) {
+      // CONSOLE_BENCH_PROFILE=dir: the page's CPU profile of each measured run, for DevTools.
+      const { profile: cpu } = await cdp.send("Profiler.stop");
+      await writeFile(join(profile, `console-run${run}.cpuprofile`), JSON.stringify(cpu));
+    }
     const expected = RATE_PER_S * MEASURED_S;
     const count = (what: "frames" | "rows") =>
       page.evaluate(
