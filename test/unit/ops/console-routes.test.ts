@@ -3,12 +3,13 @@
  * wrong one) on each, 403 for the view token on each change, 400 with the exact problem for each
  * bad query, and the request body size limit. console-api.test.ts covers what the routes answer.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { VirtualClock } from "../../../bus/clock.ts";
 import { consoleEventKind } from "../../../contracts/console.ts";
 import type { OpsReply } from "../../../contracts/ops.ts";
 import { ConsoleHub } from "../../../agents/ops/console/hub.ts";
-import { buildApi } from "../../../agents/ops/http.ts";
+import { buildApi, startApi, type RunningApi } from "../../../agents/ops/http.ts";
 import type { Operator, OperatorCommand } from "../../../agents/ops/operator.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 
@@ -224,5 +225,84 @@ describe("console routes: queries", () => {
     );
     expect(await bad(`/api/trades.csv?strategy=${"s".repeat(65)}`)).toMatch(/^strategy: /);
     expect(await bad("/api/trades?instrument=")).toMatch(/^instrument: /);
+  });
+});
+
+describe("console routes: the event socket's bounds", () => {
+  let running: RunningApi | null = null;
+  const sockets: WebSocket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.terminate();
+    await running?.close();
+    running = null;
+  });
+
+  async function serve() {
+    const clock = new VirtualClock(T0);
+    const hub = new ConsoleHub({ clock, stream: "s1", mode: "PAPER", store: "embedded" });
+    running = await startApi(
+      {
+        token: TOKEN,
+        operator: { send: () => Promise.reject(new Error("not used")) },
+        status: () => Promise.resolve({ cro: null, agents: [], unhealthy: [], healthy: false }),
+        metrics: { text: () => Promise.resolve(""), contentType: "text/plain" },
+        console: { hub, store: new MemoryStore(), clock, staticDir: null },
+      },
+      { host: "127.0.0.1", port: 0 },
+    );
+    return { clock, base: `ws://127.0.0.1:${running.port}` };
+  }
+
+  /** Opens a socket; resolves with how it ended: close code and reason, or the upgrade's error. */
+  function open(url: string) {
+    const ws = new WebSocket(url);
+    sockets.push(ws);
+    const opened = new Promise<void>((resolve) =>
+      ws.once("open", () => {
+        resolve();
+      }),
+    );
+    const ended = new Promise<string>((resolve) => {
+      ws.once("close", (code, reason) => {
+        resolve(`${code} ${reason.toString()}`);
+      });
+      ws.once("error", (e) => {
+        resolve(e.message);
+      });
+    });
+    return { ws, opened, ended };
+  }
+
+  it("answers 404 on any other upgrade path", async () => {
+    const { base } = await serve();
+    expect(await open(`${base}/api/other`).ended).toMatch(/Unexpected server response: 404/);
+  });
+
+  it("closes a socket whose hello is malformed, too big, late, or followed by more frames", async () => {
+    const { clock, base } = await serve();
+    const shape = open(`${base}/api/events`);
+    const big = open(`${base}/api/events`);
+    const late = open(`${base}/api/events`);
+    const chatty = open(`${base}/api/events`);
+    await Promise.all([shape.opened, big.opened, late.opened, chatty.opened]);
+    shape.ws.send(JSON.stringify({ type: "hello", token: TOKEN, stream: null }));
+    expect(await shape.ended).toMatch(/^4400 bad hello: after /);
+    big.ws.send(JSON.stringify({ type: "hello", token: "x".repeat(5000), stream: null, after: 0 }));
+    expect(await big.ended).toBe("1009 ");
+    chatty.ws.send(JSON.stringify({ type: "hello", token: TOKEN, stream: null, after: 0 }));
+    chatty.ws.send(JSON.stringify({ type: "hello", token: TOKEN, stream: null, after: 0 }));
+    expect(await chatty.ended).toBe("4400 unexpected frame after hello");
+    // Nothing from `late`: after 5 s (on the console's clock) it is closed.
+    await clock.advance(4_999);
+    expect(late.ws.readyState).toBe(WebSocket.OPEN);
+    await clock.advance(1);
+    expect(await late.ended).toBe("4400 no hello");
+  });
+
+  it("refuses a 65th socket at once (503)", async () => {
+    const { base } = await serve();
+    const first = Array.from({ length: 64 }, () => open(`${base}/api/events`));
+    await Promise.all(first.map((s) => s.opened));
+    expect(await open(`${base}/api/events`).ended).toMatch(/Unexpected server response: 503/);
   });
 });
