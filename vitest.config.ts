@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    // The dashboard's component tests pick their DOM (happy-dom) with a comment at their top.
+    include: ["test/**/*.test.ts", "dashboard/test/**/*.test.tsx"],
     // Opt-in suites, not part of `npm test` yet (docs/development.md): the Docker end-to-end tests
     // need an engine and the stand-in images (`.ci/docker-tests`); the real-fault chaos sequence
     // and the three-node NATS failover test failed in the last full run (no trade in 8 faults;

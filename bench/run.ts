@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Bench, BenchResult } from "./types.ts";
 import { benches as busBenches } from "./bus.ts";
+import { benches as consoleBenches } from "./console.ts";
 import { benches as tickBenches } from "./tick-to-order.ts";
 import { benches as recoveryBenches } from "./recovery.ts";
 import { benches as simBenches } from "./sim.ts";
@@ -22,6 +23,7 @@ const MODULES: Bench[][] = [
   simBenches,
   storeBenches,
   venueBenches,
+  consoleBenches,
 ];
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");

@@ -1,4 +1,5 @@
 /** Command Center: the state where the eye lands, the kill switch, strategies, positions, feed. */
+import { useId } from "react";
 import type { ConsoleEvent, ConsoleSnapshot } from "../../../contracts/console.ts";
 import type { Position } from "../../../contracts/positions.ts";
 import { price, pnlClass, shares, time, usd } from "../format.ts";
@@ -149,9 +150,11 @@ export function Positions(props: {
   takeProfitPct: number;
   title: string;
 }) {
+  // An id from the title would hold a space, which aria-labelledby reads as two ids.
+  const headingId = useId();
   return (
-    <section aria-labelledby={`${props.title}-h`}>
-      <h2 id={`${props.title}-h`} className="font-semibold">
+    <section aria-labelledby={headingId}>
+      <h2 id={headingId} className="font-semibold">
         {props.title}
       </h2>
       {props.positions.length === 0 ? (
