@@ -19,37 +19,53 @@ export interface Clock {
   sleep(delayMs: number): Promise<void>;
 }
 
+type SystemTimer =
+  | { kind: "immediate"; handle: NodeJS.Immediate }
+  | { kind: "timeout"; handle: NodeJS.Timeout }
+  | { kind: "interval"; handle: NodeJS.Timeout };
+
 export class SystemClock implements Clock {
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly timers = new Map<number, SystemTimer>();
   private nextId = 1;
 
   now(): number {
     return Date.now();
   }
 
+  /**
+   * A delay of 0 (or less) runs on the next turn of the event loop (`setImmediate`), not through
+   * `setTimeout`, which Node clamps to 1 ms: the in-memory bus schedules one delivery per zero-delay
+   * timer, so the clamp capped the whole embedded fleet at about 1,000 deliveries a second
+   * (docs/findings.md). Each callback is still its own macrotask, after pending I/O and microtasks.
+   */
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const id = this.nextId++;
-    const t = setTimeout(() => {
+    const run = (): void => {
       this.timers.delete(id);
       fn();
-    }, delayMs);
-    this.timers.set(id, t);
+    };
+    this.timers.set(
+      id,
+      delayMs <= 0
+        ? { kind: "immediate", handle: setImmediate(run) }
+        : { kind: "timeout", handle: setTimeout(run, delayMs) },
+    );
     return { id };
   }
 
   setInterval(periodMs: number, fn: () => void): TimerHandle {
     const id = this.nextId++;
-    this.timers.set(id, setInterval(fn, periodMs));
+    this.timers.set(id, { kind: "interval", handle: setInterval(fn, periodMs) });
     return { id };
   }
 
   clearTimer(handle: TimerHandle): void {
     const t = this.timers.get(handle.id);
-    if (t !== undefined) {
-      clearTimeout(t);
-      clearInterval(t);
-      this.timers.delete(handle.id);
-    }
+    if (t === undefined) return;
+    this.timers.delete(handle.id);
+    if (t.kind === "immediate") clearImmediate(t.handle);
+    else if (t.kind === "timeout") clearTimeout(t.handle);
+    else clearInterval(t.handle);
   }
 
   sleep(delayMs: number): Promise<void> {
