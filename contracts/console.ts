@@ -22,6 +22,7 @@ export const consoleEventKind = z.enum([
   "feed",
   "alert",
   "operator",
+  "strategy",
 ]);
 export type ConsoleEventKind = z.infer<typeof consoleEventKind>;
 
@@ -123,6 +124,10 @@ export const strategyView = z.object({
   vetoed: z.number(),
   realizedPnl: z.number(),
   lastIntent: z.string().nullable(),
+  /** Halted by the CRO (a kill criterion or an operator): its entries are vetoed; null = trading. */
+  halt: z
+    .object({ reason: z.string(), since: z.number().int().nonnegative(), actor: z.string() })
+    .nullable(),
 });
 export type StrategyView = z.infer<typeof strategyView>;
 

@@ -9,7 +9,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { Position } from "../../contracts/positions.ts";
-import { Positions, StatusBar } from "../src/views/CommandCenter.tsx";
+import { Positions, StatusBar, Strategies } from "../src/views/CommandCenter.tsx";
 import { ControlsEditor } from "../src/views/Risk.tsx";
 import { TradeHistory } from "../src/views/TradeHistory.tsx";
 import { fakeServer, position, snapshotOf, T0, TOKEN } from "./fake-server.ts";
@@ -115,6 +115,36 @@ describe("Positions", () => {
     );
     expect(screen.queryByRole("table")).toBeNull();
     expect(screen.getByText("None.")).toBeTruthy();
+  });
+});
+
+describe("Strategies", () => {
+  it("marks a strategy the CRO halted, with who halted it and why, beside one still trading", () => {
+    const row = (name: string, halt: { reason: string; since: number; actor: string } | null) => ({
+      name,
+      allowed: true,
+      intents: 4,
+      approved: 3,
+      vetoed: 1,
+      realizedPnl: -810_000,
+      lastIntent: null,
+      halt,
+    });
+    render(
+      <Strategies
+        snapshot={snapshotOf({
+          strategies: [
+            row("cheap-side", { reason: "win rate 0% below 90%", since: T0, actor: "cro" }),
+            row("canary", null),
+          ],
+        })}
+      />,
+    );
+    const table = screen.getByRole("table");
+    const rows = within(table).getAllByRole("row").slice(1);
+    const status = (r: HTMLElement) => within(r).getAllByRole("cell")[1]?.textContent;
+    expect(status(rows[0] as HTMLElement)).toBe("HALTED by cro: win rate 0% below 90%");
+    expect(status(rows[1] as HTMLElement)).toBe("trading");
   });
 });
 

@@ -326,6 +326,7 @@ export class ConsoleHub {
   private onState(m: CroState): void {
     const before = this.cro?.msg;
     this.cro = { msg: m, heardAt: this.clock.now() };
+    this.onStrategyHalts(m);
     // cro.state is republished periodically: only a change of state or reason is an event.
     if (before?.state === m.state && before.reason === m.reason) return;
     this.push("state", m.ts, `${m.state} — ${m.reason}`, {
@@ -334,6 +335,27 @@ export class ConsoleHub {
       epoch: m.epoch,
       operatorHold: m.operatorHold,
     });
+  }
+
+  /** The CRO's strategy halts onto each strategy's row; a halt or a resume is an event. */
+  private onStrategyHalts(m: CroState): void {
+    const halts = new Map((m.strategyHalts ?? []).map((h) => [h.strategy, h]));
+    for (const [name, h] of halts) {
+      const s = this.strategy(name);
+      if (s.halt !== null && s.halt.since === h.since) continue;
+      s.halt = { reason: h.reason, since: h.since, actor: h.actor };
+      this.push("strategy", m.ts, `${name} HALTED by ${h.actor}: ${h.reason}`, {
+        strategy: name,
+        halted: true,
+        reason: h.reason,
+        actor: h.actor,
+      });
+    }
+    for (const s of this.strategies.values()) {
+      if (s.halt === null || halts.has(s.name)) continue;
+      s.halt = null;
+      this.push("strategy", m.ts, `${s.name} resumed`, { strategy: s.name, halted: false });
+    }
   }
 
   private onPosition(m: Position & { ts: number }): void {
@@ -396,6 +418,7 @@ export class ConsoleHub {
         vetoed: 0,
         realizedPnl: 0,
         lastIntent: null,
+        halt: null,
       };
       this.strategies.set(name, s);
     }

@@ -108,6 +108,7 @@ export function Strategies(props: { snapshot: ConsoleSnapshot }) {
             <thead>
               <tr className="text-left">
                 <th>name</th>
+                <th>status</th>
                 <th>intents</th>
                 <th>approved</th>
                 <th>vetoed</th>
@@ -119,6 +120,18 @@ export function Strategies(props: { snapshot: ConsoleSnapshot }) {
               {props.snapshot.strategies.map((s) => (
                 <tr key={s.name}>
                   <td>{s.name}</td>
+                  <td>
+                    {s.halt === null ? (
+                      "trading"
+                    ) : (
+                      <span
+                        className="font-semibold text-red-700 dark:text-red-400"
+                        title={`since ${new Date(s.halt.since).toISOString()}`}
+                      >
+                        HALTED by {s.halt.actor}: {s.halt.reason}
+                      </span>
+                    )}
+                  </td>
                   <td>{s.intents}</td>
                   <td>{s.approved}</td>
                   <td>{s.vetoed}</td>

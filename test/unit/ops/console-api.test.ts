@@ -18,6 +18,9 @@ import { consoleTokens } from "../../../agents/ops/console/serve.ts";
 import type { Operator, OperatorCommand } from "../../../agents/ops/operator.ts";
 import type { FillRecord, PositionRecord } from "../../../agents/runtime/store.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
+import { MemoryBroker } from "../../../bus/memory.ts";
+import { MessageFactory } from "../../../bus/messages.ts";
+import { SeededRng } from "../../../bus/rng.ts";
 
 const TOKEN = "operator-token-0123456789";
 const VIEW = "viewer-token-0123456789ab";
@@ -345,6 +348,53 @@ describe("console event hub", () => {
     expect(hub.since(3)?.map((e) => e.id)).toEqual([4, 5, 6, 7, 8]);
     expect(hub.since(2)).toBeNull(); // 3 was dropped from the ring
     expect(hub.since(9)).toBeNull(); // from another stream's future
+  });
+});
+
+describe("console hub: strategy halts", () => {
+  it("marks a strategy the CRO halted and clears it on resume, each change an event", async () => {
+    const clock = new VirtualClock(T0);
+    const broker = new MemoryBroker({ clock, rng: new SeededRng(1) });
+    const hub = new ConsoleHub({ clock, stream: "s", mode: "SIM", store: "embedded" });
+    hub.follow(broker.connect("ops.console"));
+    const cro = broker.connect("cro.1");
+    const factory = new MessageFactory(clock, new SeededRng(2), { agent: "cro", instance: "1" });
+    const halt = {
+      strategy: "cheap-side",
+      reason: "win rate 0% below 90% after 4 trades",
+      since: T0,
+      actor: "cro",
+      manifestVersion: "1",
+    };
+    const state = (strategyHalts: (typeof halt)[]) =>
+      cro.publish(
+        factory.make("cro.state", {
+          state: "ACTIVE",
+          reason: "all clear",
+          since: T0,
+          epoch: 1,
+          blockers: [],
+          operatorHold: false,
+          agents: [],
+          strategyHalts,
+        }),
+      );
+    await state([halt]);
+    await state([halt]); // republished: no second event
+    await clock.runUntilIdle();
+    expect(hub.snapshot().strategies).toEqual([
+      expect.objectContaining({
+        name: "cheap-side",
+        halt: { reason: halt.reason, since: T0, actor: "cro" },
+      }),
+    ]);
+    await state([]);
+    await clock.runUntilIdle();
+    expect(hub.snapshot().strategies[0]?.halt).toBeNull();
+    expect(hub.recent(10, "strategy").map((e) => e.text)).toEqual([
+      `cheap-side HALTED by cro: ${halt.reason}`,
+      "cheap-side resumed",
+    ]);
   });
 });
 
