@@ -56,7 +56,11 @@ export async function hopsOf(
   const hops = ticks.map((t) => {
     const intent = intentByOrder.get(t.orderId);
     if (intent?.message.tokenId !== t.tokenId || intent.message.bookSeq !== t.bookSeq) {
-      throw new Error(`order ${t.orderId} is not from book ${t.tokenId}#${t.bookSeq}`);
+      const from =
+        intent === undefined
+          ? "no intent stored in this run"
+          : `an intent on ${intent.message.tokenId}#${String(intent.message.bookSeq)}`;
+      throw new Error(`order ${t.orderId} is not from book ${t.tokenId}#${t.bookSeq} (${from})`);
     }
     const decision = decisionOf.get(intent.message.intentId);
     if (decision?.message.approved !== true) {

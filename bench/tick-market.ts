@@ -1,6 +1,6 @@
 /**
  * The bench plays the agents that are not under test: MarketData (md.window, md.book, md.health),
- * and the heartbeats of MarketData, Portfolio and the Reconciler plus clean `recon.report`s, so the
+ * and the heartbeats of MarketData, Portfolio, the Reconciler and Alert plus clean `recon.report`s, so the
  * CRO sees a healthy fleet and goes ACTIVE. Everything goes through a real NatsBus, validated, as
  * the real agents publish it.
  */
@@ -28,7 +28,7 @@ export interface BenchWindow {
   downTokenId: string;
 }
 
-type Role = "market-data" | "portfolio" | "reconciler";
+type Role = "market-data" | "portfolio" | "reconciler" | "alert";
 
 export class MarketPlayer {
   private readonly factories: Record<Role, MessageFactory>;
@@ -49,6 +49,7 @@ export class MarketPlayer {
       "market-data": make("market-data"),
       portfolio: make("portfolio"),
       reconciler: make("reconciler"),
+      alert: make("alert"),
     };
   }
 
@@ -134,14 +135,14 @@ export class MarketPlayer {
 
   private async chore(): Promise<void> {
     const seq = this.beat++;
-    for (const role of ["market-data", "portfolio", "reconciler"] as const) {
+    for (const role of ["market-data", "portfolio", "reconciler", "alert"] as const) {
       await this.bus.publish(
         this.factories[role].make("hb", {
           agent: role,
           instance: "bench",
           seq,
           lifecycle: "running",
-          leader: role === "market-data" ? null : true,
+          leader: role === "market-data" || role === "alert" ? null : true,
           pid: process.pid,
           startedAt: this.startedAt,
           mailboxDepth: 0,

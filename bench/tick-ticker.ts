@@ -22,7 +22,10 @@ const GAP_MS = 5;
 /** Windows start this long ago (and a second apart), so all have started and none has ended. */
 const FIRST_WINDOW_AGO_S = 600;
 /** Durable consumers that must hold a window before its books are worth sending. */
-const WINDOW_CONSUMERS = ["strategy-windows", "cro-windows"];
+/** The Strategy's and the CRO's md.window readers. */
+const WINDOW_READERS = 2;
+/** After delivery, for both to have handled the window before its first book. */
+const WINDOW_HANDLED_MS = 100;
 
 export interface Tick {
   tokenId: string;
@@ -90,9 +93,9 @@ export class Ticker {
       throw new Error("out of past window start times: fewer ticks per run, or a later start");
     }
     const { window, streamSeq } = await this.market.openWindow(startSeconds);
-    for (const consumer of WINDOW_CONSUMERS) {
-      await this.watch.acked("MARKETS", consumer, streamSeq, WINDOW_SETUP_TIMEOUT_MS);
-    }
+    // The Strategy and the CRO read md.window through replaying (ordered) consumers.
+    await this.watch.delivered("MARKETS", WINDOW_READERS, streamSeq, WINDOW_SETUP_TIMEOUT_MS);
+    await sleep(WINDOW_HANDLED_MS);
     for (const tokenId of [window.upTokenId, window.downTokenId]) {
       this.venue.listToken(tokenId, window.windowId);
       await this.market.book(window, tokenId, ASK_QUIET);

@@ -2,7 +2,7 @@
  * Tick-to-order latency across separate processes on NATS (issue 3): from a book update published
  * on md.book to the order it causes arriving at the venue. Strategy, CRO and Execution run as
  * their own `predator agent` processes on a private nats-server and PostgreSQL; this process plays
- * MarketData (and the heartbeats of Portfolio and the Reconciler, and clean recon reports) and
+ * MarketData (and the heartbeats of Portfolio, the Reconciler and Alert, and clean recon reports) and
  * serves the venue over the bus. The strategy is `probe` (buys the minimum size when a best ask is
  * at or below a threshold), so each measured book maps to exactly one intent and one order.
  *

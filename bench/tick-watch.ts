@@ -121,6 +121,26 @@ export class PipelineWatch {
     });
   }
 
+  /**
+   * Waits until `count` consumers on `stream` have been delivered everything up to `streamSeq`.
+   * For replaying readers (ordered consumers, ephemeral and un-acked, like the CRO's and the
+   * Strategy's md.window readers), which have no durable name or ack floor to watch.
+   */
+  async delivered(stream: string, count: number, streamSeq: number, timeoutMs: number) {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      let past = 0;
+      for await (const c of this.jsm.consumers.list(stream)) {
+        if (c.delivered.stream_seq >= streamSeq) past++;
+      }
+      if (past >= count) return;
+      if (performance.now() > deadline) {
+        throw new Error(`${count} readers did not get ${stream} #${streamSeq} in ${timeoutMs} ms`);
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
   /** Waits until durable `consumer` on `stream` has acked everything up to `streamSeq`. */
   async acked(stream: string, consumer: string, streamSeq: number, timeoutMs: number) {
     const deadline = performance.now() + timeoutMs;

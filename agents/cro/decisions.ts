@@ -64,17 +64,36 @@ export class IntentDesk {
 
   async handle(msg: StrategyIntent | PortfolioExit, log: Logger): Promise<void> {
     const intent = intentSchema.parse(msg);
-    // Independent reads, issued together: one store round trip on the way to a decision, not two.
-    const [prior, reads] = await Promise.all([this.prior(intent.intentId), this.reads(intent)]);
+    const reads = await this.reads(intent);
+    // An intent this CRO has not answered is decided at once (no audit read): the audit write
+    // itself refuses a second decision for the intent, and only then is the earlier one read.
+    const known = this.memory.remembered(intent.intentId);
+    if (known === undefined && (await this.decide(msg, intent, reads, false, log))) return;
+    const prior = known ?? (await this.prior(intent.intentId));
     if (prior !== null && prior.decision !== null && prior.messageId === msg.id) {
       log.info({ intentId: intent.intentId }, "redelivered intent: publishing the same decision");
       await this.ctx.publish("cro.decision", this.signed(prior.decision), msg);
       return;
     }
+    // Decided before (in memory, or by the audit log): a replay, vetoed as already decided.
+    await this.decide(msg, intent, reads, true, log);
+  }
+
+  /**
+   * Decides, audits, remembers and publishes. A first decision (`decided` false) is audited only
+   * if the log has no decision for the intent yet: false, nothing published, when it had one.
+   */
+  private async decide(
+    msg: StrategyIntent | PortfolioExit,
+    intent: Intent,
+    reads: StoreReads,
+    decided: boolean,
+    log: Logger,
+  ): Promise<boolean> {
     const now = this.ctx.clock.now();
     const epoch = this.ctx.fence()?.epoch;
     invariant(epoch !== undefined, "the CRO decides only while it holds its lease");
-    const snapshot = this.snapshot(intent, now, prior !== null, reads);
+    const snapshot = this.snapshot(intent, now, decided, reads);
     const verdict = runChecks(snapshot);
     const ttl = this.world.controls.approval_ttl_ms;
     const decision: DecisionPayload = {
@@ -87,11 +106,12 @@ export class IntentDesk {
       epoch,
       expiresAt: verdict.approved ? now + ttl : now,
     };
-    await this.audit(msg, decision, snapshot);
+    if (!(await this.audit(msg, decision, snapshot, !decided))) return false;
     this.memory.record(msg.id, decision, now, this.reserved(intent, snapshot));
     await this.ctx.publish("cro.decision", this.signed(decision), msg);
     const level = decision.approved ? "info" : "warn";
     log[level]({ intentId: intent.intentId, reasons: decision.reasons }, "cro decision");
+    return true;
   }
 
   /** The earlier decision for this intentId: from memory, else from the audit log (restarts). */
@@ -153,12 +173,14 @@ export class IntentDesk {
     return buyCost(intent.size, intent.limitPrice, s.window?.feeRateBps ?? 0);
   }
 
+  /** Appends the decision's audit row (only if it is the intent's first, with `first`). */
   private async audit(
     msg: StrategyIntent | PortfolioExit,
     d: DecisionPayload,
     s: CheckSnapshot,
-  ): Promise<void> {
-    await this.ctx.store.appendAudit({
+    first: boolean,
+  ): Promise<boolean> {
+    const entry = {
       ts: s.now,
       agent: this.ctx.identity.agent,
       kind: "cro.decision",
@@ -179,6 +201,10 @@ export class IntentDesk {
         agentsDown: s.agentsDown,
         window: s.window,
       },
-    });
+    };
+    const { store } = this.ctx;
+    if (first) return (await store.appendFirstAudit(entry)) !== null;
+    await store.appendAudit(entry);
+    return true;
   }
 }

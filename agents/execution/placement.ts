@@ -18,6 +18,7 @@ import {
   heardRefusals,
   verifyApproval,
   type Refusal,
+  type Verdict,
 } from "./approval.ts";
 import type { Cancels } from "./cancels.ts";
 import {
@@ -44,22 +45,46 @@ export class Placement {
     private readonly approvalKey: ApprovalKey | null = null,
   ) {}
 
-  /** The durable `cro.decision` handler. A store failure before sending throws → redelivery. */
+  /**
+   * The durable `cro.decision` handler. A store failure before sending throws → redelivery.
+   *
+   * No read on the way to the venue: the approval is verified as if no order existed for the
+   * intent, and the PENDING row is then inserted only if absent (one fenced statement), which is
+   * the duplicate check itself. Only a refusal, or an insert that found a row, reads the stored
+   * order (a redelivery, a replay).
+   */
   async onDecision(decision: CroDecision, delivery: Delivery): Promise<void> {
+    const verdict = this.verify(decision, false);
+    if (verdict.ok && decision.intent.kind !== "CANCEL") {
+      if (await this.place(decision, delivery)) return;
+    }
+    const existing = await this.env.ctx.store.getOrder(orderIdFor(decision.intent.intentId));
+    await this.settle(decision, this.verify(decision, existing !== null), existing, delivery);
+  }
+
+  private verify(decision: CroDecision, alreadyExecuted: boolean): Verdict {
     const { ctx, config, state } = this.env;
-    const intent = decision.intent;
-    const existing = await ctx.store.getOrder(orderIdFor(intent.intentId));
-    const verdict = verifyApproval({
+    return verifyApproval({
       decision,
       now: ctx.clock.now(),
       cro: state.cro,
       croSilenceMs: config.croSilenceMs,
-      alreadyExecuted: existing !== null,
-      unresolvedOnToken: this.resolver.unresolvedOnToken(intent.tokenId),
+      alreadyExecuted,
+      unresolvedOnToken: this.resolver.unresolvedOnToken(decision.intent.tokenId),
       busConnected: state.busUp,
       heard: state.croHeard,
       approvalKey: this.approvalKey,
     });
+  }
+
+  /** A decision that did not become a new order here: redelivered, refused, or a cancel. */
+  private async settle(
+    decision: CroDecision,
+    verdict: Verdict,
+    existing: OrderRecord | null,
+    delivery: Delivery,
+  ): Promise<void> {
+    const intent = decision.intent;
     if (!verdict.ok && isRedelivery(decision, existing)) {
       // At-least-once delivery, not an attack: this very decision already became this order.
       delivery.log.info({ orderId: existing?.orderId }, "decision redelivered: already executed");
@@ -75,20 +100,24 @@ export class Placement {
       await this.cancels.cancelForIntent(decision);
       return;
     }
-    await this.place(decision, delivery);
+    throw new InvariantError(`decision ${decision.decisionId}: approved, yet no new order`);
   }
 
-  private async place(decision: CroDecision, delivery: Delivery): Promise<void> {
+  /**
+   * Writes the PENDING row (if the intent has none yet) and sends it. False, with nothing
+   * written, when a row already exists for this intent: the caller settles it as a duplicate.
+   */
+  private async place(decision: CroDecision, delivery: Delivery): Promise<boolean> {
     const { ctx } = this.env;
     const cause: Cause = { id: decision.id, correlationId: decision.correlationId };
     const rec = newOrder(decision, ctx.mode, ctx.clock.now());
-    await ctx.store.upsertOrder(rec, leaderFence(this.env));
+    if (!(await ctx.store.insertOrder(rec, leaderFence(this.env)))) return false;
     rememberCause(this.env, rec.orderId, cause);
     // The write may have taken long enough for the approval to lapse or the CRO to fall silent.
     const lapsed = this.lapsed(decision);
     if (lapsed !== null) {
       await this.refuseStored(rec, decision, lapsed, delivery);
-      return;
+      return true;
     }
     const request = placeRequest(rec, decision.intent.expiresAt);
     const refs = orderRefs(rec, cause);
@@ -98,17 +127,10 @@ export class Placement {
       expiresAt: decision.expiresAt,
       intentHash: decision.intentHash,
     };
-    // The order leaves first; its audit copy is written while the venue answers (the PENDING row
-    // above is the durable record, and the audit append never throws).
-    const placed = placeOnce(this.env, request);
-    const payloadAudited = audit(this.env, "order.payload", refs, {
-      request,
-      approval,
-      causeId: decision.id,
-    });
-    const result = await placed;
-    await payloadAudited;
-    await audit(this.env, "venue.response", refs, { call: "placeOrder", result });
+    // Nothing else before the send: the PENDING row above is the durable record recovery reads.
+    // The audit copies (payload and answer) are written after the answer is recorded and
+    // announced, together (the audit append never throws).
+    const result = await placeOnce(this.env, request);
     try {
       await this.record(rec, result);
     } catch (error) {
@@ -120,6 +142,11 @@ export class Placement {
       );
       this.resolver.track(rec);
     }
+    await Promise.all([
+      audit(this.env, "order.payload", refs, { request, approval, causeId: decision.id }),
+      audit(this.env, "venue.response", refs, { call: "placeOrder", result }),
+    ]);
+    return true;
   }
 
   private async record(rec: OrderRecord, result: PlaceResult): Promise<void> {

@@ -186,6 +186,11 @@ export interface Store {
 
   /** Inserts or replaces by orderId; createdAt is kept from the first write. */
   upsertOrder(order: OrderRecord, fence?: Fence): Promise<void>;
+  /**
+   * Inserts `order` unless a row with its orderId exists (then nothing changes): true when it was
+   * written. Fenced, one round trip on PostgreSQL: Execution's durable record before a send.
+   */
+  insertOrder(order: OrderRecord, fence?: Fence): Promise<boolean>;
   getOrder(orderId: string): Promise<OrderRecord | null>;
   /** Ordered by createdAt, then orderId (reversed with `newestFirst`). */
   listOrders(filter?: OrderFilter): Promise<OrderRecord[]>;
@@ -215,6 +220,12 @@ export interface Store {
   listStrategyHalts(): Promise<StrategyHaltRecord[]>;
 
   appendAudit(entry: AuditEntry): Promise<number>;
+  /**
+   * Appends `entry` (its intentId set) unless the log already holds an entry of the same kind for
+   * the same intentId: its id, or null when one existed and nothing was written. One statement:
+   * the CRO records a first decision and learns whether the intent was decided before at once.
+   */
+  appendFirstAudit(entry: AuditEntry & { intentId: string }): Promise<number | null>;
   /** Every entry whose intent, order, position, decision or correlation id is `id`; by ts, id. */
   auditFor(id: string, limit?: number): Promise<StoredAuditEntry[]>;
 

@@ -102,14 +102,16 @@ export class MemoryStore implements Store {
   upsertOrder(order: OrderRecord, fence?: Fence): Promise<void> {
     return this.run(() => {
       this.checkFence(fence);
-      const before = this.orders.get(order.orderId);
-      const createdAt = before?.createdAt ?? order.createdAt;
-      this.orders.set(order.orderId, { ...order, createdAt });
-      const id = order.orderId;
-      this.orderIx.status.move(id, before?.status, order.status);
-      this.orderIx.token.move(id, before?.tokenId, order.tokenId);
-      this.orderIx.window.move(id, before?.windowId, order.windowId);
-      this.writes.orders.note(id, order.updatedAt, this.orders);
+      this.putOrder(order);
+    });
+  }
+
+  insertOrder(order: OrderRecord, fence?: Fence): Promise<boolean> {
+    return this.run(() => {
+      this.checkFence(fence);
+      if (this.orders.has(order.orderId)) return false;
+      this.putOrder(order);
+      return true;
     });
   }
 
@@ -284,6 +286,16 @@ export class MemoryStore implements Store {
     return this.run(() => this.audit.append(entry));
   }
 
+  appendFirstAudit(entry: AuditEntry & { intentId: string }): Promise<number | null> {
+    return this.run(() => {
+      const { kind, intentId } = entry;
+      const found = this.audit
+        .for(intentId)
+        .some((e) => e.kind === kind && e.intentId === intentId);
+      return found ? null : this.audit.append(entry);
+    });
+  }
+
   auditFor(id: string, limit?: number): Promise<StoredAuditEntry[]> {
     return this.run(() => this.audit.for(id, limit));
   }
@@ -353,6 +365,17 @@ export class MemoryStore implements Store {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  private putOrder(order: OrderRecord): void {
+    const before = this.orders.get(order.orderId);
+    const createdAt = before?.createdAt ?? order.createdAt;
+    this.orders.set(order.orderId, { ...order, createdAt });
+    const id = order.orderId;
+    this.orderIx.status.move(id, before?.status, order.status);
+    this.orderIx.token.move(id, before?.tokenId, order.tokenId);
+    this.orderIx.window.move(id, before?.windowId, order.windowId);
+    this.writes.orders.note(id, order.updatedAt, this.orders);
   }
 
   private checkFence(fence: Fence | undefined): void {

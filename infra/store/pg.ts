@@ -1,7 +1,8 @@
 /**
  * The Store port on PostgreSQL (node-postgres). One statement per call where possible; a fenced
- * write is a transaction that first locks the lease row FOR SHARE and checks holder + epoch, so a
- * deposed leader's write either lands before the takeover or fails with StaleEpochError.
+ * write locks the lease row FOR SHARE and checks holder + epoch before writing, so a deposed
+ * leader's write either lands before the takeover or fails with StaleEpochError. Order writes do
+ * it in one statement (sql.FENCED_*, one round trip); the others in a transaction.
  */
 import type pg from "pg";
 import type {
@@ -92,9 +93,21 @@ export class PgStore implements Store {
   }
 
   async upsertOrder(order: OrderRecord, fence?: Fence): Promise<void> {
-    await this.write("upsertOrder", fence, (db) =>
-      db.query(sql.UPSERT_ORDER, rows.orderParams(order)),
-    );
+    if (fence === undefined) {
+      await this.run("upsertOrder", (db) => db.query(sql.UPSERT_ORDER, rows.orderParams(order)));
+      return;
+    }
+    await this.fencedOrderWrite("upsertOrder", sql.FENCED_UPSERT_ORDER, order, fence);
+  }
+
+  async insertOrder(order: OrderRecord, fence?: Fence): Promise<boolean> {
+    if (fence === undefined) {
+      const r = await this.run("insertOrder", (db) =>
+        db.query(sql.INSERT_ORDER, rows.orderParams(order)),
+      );
+      return r.rowCount === 1;
+    }
+    return (await this.fencedOrderWrite("insertOrder", sql.FENCED_INSERT_ORDER, order, fence)) > 0;
   }
 
   getOrder(orderId: string): Promise<OrderRecord | null> {
@@ -244,19 +257,16 @@ export class PgStore implements Store {
       const r = await db.query<rows.Row>(
         `INSERT INTO audit_log (ts, agent, kind, correlation_id, intent_id, order_id, position_id,
            decision_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING id`,
-        [
-          e.ts,
-          e.agent,
-          e.kind,
-          e.correlationId,
-          e.intentId,
-          e.orderId,
-          e.positionId,
-          e.decisionId,
-          toJsonText(e.detail),
-        ],
+        auditParams(e),
       );
       return toInt(r.rows[0]?.id, "id");
+    });
+  }
+
+  appendFirstAudit(e: AuditEntry & { intentId: string }): Promise<number | null> {
+    return this.run("appendFirstAudit", async (db) => {
+      const r = await db.query<rows.Row>(sql.APPEND_FIRST_AUDIT, auditParams(e));
+      return r.rows[0] === undefined ? null : toInt(r.rows[0].id, "id");
     });
   }
 
@@ -341,6 +351,16 @@ export class PgStore implements Store {
     );
   }
 
+  /** One fenced order statement (sql.FENCED_*): the rows written; StaleEpochError if deposed. */
+  private fencedOrderWrite(operation: string, text: string, order: OrderRecord, fence: Fence) {
+    return this.run(operation, async (db) => {
+      const params = [...rows.orderParams(order), fence.lease, fence.holder, fence.epoch];
+      const r = await db.query<rows.Row>(text, params);
+      if (r.rows[0]?.fenced !== true) throw new StaleEpochError(fence);
+      return toInt(r.rows[0].written, "written");
+    });
+  }
+
   private select<T>(
     operation: string,
     text: string,
@@ -353,6 +373,20 @@ export class PgStore implements Store {
       return r.rows.map(map);
     });
   }
+}
+
+function auditParams(e: AuditEntry): unknown[] {
+  return [
+    e.ts,
+    e.agent,
+    e.kind,
+    e.correlationId,
+    e.intentId,
+    e.orderId,
+    e.positionId,
+    e.decisionId,
+    toJsonText(e.detail),
+  ];
 }
 
 /** The evidence store (verification runs) shares the pool helpers; exported here for index.ts. */

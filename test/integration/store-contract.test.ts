@@ -214,6 +214,18 @@ describe.each([
       expect(await store.getOrder("o-1")).toEqual({ ...later, createdAt: T0 });
     });
 
+    it("inserts an order only when its id is new, fenced or not", async () => {
+      expect(await store.insertOrder(order())).toBe(true);
+      expect(await store.insertOrder(order({ status: "OPEN", updatedAt: T0 + 5 }))).toBe(false);
+      expect(await store.getOrder("o-1")).toEqual(order());
+      await store.tryAcquireLease("execution", "a", T0, 1_000);
+      const fence = { lease: "execution", holder: "a", epoch: 1 };
+      expect(await store.insertOrder(order({ status: "OPEN" }), fence)).toBe(false);
+      expect(await store.insertOrder(order({ orderId: "o-2", intentId: "i-2" }), fence)).toBe(true);
+      expect((await store.getOrder("o-2"))?.orderId).toBe("o-2");
+      expect(await store.getOrder("o-1")).toEqual(order());
+    });
+
     it("lists orders by filter, ordered by createdAt then orderId, up to the limit", async () => {
       await store.upsertOrder(order({ orderId: "o-c", status: "OPEN", createdAt: T0 + 1 }));
       await store.upsertOrder(order({ orderId: "o-b", status: "UNKNOWN", createdAt: T0 + 1 }));
@@ -446,6 +458,18 @@ describe.each([
       expect((await store.auditFor("x", 2)).map((x) => x.id)).toEqual([c, a]);
       expect(await store.auditFor("nobody")).toEqual([]);
     });
+
+    it("appends a first entry per kind and intent, and refuses a second one", async () => {
+      const first = { ...audit({ kind: "cro.decision", detail: { n: 1 } }), intentId: "i-9" };
+      const id = await store.appendFirstAudit(first);
+      expect(id).toBeGreaterThan(0);
+      expect(await store.appendFirstAudit({ ...first, detail: { n: 2 } })).toBeNull();
+      const other = await store.appendFirstAudit({ ...first, kind: "other.kind" });
+      expect(other).toBeGreaterThan(0);
+      const found = await store.auditFor("i-9");
+      expect(found.map((x) => x.id)).toEqual([id, other]);
+      expect(found[0]?.detail).toEqual({ n: 1 });
+    });
   });
 
   describe("feed gaps and alerts", () => {
@@ -595,6 +619,8 @@ describe.each([
       await stale(store.saveStrategyHalt(halt, oldFence));
       expect(await store.listStrategyHalts()).toEqual([]);
       await stale(store.upsertOrder(order(), { lease: "no-such-lease", holder: "a", epoch: 1 }));
+      await stale(store.insertOrder(order({ orderId: "o-2", intentId: "i-2" }), oldFence));
+      expect(await store.getOrder("o-2")).toBeNull();
       expect(await store.getOrder("o-1")).toEqual(order());
       expect(await store.listFills()).toEqual([]);
       expect(await store.getPosition("p-1")).toBeNull();

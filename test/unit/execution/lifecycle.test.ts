@@ -25,11 +25,16 @@ async function started(b: Bench): Promise<Bench> {
 
 const statusOf = async (b: Bench, orderId: string) => (await b.store.getOrder(orderId))?.status;
 
+/** Fails every order write (the PENDING insert and later updates) while `failing`. */
 class FailingUpsertStore extends MemoryStore {
   failing = false;
   override upsertOrder(order: OrderRecord, fence?: Fence): Promise<void> {
     if (this.failing) return Promise.reject(new StoreUnavailableError("store down (test)"));
     return super.upsertOrder(order, fence);
+  }
+  override insertOrder(order: OrderRecord, fence?: Fence): Promise<boolean> {
+    if (this.failing) return Promise.reject(new StoreUnavailableError("store down (test)"));
+    return super.insertOrder(order, fence);
   }
 }
 
@@ -65,10 +70,17 @@ class StallingStore extends MemoryStore {
   nextDelayMs = 0;
   clock: VirtualClock | null = null;
   override async upsertOrder(order: OrderRecord, fence?: Fence): Promise<void> {
+    await this.stall();
+    return super.upsertOrder(order, fence);
+  }
+  override async insertOrder(order: OrderRecord, fence?: Fence): Promise<boolean> {
+    await this.stall();
+    return super.insertOrder(order, fence);
+  }
+  private async stall(): Promise<void> {
     const delayMs = this.nextDelayMs;
     this.nextDelayMs = 0;
     if (delayMs > 0 && this.clock !== null) await this.clock.sleep(delayMs);
-    return super.upsertOrder(order, fence);
   }
 }
 
