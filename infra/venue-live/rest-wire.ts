@@ -26,8 +26,8 @@ export function parseRest<S extends z.ZodType>(
   return { ok: false, reason: `${endpoint}: ${field} ${issue?.message ?? "invalid"}` };
 }
 
-/** A 0x + 64 hex id (order hashes, condition ids). */
-const hex64 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x + 64 hex digits");
+/** A 0x + hex id (an order hash: 64 digits on Polymarket; its equality to ours is checked apart). */
+const hexId = z.string().regex(/^0x[0-9a-fA-F]{1,128}$/, "expected 0x + hex digits");
 /** A decimal token id (a uint256). */
 const tokenId = z.string().regex(/^\d{1,78}$/, "expected a decimal token id");
 /** An integer amount in base units (a uint256 allowance may be 78 digits). */
@@ -51,12 +51,18 @@ const date = z.union([z.string(), z.number()]).transform((v, ctx) => {
 
 export const orderResponseSchema = z.object({
   success: z.boolean(),
-  errorMsg: z.string().optional().default(""),
+  errorMsg: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
   orderID: z
-    .union([z.literal(""), hex64])
-    .optional()
-    .default(""),
-  status: z.string().optional().default(""),
+    .union([z.literal(""), hexId])
+    .nullish()
+    .transform((v) => v ?? ""),
+  status: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
   makingAmount: z.union([z.string(), z.number()]).optional(),
   takingAmount: z.union([z.string(), z.number()]).optional(),
   transactionsHashes: z.array(z.string()).nullish(),
@@ -79,16 +85,12 @@ export const cancelSchema = z.object({
 
 // ---- GET /balance-allowance ----
 
-export const balanceSchema = z
-  .object({
-    balance: units,
-    allowance: units.optional(),
-    allowances: z.record(z.string(), units).optional(),
-  })
-  .refine((b) => b.allowance !== undefined || b.allowances !== undefined, {
-    message: "expected allowance or allowances",
-    path: ["allowances"],
-  });
+/** V1 `allowance`, V2 `allowances` by spender; neither: no allowance (0, a CRO veto). */
+export const balanceSchema = z.object({
+  balance: units,
+  allowance: units.optional(),
+  allowances: z.record(z.string(), units).optional(),
+});
 
 // ---- POST /v1/heartbeats: the client's `{heartbeat_id}`, or the docs' `{status:"ok"}` ----
 
