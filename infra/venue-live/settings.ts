@@ -165,6 +165,8 @@ export function redacted(settings: LiveVenueSettings): Record<string, unknown> {
     wsUrl: settings.wsUrl,
     chainId: settings.chainId,
     signatureType: settings.signatureType,
+    instruments: settings.instruments ?? [],
+    gammaUrl: gammaUrlOf(settings),
     privateKey: "[redacted]",
     creds:
       settings.creds === null
