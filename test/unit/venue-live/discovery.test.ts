@@ -52,7 +52,7 @@ describe("discovery by slug (fake Gamma)", () => {
     const resolved = new Set<string>();
     const asked: string[] = [];
     const fakeFetch: typeof fetch = (input) => {
-      const url = new URL(String(input as string));
+      const url = new URL(input instanceof Request ? input.url : input);
       const slug = url.searchParams.get("slug") ?? "";
       asked.push(`${url.pathname} ${slug}`);
       const m = /^(\w+)-updown-5m-(\d+)$/.exec(slug);
