@@ -76,6 +76,7 @@ import {
   marketsPageSchema,
   orderResponseSchema,
   parseRest,
+  rowsSchema,
   windowSlugs,
   type OrderAnswer,
 } from "./rest-wire.ts";
@@ -113,10 +114,23 @@ export function createChainReader(rpcUrl: string, chainId: 137 | 80002): ChainRe
 export const HEARTBEAT_DEADLINE_MS = 10_000;
 
 type Outcome<T> =
-  { ok: true; value: T } | { ok: false; status: number | null; error: string; malformed?: true };
+  { ok: true; value: T } | { ok: false; status: number | null; error: string; code?: string };
 
 /** A venue answer that failed validation (rest-wire.ts), thrown inside a call. */
-class MalformedAnswer extends Error {}
+class MalformedAnswer extends Error {
+  readonly code: string = "LIVE_MALFORMED";
+}
+
+/**
+ * A page of a read the client pages itself that it could not use: a refusal (a 429 among them)
+ * or a body it does not understand — the client loses the difference.
+ */
+class PageUnreadable extends MalformedAnswer {
+  override readonly code = "LIVE_PAGE_UNREADABLE";
+  constructor(what: string, cause: Error) {
+    super(`${what}: a page was refused (429?) or not understood: ${cause.message}`);
+  }
+}
 
 /** How the windows were found (issue 17): by slug, and how often the paged list was needed. */
 export interface DiscoveryStats {
@@ -472,7 +486,8 @@ export class LiveVenue implements Venue {
   async openOrders(opts: CallOptions): Promise<ListReport<VenueOrder>> {
     const r = await this.call(opts, "open-orders", () => this.client.getOpenOrders());
     if (!r.ok) throw failure("open-orders", r);
-    const items = (r.value as unknown[]).map((o) => this.orderOf(o, "open-orders"));
+    const rows = this.valid(rowsSchema, "GET /data/orders", r.value);
+    const items = rows.map((o) => this.orderOf(o, "open-orders"));
     return { complete: true, items, asOf: this.clock.now() };
   }
 
@@ -487,7 +502,7 @@ export class LiveVenue implements Venue {
     // incomplete, and the reconciler treats it so.
     const items: VenueTrade[] = [];
     let complete = true;
-    for (const row of r.value as unknown[]) {
+    for (const row of this.valid(rowsSchema, "GET /data/trades", r.value)) {
       const t = parseUserTrade(row);
       if (t.ok) items.push(...ourTrades(t.value, this.ours));
       else {
@@ -806,15 +821,26 @@ export class LiveVenue implements Venue {
     deadline: number,
     fn: () => Promise<T>,
   ): Promise<T> {
+    let pageError: TypeError | null = null;
     for (let attempt = 0; ; attempt++) {
-      const release = await this.throttle.acquire(cls, deadline);
+      let release: () => void;
+      try {
+        release = await this.throttle.acquire(cls, deadline);
+      } catch (e) {
+        // Out of time after unreadable pages: say so, not only that the next slot is too late.
+        if (pageError !== null) throw new PageUnreadable(what, pageError);
+        throw e;
+      }
       let value: T;
       try {
         value = await fn();
       } catch (e) {
         // The client's paged reads (open orders, trades) throw when a page is an error body —
-        // a 429 among them — so the status is lost: back off without a Retry-After and retry.
-        if (!(PAGED.has(what) && e instanceof TypeError && attempt < RETRIES_ON_429_MAX)) throw e;
+        // a 429 among them — or a body it does not understand, so the status is lost: back off
+        // without a Retry-After and retry.
+        if (!(PAGED.has(what) && e instanceof TypeError)) throw e;
+        if (attempt >= RETRIES_ON_429_MAX) throw new PageUnreadable(what, e);
+        pageError = e;
         const waitMs = this.throttle.rateLimited(cls, null);
         this.log?.warn({ what, rateClass: cls, waitMs, attempt }, "paged read failed: backing off");
         continue;
@@ -860,7 +886,7 @@ export class LiveVenue implements Venue {
             ok: false,
             status: typeof e.status === "number" ? e.status : null,
             error: typeof e.message === "string" ? e.message : String(error),
-            ...(error instanceof MalformedAnswer ? { malformed: true as const } : {}),
+            ...(error instanceof MalformedAnswer ? { code: error.code } : {}),
           });
         },
       );
@@ -948,9 +974,9 @@ function refusal(r: { status: number | null; error: string }, stage: "sign" | "p
 
 function failure(
   what: string,
-  r: { status: number | null; error: string; malformed?: true },
+  r: { status: number | null; error: string; code?: string },
 ): VenueError {
-  if (r.malformed === true) return new VenueError("LIVE_MALFORMED", `live ${r.error}`);
+  if (r.code !== undefined) return new VenueError(r.code, `live ${r.error}`);
   return new VenueError(
     r.status === null ? "VENUE_TIMEOUT" : "VENUE_HTTP",
     `live ${what}: ${r.status ?? "no answer"} ${r.error}`,

@@ -47,6 +47,9 @@ const date = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return ms;
 });
 
+/** The rows of `/data/orders` and `/data/trades` as the client returns them (its pages joined). */
+export const rowsSchema = z.array(z.unknown());
+
 // ---- POST /order ----
 
 export const orderResponseSchema = z.object({

@@ -143,6 +143,27 @@ describe("malformed REST answers are venue errors, counted and logged, never sta
     expect((await live.heartbeat(OPTS)).deadlineTs).toBeGreaterThan(Date.now());
   });
 
+  it("GET /data/orders and /data/trades: a malformed row, an unknown body", async () => {
+    const page = (data: unknown) => ({ data, next_cursor: "LTE=", limit: 100, count: 1 });
+    const e = await garbled("GET", "/data/orders", page([{ id: 5 }]), () =>
+      venueError(live.openOrders(OPTS)),
+    );
+    expect(e.code).toBe("LIVE_MALFORMED");
+    expect(e.message).toMatch(/^live open-orders: order: id /);
+    const t = await garbled("GET", "/data/trades", page([{ id: "t-1" }]), () =>
+      live.trades({}, OPTS),
+    );
+    expect(t.complete).toBe(false);
+    const unknown = await garbled("GET", "/data/orders", { oops: 1 }, () =>
+      venueError(live.openOrders({ timeoutMs: 1_500 })),
+    );
+    expect(unknown.code).toBe("LIVE_PAGE_UNREADABLE");
+    expect(unknown.message).toMatch(
+      /^live open-orders: a page was refused \(429\?\) or not understood/,
+    );
+    expect((await live.openOrders(OPTS)).complete).toBe(true);
+  });
+
   it("GET /markets: a malformed page fails the call, a malformed row is left out", async () => {
     const e = await garbled("GET", "/markets", { data: "none", next_cursor: "LTE=" }, () =>
       venueError(live.markets(OPTS)),
