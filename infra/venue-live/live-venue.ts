@@ -21,7 +21,6 @@ import {
   isV2Order,
   Side as ClobSide,
   type ApiKeyCreds,
-  type OrderResponse,
   type SignedOrder,
 } from "@polymarket/clob-client-v2";
 import {
@@ -35,7 +34,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { polygon, polygonAmoy } from "viem/chains";
 import type { Clock } from "../../bus/clock.ts";
-import { fromMicro, toMicro } from "../../contracts/money.ts";
+import { fromMicro } from "../../contracts/money.ts";
 import type { OrderType } from "../../contracts/common.ts";
 import type {
   CallOptions,
@@ -57,7 +56,7 @@ import type {
   VenueTrade,
 } from "../../agents/runtime/venue.ts";
 import { VenueError } from "../../agents/runtime/venue.ts";
-import type { LiveVenueDeps, LiveVenueSettings } from "./settings.ts";
+import { gammaUrlOf, type LiveVenueDeps, type LiveVenueSettings } from "./settings.ts";
 import { marketEventsFeed } from "./feed.ts";
 import { cachedChain, type ChainReader } from "./chain.ts";
 import { findOrderHash, recordOrderHash, type VenueJournal } from "./journal.ts";
@@ -66,6 +65,21 @@ import { type RateClass } from "./rate-limit.ts";
 import { Throttle } from "./throttle.ts";
 import { ourTrades, parseUserOrder, parseUserTrade, venueOrderOf, type Ours } from "./user-wire.ts";
 import { UserStream, type UserStreamStats } from "./user-stream.ts";
+import {
+  balanceSchema,
+  cancelSchema,
+  clobMarketSchema,
+  clobWindow,
+  gammaEventsSchema,
+  gammaWindow,
+  heartbeatSchema,
+  marketsPageSchema,
+  orderResponseSchema,
+  parseRest,
+  rowsSchema,
+  windowSlugs,
+  type OrderAnswer,
+} from "./rest-wire.ts";
 
 /** Collateral (pUSD) balance and the V2 exchange's allowance, read on-chain over `rpcUrl`. */
 export function createChainReader(rpcUrl: string, chainId: 137 | 80002): ChainReader {
@@ -99,7 +113,36 @@ export function createChainReader(rpcUrl: string, chainId: 137 | 80002): ChainRe
 /** How long the venue's dead-man switch waits for the next heartbeat (docs: ~10 s). */
 export const HEARTBEAT_DEADLINE_MS = 10_000;
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; status: number | null; error: string };
+type Outcome<T> =
+  { ok: true; value: T } | { ok: false; status: number | null; error: string; code?: string };
+
+/** A venue answer that failed validation (rest-wire.ts), thrown inside a call. */
+class MalformedAnswer extends Error {
+  readonly code: string = "LIVE_MALFORMED";
+}
+
+/**
+ * A page of a read the client pages itself that it could not use: a refusal (a 429 among them)
+ * or a body it does not understand — the client loses the difference.
+ */
+class PageUnreadable extends MalformedAnswer {
+  override readonly code = "LIVE_PAGE_UNREADABLE";
+  constructor(what: string, cause: Error) {
+    super(`${what}: a page was refused (429?) or not understood: ${cause.message}`);
+  }
+}
+
+/** How the windows were found (issue 17): by slug, and how often the paged list was needed. */
+export interface DiscoveryStats {
+  /** Gamma `/events?slug=` requests sent. */
+  slugLookups: number;
+  /** Lookups that failed (HTTP error, timeout, malformed answer, no such slug). */
+  slugFailures: number;
+  /** markets() calls answered by paging the CLOB list after a failed lookup. */
+  fallbacks: number;
+  /** `GET /markets` pages read. */
+  pages: number;
+}
 
 interface Sent {
   hash: string;
@@ -172,6 +215,16 @@ export class LiveVenue implements Venue {
   /** Polymarket's rate limits, per endpoint class; 429s back the class off (throttle.ts). */
   readonly throttle: Throttle;
   private readonly log: LiveVenueDeps["log"];
+  private readonly fetchFn: typeof fetch;
+  private readonly discovery: DiscoveryStats = {
+    slugLookups: 0,
+    slugFailures: 0,
+    fallbacks: 0,
+    pages: 0,
+  };
+  /** Windows seen unresolved whose end has passed: looked up by slug until they resolve. */
+  private readonly unresolved = new Map<string, number>();
+  private readonly loggedFallbacks = new Set<string>();
 
   constructor(
     private readonly client: ClobClient,
@@ -181,6 +234,7 @@ export class LiveVenue implements Venue {
   ) {
     this.clock = deps.clock;
     this.log = deps.log;
+    this.fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
     this.ours = {
       address,
       apiKey: client.creds?.key ?? "",
@@ -316,7 +370,9 @@ export class LiveVenue implements Venue {
       this.client.postOrder(signed, clobType(req.orderType)),
     );
     if (!posted.ok) return refusal(posted, "post");
-    const res = posted.value;
+    // The order may exist: an answer we cannot read is a VenueError (Execution: unknown, resolved
+    // later by the hash), never a rejection.
+    const res = this.valid(orderResponseSchema, "POST /order", posted.value);
     if (!res.success || (res.errorMsg !== "" && res.orderID === "")) {
       return { outcome: "rejected", code: rejectCode(res.errorMsg), message: res.errorMsg };
     }
@@ -332,7 +388,7 @@ export class LiveVenue implements Venue {
   private async acceptedState(
     hash: string,
     req: PlaceOrderRequest,
-    res: OrderResponse,
+    res: OrderAnswer,
     opts: CallOptions,
   ): Promise<PlaceResult> {
     const order = await this.getOrder({ venueOrderId: hash }, opts).catch(() => null);
@@ -390,13 +446,14 @@ export class LiveVenue implements Venue {
     const r = await this.call(opts, "cancel", () =>
       this.client.cancelOrder({ orderID: venueOrderId }),
     );
-    return cancelResult(r, "cancel");
+    return this.cancelResult(r, "cancel", "DELETE /order");
   }
 
   async cancelAll(opts: CallOptions): Promise<CancelResult> {
-    return cancelResult(
+    return this.cancelResult(
       await this.call(opts, "cancel-all", () => this.client.cancelAll()),
       "cancel-all",
+      "DELETE /cancel-all",
     );
   }
 
@@ -429,7 +486,8 @@ export class LiveVenue implements Venue {
   async openOrders(opts: CallOptions): Promise<ListReport<VenueOrder>> {
     const r = await this.call(opts, "open-orders", () => this.client.getOpenOrders());
     if (!r.ok) throw failure("open-orders", r);
-    const items = (r.value as unknown[]).map((o) => this.orderOf(o, "open-orders"));
+    const rows = this.valid(rowsSchema, "GET /data/orders", r.value);
+    const items = rows.map((o) => this.orderOf(o, "open-orders"));
     return { complete: true, items, asOf: this.clock.now() };
   }
 
@@ -444,7 +502,7 @@ export class LiveVenue implements Venue {
     // incomplete, and the reconciler treats it so.
     const items: VenueTrade[] = [];
     let complete = true;
-    for (const row of r.value as unknown[]) {
+    for (const row of this.valid(rowsSchema, "GET /data/trades", r.value)) {
       const t = parseUserTrade(row);
       if (t.ok) items.push(...ourTrades(t.value, this.ours));
       else {
@@ -473,11 +531,7 @@ export class LiveVenue implements Venue {
       this.client.getBalanceAllowance({ asset_type: AssetType.COLLATERAL }),
     );
     if (!r.ok) throw failure("balance", r);
-    const body = r.value as {
-      balance: string;
-      allowances?: Record<string, string>;
-      allowance?: string;
-    };
+    const body = this.valid(balanceSchema, "GET /balance-allowance", r.value);
     const open = await this.openOrders(opts);
     const reserved = open.items
       .filter((o) => o.side === "BUY")
@@ -503,33 +557,167 @@ export class LiveVenue implements Venue {
       this.client.postHeartbeat(this.heartbeatId ?? undefined),
     );
     if (!r.ok) throw failure("heartbeat", r);
-    const id = (r.value as { heartbeat_id?: unknown }).heartbeat_id;
-    if (typeof id === "string" && id !== "") this.heartbeatId = id;
+    const id = this.valid(heartbeatSchema, "POST /v1/heartbeats", r.value).heartbeat_id;
+    if (id !== null && id !== "") this.heartbeatId = id;
     return { deadlineTs: this.clock.now() + HEARTBEAT_DEADLINE_MS };
   }
 
+  /**
+   * The current and next window of each configured instrument, looked up directly by their
+   * deterministic slugs on Gamma (`GET /events?slug=`, reference §4.5), plus windows seen earlier
+   * that have ended but not yet resolved. Only when a lookup of a current or next window fails is
+   * the whole CLOB list paged instead (counted in `discoveryStats()`, each reason logged once).
+   * Without configured instruments the list is always paged.
+   */
   async markets(opts: CallOptions): Promise<ListReport<VenueMarket>> {
+    const instruments = this.settings.instruments ?? [];
+    let report: ListReport<VenueMarket>;
+    if (instruments.length === 0) report = await this.listMarkets(opts);
+    else {
+      const bySlug = await this.marketsBySlug(instruments, opts);
+      if (bySlug.ok) report = bySlug.value;
+      else {
+        this.discovery.fallbacks++;
+        const first = !this.loggedFallbacks.has(bySlug.reason);
+        if (first && this.loggedFallbacks.size < 50) this.loggedFallbacks.add(bySlug.reason);
+        this.log?.[first ? "warn" : "debug"](
+          { reason: bySlug.reason, fallbacks: this.discovery.fallbacks },
+          "market discovery by slug failed: paging the market list",
+        );
+        report = await this.listMarkets(opts);
+      }
+    }
+    for (const m of report.items) {
+      this.windowOfToken.set(m.upTokenId, m.windowId);
+      this.windowOfToken.set(m.downTokenId, m.windowId);
+    }
+    return report;
+  }
+
+  /** Slug lookups, failures, fallbacks to the paged list and pages read. */
+  discoveryStats(): DiscoveryStats {
+    return { ...this.discovery };
+  }
+
+  private async marketsBySlug(
+    instruments: string[],
+    opts: CallOptions,
+  ): Promise<{ ok: true; value: ListReport<VenueMarket> } | { ok: false; reason: string }> {
+    const now = this.clock.now();
+    const wanted: { slug: string; startTs: number }[] = [];
+    for (const instrument of instruments) {
+      const slugs = windowSlugs(instrument, now);
+      if (slugs === null) return { ok: false, reason: `not an up/down instrument: ${instrument}` };
+      wanted.push(...slugs);
+    }
+    const required = new Set(wanted.map((w) => w.slug));
+    const pending = [...this.unresolved]
+      .filter(([slug]) => !required.has(slug))
+      .map(([slug, startTs]) => ({ slug, startTs }));
+    const found = await Promise.all(
+      [...wanted, ...pending].map(async ({ slug, startTs }) => ({
+        slug,
+        r: await this.marketBySlug(slug, startTs, opts),
+      })),
+    );
+    const items: VenueMarket[] = [];
+    for (const { slug, r } of found) {
+      if (r.ok) {
+        items.push(r.value);
+        if (r.value.status === "RESOLVED") this.unresolved.delete(slug);
+        else if (this.unresolved.size < UNRESOLVED_MAX || this.unresolved.has(slug))
+          this.unresolved.set(slug, r.value.startTs);
+        continue;
+      }
+      if (required.has(slug)) return { ok: false, reason: r.reason };
+      // An earlier window no longer listed: forgotten; any other failure: asked again next time.
+      if (r.notFound) this.unresolved.delete(slug);
+    }
+    return { ok: true, value: { complete: true, items, asOf: now } };
+  }
+
+  /** One window by its slug: Gamma's event, its market validated and mapped. */
+  private async marketBySlug(
+    slug: string,
+    startTs: number,
+    opts: CallOptions,
+  ): Promise<{ ok: true; value: VenueMarket } | { ok: false; reason: string; notFound: boolean }> {
+    this.discovery.slugLookups++;
+    const url = `${gammaUrlOf(this.settings)}/events?slug=${encodeURIComponent(slug)}`;
+    const r = await this.call(opts, "gamma", () => this.getJson(url, opts));
+    const fail = (reason: string, notFound = false) => {
+      this.discovery.slugFailures++;
+      return { ok: false as const, reason: `${slug}: ${reason}`, notFound };
+    };
+    if (!r.ok) {
+      return fail(r.status === null ? r.error : `HTTP ${r.status} ${r.error}`, r.status === 404);
+    }
+    const events = parseRest(gammaEventsSchema, "GET /events", r.value);
+    if (!events.ok) {
+      this.rejectedRow("gamma /events", events.reason, r.value);
+      return fail(`malformed answer: ${events.reason}`);
+    }
+    const market = events.value
+      .filter((e) => e.slug === slug)
+      .flatMap((e) => e.markets ?? [])
+      .find((m) => m.slug === slug);
+    if (market === undefined) return fail("no such event", true);
+    return { ok: true, value: gammaWindow(market, startTs, this.clock.now()) };
+  }
+
+  /** GET a JSON body; an HTTP error comes back as the client's `{ error, status }` shape. */
+  private async getJson(url: string, opts: CallOptions): Promise<unknown> {
+    const res = await this.fetchFn(url, { signal: AbortSignal.timeout(opts.timeoutMs) });
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      if (!res.ok) return { error: text.slice(0, 200), status: res.status };
+      this.rejectedRow("gamma /events", "GET /events: (body) not JSON", text);
+      throw new MalformedAnswer(`GET /events: (body) not JSON`);
+    }
+    if (res.ok) return body;
+    const o = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+    return {
+      ...o,
+      error: typeof o.error === "string" ? o.error : text.slice(0, 200),
+      status: res.status,
+    };
+  }
+
+  /** The whole CLOB market list, paged (`GET /markets`); a malformed row is left out. */
+  private async listMarkets(opts: CallOptions): Promise<ListReport<VenueMarket>> {
     const r = await this.call(opts, "markets", async () => {
-      const out: Record<string, unknown>[] = [];
+      const out: unknown[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MARKET_PAGES_MAX; page++) {
-        const p = await this.client.getMarkets(cursor);
-        out.push(...(p.data as Record<string, unknown>[]));
+        this.discovery.pages++;
+        const raw: unknown = await this.client.getMarkets(cursor);
+        if (errorOf(raw) !== null) return raw;
+        const p = this.valid(marketsPageSchema, "GET /markets", raw, MalformedAnswer);
+        out.push(...p.data);
         if (p.next_cursor === "LTE=" || p.next_cursor === "") return { out, complete: true };
         cursor = p.next_cursor;
       }
       return { out, complete: false };
     });
     if (!r.ok) throw failure("markets", r);
+    const { out, complete: allPages } = r.value as { out: unknown[]; complete: boolean };
     const now = this.clock.now();
-    const items = r.value.out
-      .map((m) => marketOf(m, now))
-      .filter((m): m is VenueMarket => m !== null);
-    for (const m of items) {
-      this.windowOfToken.set(m.upTokenId, m.windowId);
-      this.windowOfToken.set(m.downTokenId, m.windowId);
+    let complete = allPages;
+    const items: VenueMarket[] = [];
+    for (const row of out) {
+      const m = parseRest(clobMarketSchema, "GET /markets", row);
+      if (!m.ok) {
+        complete = false;
+        this.rejectedRow("markets", m.reason, row);
+        continue;
+      }
+      const w = clobWindow(m.value, now);
+      if (w !== null) items.push(w);
     }
-    return { complete: r.value.complete, items, asOf: now };
+    return { complete, items, asOf: now };
   }
 
   subscribeMarket(listener: (e: MarketEvent) => void): () => void {
@@ -583,6 +771,29 @@ export class LiveVenue implements Venue {
     return venueOrderOf(o.value, this.ours, this.clock.now());
   }
 
+  /**
+   * A venue answer checked against its schema; one that fails is counted, logged once with a cut
+   * sample, and thrown as a VenueError (LIVE_MALFORMED) naming the endpoint and the field.
+   */
+  private valid<S extends Parameters<typeof parseRest>[0]>(
+    schema: S,
+    endpoint: string,
+    raw: unknown,
+    as: "venue" | typeof MalformedAnswer = "venue",
+  ): ReturnType<S["parse"]> {
+    const r = parseRest(schema, endpoint, raw);
+    if (r.ok) return r.value as ReturnType<S["parse"]>;
+    this.rejectedRow(endpoint, r.reason, raw);
+    if (as !== "venue") throw new as(r.reason);
+    throw new VenueError("LIVE_MALFORMED", `live ${r.reason}`);
+  }
+
+  private cancelResult(r: Outcome<unknown>, what: string, endpoint: string): CancelResult {
+    if (!r.ok) throw failure(what, r);
+    const body = this.valid(cancelSchema, endpoint, r.value);
+    return { cancelled: body.canceled, notCancelled: body.not_canceled };
+  }
+
   /** A REST row that failed validation: counted, the first of each reason logged with a sample. */
   private rejectedRow(what: string, reason: string, row: unknown): void {
     this.restRejected.count++;
@@ -610,15 +821,26 @@ export class LiveVenue implements Venue {
     deadline: number,
     fn: () => Promise<T>,
   ): Promise<T> {
+    let pageError: TypeError | null = null;
     for (let attempt = 0; ; attempt++) {
-      const release = await this.throttle.acquire(cls, deadline);
+      let release: () => void;
+      try {
+        release = await this.throttle.acquire(cls, deadline);
+      } catch (e) {
+        // Out of time after unreadable pages: say so, not only that the next slot is too late.
+        if (pageError !== null) throw new PageUnreadable(what, pageError);
+        throw e;
+      }
       let value: T;
       try {
         value = await fn();
       } catch (e) {
         // The client's paged reads (open orders, trades) throw when a page is an error body —
-        // a 429 among them — so the status is lost: back off without a Retry-After and retry.
-        if (!(PAGED.has(what) && e instanceof TypeError && attempt < RETRIES_ON_429_MAX)) throw e;
+        // a 429 among them — or a body it does not understand, so the status is lost: back off
+        // without a Retry-After and retry.
+        if (!(PAGED.has(what) && e instanceof TypeError)) throw e;
+        if (attempt >= RETRIES_ON_429_MAX) throw new PageUnreadable(what, e);
+        pageError = e;
         const waitMs = this.throttle.rateLimited(cls, null);
         this.log?.warn({ what, rateClass: cls, waitMs, attempt }, "paged read failed: backing off");
         continue;
@@ -664,6 +886,7 @@ export class LiveVenue implements Venue {
             ok: false,
             status: typeof e.status === "number" ? e.status : null,
             error: typeof e.message === "string" ? e.message : String(error),
+            ...(error instanceof MalformedAnswer ? { code: error.code } : {}),
           });
         },
       );
@@ -672,6 +895,8 @@ export class LiveVenue implements Venue {
 }
 
 const MARKET_PAGES_MAX = 100;
+/** Ended windows still followed by slug until they resolve. */
+const UNRESOLVED_MAX = 32;
 const FETCH_BOOK_TIMEOUT_MS = 10_000;
 /** Retries of a read answered 429, each after the class's backoff, within the call's deadline. */
 const RETRIES_ON_429_MAX = 3;
@@ -688,12 +913,21 @@ const RATE_CLASS_OF_CALL: Record<string, RateClass | undefined> = {
   balance: "balance",
   heartbeat: "heartbeat",
   markets: "markets",
+  gamma: "gamma",
   book: "book",
 };
 /** Reads the client pages itself, throwing (status lost) when a page is refused. */
 const PAGED = new Set(["open-orders", "trades"]);
 /** Calls that change nothing at the venue: safe to send again after a 429. */
-const READS = new Set(["get-order", "open-orders", "trades", "balance", "markets", "book"]);
+const READS = new Set([
+  "get-order",
+  "open-orders",
+  "trades",
+  "balance",
+  "markets",
+  "gamma",
+  "book",
+]);
 
 /** The venue's wait after a 429, from `retry_after_seconds` in the body; null when absent. */
 function retryAfterMsOf(value: unknown): number | null {
@@ -710,10 +944,6 @@ const SIGNATURE_TYPES = [
 
 function chainOf(settings: LiveVenueSettings): Chain {
   return settings.chainId === 80002 ? Chain.AMOY : Chain.POLYGON;
-}
-
-function str(v: unknown, fallback: string): string {
-  return typeof v === "string" ? v : typeof v === "number" ? String(v) : fallback;
 }
 
 /** The client returns API errors as `{ error, status }` objects (throwOnError off). */
@@ -742,17 +972,15 @@ function refusal(r: { status: number | null; error: string }, stage: "sign" | "p
   };
 }
 
-function failure(what: string, r: { status: number | null; error: string }): VenueError {
+function failure(
+  what: string,
+  r: { status: number | null; error: string; code?: string },
+): VenueError {
+  if (r.code !== undefined) return new VenueError(r.code, `live ${r.error}`);
   return new VenueError(
     r.status === null ? "VENUE_TIMEOUT" : "VENUE_HTTP",
     `live ${what}: ${r.status ?? "no answer"} ${r.error}`,
   );
-}
-
-function cancelResult(r: Outcome<unknown>, what: string): CancelResult {
-  if (!r.ok) throw failure(what, r);
-  const body = r.value as { canceled?: string[]; not_canceled?: Record<string, string> };
-  return { cancelled: body.canceled ?? [], notCancelled: body.not_canceled ?? {} };
 }
 
 const REJECT_PATTERNS: Array<[RegExp, RejectCode]> = [
@@ -789,35 +1017,12 @@ function clobType(t: OrderType): ClobOrderType {
   }
 }
 
-function allowanceOf(body: { allowances?: Record<string, string>; allowance?: string }): number {
+function allowanceOf(body: {
+  allowances?: Record<string, string> | undefined;
+  allowance?: string | undefined;
+}): number {
   const values = Object.values(body.allowances ?? {}).map((v) => Number(v));
   if (body.allowance !== undefined) values.push(Number(body.allowance));
   if (values.length === 0) return 0;
   return Math.min(...values.map((v) => Math.min(v, Number.MAX_SAFE_INTEGER)));
-}
-
-function marketOf(m: Record<string, unknown>, now: number): VenueMarket | null {
-  const tokens = m.tokens as
-    Array<{ token_id: string; outcome: string; winner?: boolean }> | undefined;
-  const up = tokens?.find((t) => /^(up|yes)$/i.test(t.outcome)) ?? tokens?.[0];
-  const down = tokens?.find((t) => /^(down|no)$/i.test(t.outcome)) ?? tokens?.[1];
-  const slug = typeof m.market_slug === "string" ? m.market_slug : null;
-  if (up === undefined || down === undefined || slug === null) return null;
-  const startTs = Date.parse(str(m.game_start_time ?? m.accepting_order_timestamp, ""));
-  const endTs = Date.parse(str(m.end_date_iso, ""));
-  if (!Number.isFinite(startTs) || !Number.isFinite(endTs)) return null;
-  const closed = m.closed === true;
-  return {
-    windowId: slug,
-    slug,
-    startTs,
-    endTs,
-    upTokenId: up.token_id,
-    downTokenId: down.token_id,
-    tickSize: toMicro(str(m.minimum_tick_size, "0.01")),
-    minSize: toMicro(str(m.minimum_order_size, "5")),
-    feeRateBps: Number(m.taker_base_fee ?? 0),
-    status: closed ? "RESOLVED" : now >= startTs ? "OPEN" : "LISTED",
-    outcome: closed ? (up.winner === true ? "UP" : down.winner === true ? "DOWN" : null) : null,
-  };
 }

@@ -23,6 +23,7 @@ export const RATE_CLASSES = [
   "balance",
   "heartbeat",
   "auth",
+  "gamma",
   "general",
 ] as const;
 export type RateClass = (typeof RATE_CLASSES)[number];
@@ -48,6 +49,8 @@ export const POLYMARKET_RATE_LIMITS: Record<RateClass, RateRule> = {
   balance: { limit: 200, windowMs: TEN_S },
   heartbeat: { limit: 500, windowMs: TEN_S },
   auth: { limit: 100, windowMs: TEN_S },
+  /** Gamma's `/events` (its own host on Polymarket); the number is UNCONFIRMED. */
+  gamma: { limit: 500, windowMs: TEN_S },
   general: { limit: 9_000, windowMs: TEN_S },
 };
 
@@ -71,6 +74,7 @@ export function rateClassOf(method: string, path: string): RateClass {
   if (path.startsWith("/balance-allowance")) return "balance";
   if (path.endsWith("/heartbeats")) return "heartbeat";
   if (path.startsWith("/auth/")) return "auth";
+  if (path === "/events" || path.startsWith("/events/")) return "gamma";
   return "general";
 }
 

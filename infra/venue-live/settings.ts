@@ -35,6 +35,17 @@ export interface LiveVenueSettings {
   userChannel?: boolean;
   /** The REST reconciliation's period while the user socket is up (default 30 000 ms). */
   userReconcileMs?: number;
+  /**
+   * The up/down instruments traded (`btc-updown-15m`; POLY_INSTRUMENTS, comma-separated): the
+   * current and next window of each are looked up by their deterministic slug on Gamma. Absent or
+   * empty: the whole CLOB market list is paged instead.
+   */
+  instruments?: string[];
+  /**
+   * Gamma's base URL for `GET /events?slug=` (POLY_GAMMA_URL). Default: Polymarket's Gamma host
+   * when the CLOB is Polymarket's, else the CLOB host (`predator venue` serves both).
+   */
+  gammaUrl?: string;
 }
 
 export interface LiveVenueDeps {
@@ -53,7 +64,23 @@ export interface LiveVenueDeps {
   journal?: VenueJournal;
   /** Rate limits per endpoint class, concurrency and 429 backoff (default: Polymarket's). */
   throttle?: ThrottleOptions;
+  /** The HTTP client of the Gamma lookups (default: the global fetch; tests count requests). */
+  fetch?: typeof fetch;
 }
+
+/** Polymarket's CLOB and Gamma hosts. */
+export const POLYMARKET_CLOB_URL = "https://clob.polymarket.com";
+export const POLYMARKET_GAMMA_URL = "https://gamma-api.polymarket.com";
+
+/** Where Gamma is for these settings. */
+export function gammaUrlOf(settings: Pick<LiveVenueSettings, "host" | "gammaUrl">): string {
+  if (settings.gammaUrl !== undefined) return settings.gammaUrl.replace(/\/$/, "");
+  const host = settings.host.replace(/\/$/, "");
+  return host === POLYMARKET_CLOB_URL ? POLYMARKET_GAMMA_URL : host;
+}
+
+/** `{asset}-updown-{n}{s|m|h}`, e.g. btc-updown-15m. */
+const INSTRUMENT = /^[a-z0-9]+-updown-[1-9]\d*[smh]$/;
 
 /** The flag (or PREDATOR_LIVE_CONFIRM=yes) without which LIVE refuses to start. */
 export const LIVE_CONFIRM_FLAG = "--i-understand-this-trades-real-money";
@@ -102,8 +129,24 @@ export function liveSettingsFromEnv(env: Record<string, string | undefined>): Li
       "set all of POLY_API_KEY, POLY_API_SECRET, POLY_API_PASSPHRASE, or none (derived from the wallet)",
     );
   }
+  const instruments = (env.POLY_INSTRUMENTS ?? "btc-updown-15m")
+    .split(",")
+    .map((i) => i.trim())
+    .filter((i) => i !== "");
+  const bad = instruments.find((i) => !INSTRUMENT.test(i));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      "POLY_INSTRUMENTS",
+      `expected {asset}-updown-{n}{s|m|h} (e.g. btc-updown-15m), got ${JSON.stringify(bad)}`,
+    );
+  }
+  const gammaUrl = env.POLY_GAMMA_URL;
+  if (gammaUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(gammaUrl))
+    throw new ConfigError("POLY_GAMMA_URL", "expected an http(s) URL");
   return {
     host: host.replace(/\/$/, ""),
+    instruments,
+    ...(gammaUrl === undefined ? {} : { gammaUrl: gammaUrl.replace(/\/$/, "") }),
     wsUrl: wsUrl.replace(/\/$/, ""),
     chainId: chain === "80002" ? 80002 : 137,
     privateKey,
@@ -122,6 +165,8 @@ export function redacted(settings: LiveVenueSettings): Record<string, unknown> {
     wsUrl: settings.wsUrl,
     chainId: settings.chainId,
     signatureType: settings.signatureType,
+    instruments: settings.instruments ?? [],
+    gammaUrl: gammaUrlOf(settings),
     privateKey: "[redacted]",
     creds:
       settings.creds === null

@@ -141,6 +141,10 @@ export class PolyCore {
     return undefined;
   }
 
+  marketBySlug(slug: string): VenueMarket | undefined {
+    return this.venue.listMarkets().find((m) => m.slug === slug);
+  }
+
   marketByCondition(conditionId: string): VenueMarket | undefined {
     const cid = conditionId.toLowerCase();
     return this.venue.listMarkets().find((m) => conditionIdOf(m.slug) === cid);
@@ -228,6 +232,64 @@ export class PolyCore {
         },
       ],
       tags: ["Crypto", "Up or Down"],
+    };
+  }
+
+  /**
+   * Gamma market object (reference §4.6; recorded `gamma_market.json`): camelCase, `outcomes` and
+   * `clobTokenIds` as JSON-encoded strings aligned by index, `eventStartTime` = window start,
+   * `endDate` = window end, `outcomePrices` `["1","0"]` once resolved Up.
+   */
+  gammaMarket(m: VenueMarket): Record<string, unknown> {
+    const clob = this.marketObject(m);
+    const tokens = clob.tokens as { price: number }[];
+    const resolved = m.status === "RESOLVED";
+    return {
+      id: String(BigInt(conditionIdOf(`gamma:${m.slug}`).slice(0, 14))),
+      question: clob.question,
+      conditionId: clob.condition_id,
+      questionID: clob.question_id,
+      slug: m.slug,
+      description: clob.description,
+      startDate: new Date(m.startTs).toISOString(),
+      eventStartTime: new Date(m.startTs).toISOString(),
+      endDate: new Date(m.endTs).toISOString(),
+      outcomes: JSON.stringify(["Up", "Down"]),
+      outcomePrices: JSON.stringify(tokens.map((t) => String(t.price))),
+      clobTokenIds: JSON.stringify([m.upTokenId, m.downTokenId]),
+      active: true,
+      closed: resolved,
+      archived: false,
+      acceptingOrders: !resolved,
+      enableOrderBook: true,
+      orderPriceMinTickSize: m.tickSize / 1e6,
+      orderMinSize: m.minSize / 1e6,
+      makerBaseFee: 0,
+      takerBaseFee: m.feeRateBps,
+      negRisk: false,
+      restricted: true,
+    };
+  }
+
+  /** Gamma event object (`GET /events?slug=`): one market per up/down window, nested. */
+  gammaEvent(m: VenueMarket): Record<string, unknown> {
+    const market = this.gammaMarket(m);
+    return {
+      id: market.id,
+      ticker: m.slug,
+      slug: m.slug,
+      title: market.question,
+      description: market.description,
+      startDate: market.startDate,
+      startTime: market.eventStartTime,
+      endDate: market.endDate,
+      active: true,
+      closed: market.closed,
+      archived: false,
+      restricted: true,
+      enableOrderBook: true,
+      negRisk: false,
+      markets: [market],
     };
   }
 

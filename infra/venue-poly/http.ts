@@ -185,6 +185,19 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     if (m === undefined) throw new HttpError(404, "market not found");
     return core.marketObject(m);
   });
+  // Gamma's discovery by slug (reference §4.5, §4.6), served on the same host: an array of events
+  // (empty when no window has the slug), each with its market nested in `markets[]`.
+  app.get("/events", (req) => {
+    const q = (req.query ?? {}) as Record<string, string | string[] | undefined>;
+    const slugs = q.slug === undefined ? [] : Array.isArray(q.slug) ? q.slug : [q.slug];
+    const found = slugs.length === 0 ? core.markets() : slugs.map((s) => core.marketBySlug(s));
+    return found.filter((m) => m !== undefined).map((m) => core.gammaEvent(m));
+  });
+  app.get("/events/slug/:slug", (req) => {
+    const m = core.marketBySlug((req.params as Query).slug ?? "");
+    if (m === undefined) throw new HttpError(404, "not found");
+    return core.gammaEvent(m);
+  });
   app.get("/markets-by-token/:token_id", (req) => {
     const { info } = tokenOf(req.params as Query, "market not found");
     return {

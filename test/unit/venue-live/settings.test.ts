@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   assertLiveConfirmed,
+  gammaUrlOf,
   liveSettingsFromEnv,
   redacted,
 } from "../../../infra/venue-live/settings.ts";
@@ -18,7 +19,28 @@ describe("liveSettingsFromEnv", () => {
       chainId: 137,
       signatureType: 0,
       creds: null,
+      instruments: ["btc-updown-15m"],
     });
+    expect(gammaUrlOf(liveSettingsFromEnv(BASE))).toBe("http://127.0.0.1:8080");
+  });
+
+  it("instruments and Gamma: POLY_INSTRUMENTS, POLY_GAMMA_URL, Polymarket's Gamma by default", () => {
+    const s = liveSettingsFromEnv({
+      ...BASE,
+      POLY_INSTRUMENTS: "btc-updown-15m, eth-updown-5m",
+      POLY_GAMMA_URL: "http://127.0.0.1:9/",
+    });
+    expect(s.instruments).toEqual(["btc-updown-15m", "eth-updown-5m"]);
+    expect(gammaUrlOf(s)).toBe("http://127.0.0.1:9");
+    expect(gammaUrlOf({ host: "https://clob.polymarket.com" })).toBe(
+      "https://gamma-api.polymarket.com",
+    );
+    expect(() => liveSettingsFromEnv({ ...BASE, POLY_INSTRUMENTS: "btc-15m" })).toThrow(
+      'POLY_INSTRUMENTS: expected {asset}-updown-{n}{s|m|h} (e.g. btc-updown-15m), got "btc-15m"',
+    );
+    expect(() => liveSettingsFromEnv({ ...BASE, POLY_GAMMA_URL: "gamma" })).toThrow(
+      "POLY_GAMMA_URL: expected an http(s) URL",
+    );
   });
 
   it.each([
