@@ -6,7 +6,14 @@
 import { describe, expect, it } from "vitest";
 import type { Position } from "../../contracts/positions.ts";
 import { strategyManifest, type StrategyManifest } from "../../contracts/strategy-manifest.ts";
-import type { FillRecord, StoredCroEvent, StoredFeedGap } from "../../agents/runtime/store.ts";
+import {
+  LIST_ROWS_MAX,
+  type FillRecord,
+  type Store,
+  type StoredCroEvent,
+  type StoredFeedGap,
+} from "../../agents/runtime/store.ts";
+import { readPaperReport } from "../../agents/ops/commands/report.ts";
 import { SHIPPED_MANIFESTS } from "../../agents/strategy/manifests.ts";
 import { computePaperReport, wilson } from "../../infra/verify/paper-report.ts";
 import {
@@ -242,5 +249,23 @@ describe("paper report computation", () => {
     expect(html).toContain("<svg");
     expect(html.match(/<polyline/g)).toHaveLength(3);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it("refuses a report from a list cut at the store's cap rather than guess", async () => {
+    const rows = (n: number) => Promise.resolve(Array.from({ length: n }, () => POSITIONS[0]));
+    const store = (positions: number, fills: number) =>
+      ({
+        listPositions: () => rows(positions),
+        listFills: () => Promise.resolve(Array.from({ length: fills }, () => FILLS[0])),
+        listCroEvents: () => Promise.resolve(CRO),
+        listFeedGaps: () => Promise.resolve(GAPS),
+      }) as unknown as Store;
+    const o = { from: T0, to: T1, format: "json" as const };
+    await expect(readPaperReport(store(LIST_ROWS_MAX, 0), o)).rejects.toThrow(
+      /10000 closed positions read, the store's cap per query/,
+    );
+    await expect(readPaperReport(store(1, LIST_ROWS_MAX), o)).rejects.toThrow(/10000 fills read/);
+    const ok = await readPaperReport(store(1, 1), o);
+    expect(ok.overall.trades).toBe(1);
   });
 });

@@ -87,13 +87,18 @@ export function paperOptions(raw: RawPaperOptions, now: number): PaperOptions {
   };
 }
 
-/** Reads the period's rows and computes the report. */
+/** A list cut at the store's cap would give wrong figures: refuse rather than guess. */
+function capped(what: string, rows: number): void {
+  if (rows >= LIST_ROWS_MAX)
+    throw new Error(
+      `${rows} ${what} read, the store's cap per query: the figures would be incomplete; narrow the period (--from, --to)`,
+    );
+}
+
+/** Reads the period's rows and computes the report; refuses when a list hits the store's cap. */
 export async function readPaperReport(store: Store, o: PaperOptions): Promise<PaperReport> {
   const closed = await store.listPositions({ open: false, mode: "PAPER", updatedSince: o.from });
-  if (closed.length >= LIST_ROWS_MAX)
-    printError(
-      `predator report paper: ${closed.length} positions read, the store's cap: narrow the period`,
-    );
+  capped("closed positions", closed.length);
   const inPeriod = closed.filter(
     (p) => p.closedAt !== null && p.closedAt >= o.from && p.closedAt < o.to,
   );
@@ -104,6 +109,9 @@ export async function readPaperReport(store: Store, o: PaperOptions): Promise<Pa
     limit: LIST_ROWS_MAX,
   });
   const feedGaps = await store.listFeedGaps(LIST_ROWS_MAX);
+  capped("fills", fills.length);
+  capped("CRO state changes", croEvents.length);
+  capped("feed gaps", feedGaps.length);
   return computePaperReport({
     from: o.from,
     to: o.to,
