@@ -46,7 +46,7 @@ describe.skipIf(!haveChromium)("the simulation report in headless Chromium", () 
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await browser.close();
     if (dir !== "") await rm(dir, { recursive: true, force: true });
   });
 
@@ -94,14 +94,16 @@ describe.skipIf(!haveChromium)("the simulation report in headless Chromium", () 
         ).toBe(true);
       expect(Number(await bands.first().getAttribute("fill-opacity"))).toBeLessThan(0.5);
     }
-    // Under the lines: the bands' layer comes before the line's in the SVG.
-    const order = await page
-      .locator("#chart-equity svg.recharts-surface[role=application]")
-      .evaluate((svg) => {
-        const all = [...svg.querySelectorAll(".fault-band, .recharts-line-curve")];
-        return all.map((e) => (e.classList.contains("fault-band") ? "band" : "line"));
-      });
-    expect(order.indexOf("line")).toBeGreaterThan(order.lastIndexOf("band"));
+    // Under the lines: in document (painting) order no band comes after the line.
+    const equity = page.locator("#chart-equity");
+    const curve = "contains(@class,'recharts-line-curve')";
+    const band = "contains(@class,'fault-band')";
+    expect(await equity.locator(`xpath=.//*[${curve}]`).count()).toBe(1);
+    expect(
+      await equity
+        .locator(`xpath=.//*[${curve}]/following::*[${band} and ancestor::*[@id='chart-equity']]`)
+        .count(),
+    ).toBe(0);
     expect(await page.locator("#chart-timeline .fault-segment").count()).toBe(
       result.faultsInjected,
     );
@@ -116,10 +118,9 @@ describe.skipIf(!haveChromium)("the simulation report in headless Chromium", () 
   it("renders the summary as HTML tables and saves the screenshot", async () => {
     const summary = page.locator("section", { hasText: "Summary" }).locator("table");
     await expect.poll(() => summary.locator("td").allTextContents()).toContain("kitchen-sink");
-    const bottom = await page.locator("#chart-timeline").evaluate((el) => {
-      const caption = el.nextElementSibling ?? el;
-      return caption.getBoundingClientRect().bottom + window.scrollY + 12;
-    });
+    // The page is not scrolled, so the box's y is the document's.
+    const caption = await page.locator("#chart-timeline + .caption").boundingBox();
+    const bottom = (caption?.y ?? 0) + (caption?.height ?? 1600) + 12;
     await page.screenshot({
       path: "docs/screenshots/sim-report.png",
       clip: { x: 0, y: 0, width: 1000, height: Math.ceil(bottom) },
