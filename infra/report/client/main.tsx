@@ -47,6 +47,8 @@ export function timeTicks(from: number, to: number, count = 8): { ticks: number[
   return { ticks, step };
 }
 
+type ShapeProps = { x?: number; y?: number; width?: number; height?: number };
+
 const pad = (n: number): string => String(n).padStart(2, "0");
 
 /** "HH:MM" within a day's span, "MM-DD HH:MM" across days, "YYYY-MM-DD" for whole days. */
@@ -175,8 +177,6 @@ function TimeChart({ spec }: { spec: TimeChartSpec }) {
   );
 }
 
-type ShapeProps = { x?: number; y?: number; width?: number; height?: number };
-
 function segmentShape(seg: SegmentSpec) {
   return function Segment(p: ShapeProps) {
     return (
@@ -244,7 +244,7 @@ function TimelineChart({ spec }: { spec: TimelineChartSpec }) {
 }
 
 function BarsChart({ spec }: { spec: BarChartSpec }) {
-  const height = 40 + spec.rows.length * 26;
+  const height = 72 + spec.rows.length * 28;
   const longest = Math.max(6, ...spec.rows.map((r) => r.label.length));
   return (
     <BarChart
@@ -269,7 +269,22 @@ function BarsChart({ spec }: { spec: BarChartSpec }) {
         interval={0}
       />
       <Tooltip />
-      <Bar dataKey="value" name={spec.xLabel} isAnimationActive={false} fill="#5c6bc0">
+      <Bar
+        dataKey="value"
+        name={spec.xLabel}
+        isAnimationActive={false}
+        fill="#5c6bc0"
+        shape={(p: ShapeProps & { payload?: { color?: string } }) => (
+          <rect
+            className="bar"
+            x={p.x}
+            y={p.y}
+            width={Math.max(0, p.width ?? 0)}
+            height={p.height}
+            fill={p.payload?.color ?? "#5c6bc0"}
+          />
+        )}
+      >
         <LabelList dataKey="value" position="right" fontSize={11} />
       </Bar>
     </BarChart>
