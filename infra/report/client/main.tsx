@@ -125,8 +125,10 @@ function xAxis(domain: [number, number], label: string) {
 export function niceScale(spec: TimeChartSpec): { domain: [number, number]; ticks: number[] } {
   const values = spec.points.flatMap((p) => spec.series.map((s) => p[s.key] ?? NaN));
   const finite = values.filter(Number.isFinite);
-  const lo = finite.length === 0 ? 0 : Math.min(...finite);
-  const hi = finite.length === 0 ? 1 : Math.max(...finite);
+  let lo = finite.length === 0 ? 0 : Math.min(...finite);
+  let hi = finite.length === 0 ? 1 : Math.max(...finite);
+  // A flat line sits mid-chart, one unit either side, not on a sliver of a domain.
+  if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
   const raw = Math.max(hi - lo, Math.abs(hi) * 1e-3, 1e-6) / 5;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
