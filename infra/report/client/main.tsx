@@ -266,7 +266,7 @@ function BarsChart({ spec }: { spec: BarChartSpec }) {
       <YAxis
         type="category"
         dataKey="label"
-        width={Math.min(360, longest * 7 + 12)}
+        width={Math.min(360, longest * 8 + 16)}
         fontSize={11}
         interval={0}
       />
