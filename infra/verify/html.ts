@@ -68,7 +68,7 @@ export function renderHtml(run: VerificationRun): Promise<string> {
           {
             kind: "table",
             table: {
-              head: ["", ""],
+              head: ["item", "value"],
               rows: Object.entries(run.summary).map(([k, v]) => [k, value(v)]),
             },
           },

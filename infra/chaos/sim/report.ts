@@ -287,7 +287,7 @@ export async function simReportHtml(
 
 function summaryTable(r: SimResult): TableSpec {
   return {
-    head: ["", ""],
+    head: ["item", "value"],
     rows: [
       ["version", VERSION],
       ["scenario", r.scenario ?? "none"],
