@@ -81,8 +81,8 @@ export default tseslint.config(
   // The live venue adapter: the one file that imports the Polymarket client (loaded lazily).
   { files: ["infra/venue-live/live-venue.ts"], rules: { "no-restricted-imports": "off" } },
   {
-    // The console runs in a browser: browser globals, React hooks rules, no node globals.
-    files: ["dashboard/src/**/*.{ts,tsx}"],
+    // The console and the reports' inline script run in a browser: browser globals, React hooks rules, no node globals.
+    files: ["dashboard/src/**/*.{ts,tsx}", "infra/report/client/**/*.tsx"],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { "react-hooks": reactHooks },
     // The classic hook rules; the React Compiler's stricter ones do not fit data loading here.

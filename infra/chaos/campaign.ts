@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { ChaosLevel } from "./engine.ts";
 import type { WorkerJob, WorkerReply } from "./campaign-worker.ts";
+import { campaignHtml } from "./campaign-report.ts";
 import { reproduceCommand, type SimResult } from "./sim/run.ts";
 import type { Cadence } from "./sim/cadence.ts";
 import { SIM_NODE_FLAGS } from "./sim/node-flags.ts";
@@ -27,7 +28,7 @@ export interface CampaignOptions {
   scenario?: string;
   /** Worker processes; default one per core, never more than there are seeds. */
   jobs?: number;
-  /** Where campaign.json and, on failure, failing-seeds.txt/json are written. */
+  /** Where campaign.json, campaign.html and, on failure, failing-seeds.txt/json are written. */
   outDir?: string;
   /** Test-only: a planted bug (see infra/chaos/sim/plants.ts). */
   plant?: string;
@@ -239,6 +240,7 @@ async function save(dir: string, o: CampaignOptions, result: CampaignResult): Pr
   };
   result.summaryFile = join(dir, "campaign.json");
   await writeFile(result.summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(dir, "campaign.html"), await campaignHtml(o, result));
   if (result.failing.length === 0) return;
   result.failuresFile = join(dir, "failing-seeds.txt");
   const lines = result.failing.map(

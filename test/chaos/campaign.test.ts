@@ -111,6 +111,11 @@ describe("predator campaign", () => {
       failed: number;
     };
     expect(summary.failed).toBe(2);
+    // The HTML report beside it (issue 21): the verdict, both seeds failing, charts inlined.
+    const html = await readFile(join(out, "campaign.html"), "utf8");
+    expect(html).toContain("<strong>FAIL: 2 of 2 seeds failed</strong>");
+    expect(html).toContain('id="chart-faults"');
+    expect(html.match(/<td>FAIL<\/td>/g)).toHaveLength(2);
   }, 120_000);
 
   it("refuses bad arguments with exit code 2 and runs nothing", async () => {

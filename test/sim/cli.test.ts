@@ -75,7 +75,10 @@ describe("predator sim", () => {
     );
     expect(result.cpuMs).toBeGreaterThan(0);
     const html = await readFile(join(dir, "report.html"), "utf8");
-    expect(html.match(/<svg/g)?.length).toBe(4);
+    // Self-contained: the four charts' specs and the script that draws them, no external source.
+    for (const id of ["chart-equity", "chart-drawdown", "chart-timeline", "chart-counts"])
+      expect(html).toContain(`id="${id}"`);
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
     expect(html).toContain("Equity");
     expect(html).toContain("Trading state");
     const md = await readFile(join(dir, "report.md"), "utf8");

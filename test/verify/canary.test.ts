@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { CANARY_POINTS } from "../../infra/verify/canary-judge.ts";
 import { runCanarySimulation, type CanaryRunOptions } from "../../infra/verify/canary-sim.ts";
 import { renderCsv, renderMarkdown, renderTable } from "../../infra/verify/render.ts";
+import { renderHtml } from "../../infra/verify/html.ts";
 
 const BASE: CanaryRunOptions = {
   seed: 1,
@@ -38,6 +39,9 @@ describe("verify canary (simulation)", () => {
     expect(renderCsv(run).trim().split("\n")).toHaveLength(run.items.length + 1);
     expect(renderMarkdown(run)).toContain(counted[0]?.windowId ?? "?");
     expect(renderTable(run)).toContain(`${run.id}: PASS`);
+    const html = await renderHtml(run);
+    expect(html.match(/<tr><td>/g)?.length).toBeGreaterThan(run.items.length);
+    expect(html).toContain(`<strong>${run.verdict}</strong>`);
   });
 
   it("fails on an injected assertion failure, naming the window and the point", async () => {

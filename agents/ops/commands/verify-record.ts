@@ -11,12 +11,13 @@ import {
   renderMarkdown,
   renderTable,
 } from "../../../infra/verify/render.ts";
+import { renderHtml } from "../../../infra/verify/html.ts";
 import type { VerificationRun } from "../../../infra/verify/types.ts";
 import { print, printError } from "../output.ts";
 import { storeRun } from "./evidence.ts";
 
 export interface RecordOptions {
-  /** Directory for the exports; `<out>/<run id>.{json,csv,md}`. */
+  /** Directory for the exports; `<out>/<run id>.{json,csv,md,html}`. */
   out: string;
   json?: boolean;
   verbose?: boolean;
@@ -31,9 +32,10 @@ export async function recordRun(run: VerificationRun, o: RecordOptions): Promise
   await writeFile(`${base}.json`, renderJson(run) + "\n");
   await writeFile(`${base}.csv`, renderCsv(run));
   await writeFile(`${base}.md`, renderMarkdown(run));
+  await writeFile(`${base}.html`, await renderHtml(run));
   if (o.json === true) print(renderJson(run));
   else print(renderTable(run, o.verbose === true));
-  printError(`exports: ${base}.json, ${base}.csv, ${base}.md`);
+  printError(`exports: ${base}.json, ${base}.csv, ${base}.md, ${base}.html`);
   if (o.databaseUrl === undefined || o.databaseUrl === "") {
     printError("evidence not stored: DATABASE_URL is not set (readiness reads PostgreSQL)");
   } else {

@@ -1,7 +1,9 @@
 /**
- * `predator sim --report DIR`: report.md and report.html (inline, hand-written SVG: equity and
- * drawdown, trading state over time with faults marked, fills and rejections by reason), and for a
- * failing run postmortem.md: the seed, the invariant, the last events, the state of every agent.
+ * `predator sim --report DIR`: report.md and report.html (self-contained: Recharts charts of equity
+ * and drawdown over simulated time with every fault window shaded under the lines and named on
+ * hover, the trading state as a coloured strip, orders, fills and rejections by reason; the summary,
+ * faults and violations as HTML tables), and for a failing run postmortem.md: the seed, the
+ * invariant, the last events, the state of every agent.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,16 +12,29 @@ import { INVARIANTS, type InvariantChecker } from "./invariants.ts";
 import { verdictOf, type SimResult } from "./result.ts";
 import type { Samples } from "./samples.ts";
 import type { SimWorld } from "./world.ts";
+import { esc, keys, renderPage, type PageSpec, type TableSpec } from "../../report/page.ts";
+import type { LaneSpec } from "../../report/spec.ts";
+import { VERSION } from "../../report/version.ts";
 
-const W = 720;
-const H = 160;
-const PAD = 36;
-const STATE_ROW: Record<string, number> = { ACTIVE: 0, PAUSED: 1, FLATTENING: 2, HALTED: 3 };
 const STATE_COLOR: Record<string, string> = {
   ACTIVE: "#2e7d32",
   PAUSED: "#f9a825",
   FLATTENING: "#ef6c00",
   HALTED: "#c62828",
+};
+/** Fault lanes are coloured by family (the kind's prefix). */
+const FAULT_COLOR: Record<string, string> = {
+  bus: "#6a1b9a",
+  process: "#ad1457",
+  venue: "#00838f",
+  market: "#4e342e",
+  strategy: "#546e7a",
+  governance: "#283593",
+};
+const BAND_KEY = {
+  label: "fault window, any kind (hover for its name)",
+  color: "#8e24aa",
+  opacity: 0.25,
 };
 
 export async function writeReport(
@@ -31,16 +46,270 @@ export async function writeReport(
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const rejections = [...checker.counts.rejectionsByReason.entries()].sort((a, b) => b[1] - a[1]);
-  const charts = {
-    equity: equityChart(data),
-    drawdown: drawdownChart(data),
-    states: stateChart(data, faults, result),
-    bars: barChart([["fills", result.fills], ["orders", result.orders], ...rejections]),
-  };
   const md = markdown(result, rejections, faults);
   await writeFile(join(dir, "report.md"), md);
-  await writeFile(join(dir, "report.html"), html(result, md, charts));
+  await writeFile(join(dir, "report.html"), await simReportHtml(result, data, faults, rejections));
   return join(dir, "report.html");
+}
+
+/** "predator sim vX: scenario S, seed N, chaos L, D days" (no scenario: "no scenario"). */
+export function simTitle(r: SimResult): string {
+  const scenario = r.scenario === null ? "no scenario" : `scenario ${r.scenario}`;
+  return `predator ${VERSION} sim: ${scenario}, seed ${r.seed}, chaos ${r.chaos}, ${r.days} days`;
+}
+
+/** The self-contained HTML report (charts drawn by the inlined Recharts bundle). */
+export async function simReportHtml(
+  r: SimResult,
+  data: Samples,
+  faults: readonly FaultRecord[],
+  rejections: [string, number][],
+): Promise<string> {
+  const first = data.samples[0]?.at ?? data.states[0]?.at ?? faults[0]?.at ?? 0;
+  const domain: [number, number] = [first, first + Math.max(1, r.simulatedMs)];
+  const xLabel = `simulated time (UTC; run started ${iso(first).replace("T", " ").slice(0, 16)})`;
+  const bands = faults.map((f) => ({
+    from: f.at,
+    to: Math.max(f.at, f.healedAt ?? domain[1]),
+    name: `${f.kind} (${f.target})`,
+    detail: f.detail,
+  }));
+  let peak = Number.NEGATIVE_INFINITY;
+  const points = data.samples.map((s) => {
+    peak = Math.max(peak, s.equity);
+    return { t: s.at, equity: s.equity / 1e6, drawdown: (s.equity - peak) / 1e6 };
+  });
+  const lanes: LaneSpec[] = [
+    {
+      label: "trading state",
+      segments: data.states.map((s, i) => ({
+        from: s.at,
+        to: data.states[i + 1]?.at ?? domain[1],
+        color: STATE_COLOR[s.state] ?? "#555",
+        title: `${s.state} from ${iso(s.at)}: ${s.reason}`,
+        role: "state" as const,
+        name: s.state,
+      })),
+    },
+  ];
+  const byKind = new Map<string, LaneSpec>();
+  for (const f of faults) {
+    let lane = byKind.get(f.kind);
+    if (lane === undefined) {
+      lane = { label: f.kind, segments: [] };
+      byKind.set(f.kind, lane);
+    }
+    lane.segments.push({
+      from: f.at,
+      to: Math.max(f.at, f.healedAt ?? domain[1]),
+      color: FAULT_COLOR[f.kind.split(".")[0] ?? ""] ?? "#8e24aa",
+      title: `${f.kind} on ${f.target}: ${iso(f.at)} to ${f.healedAt === null ? "the end" : iso(f.healedAt)} (${f.detail})`,
+      role: "fault",
+      name: f.kind,
+    });
+  }
+  lanes.push(...[...byKind.values()].sort((x, y) => x.label.localeCompare(y.label)));
+  const stateKeys = Object.entries(STATE_COLOR).map(([label, color]) => ({ label, color }));
+  const verdict = verdictOf(r);
+  const page: PageSpec = {
+    title: simTitle(r),
+    lead: [
+      `<strong>${esc(verdict)}</strong>`,
+      `Reproduce: <code>${esc(r.reproduce)}</code>`,
+      `Cadence ${esc(r.cadence)}. Faults are shaded under the lines; hover a band for the fault's name.`,
+    ],
+    sections: [
+      {
+        heading: "Equity (USD)",
+        blocks: [
+          {
+            kind: "chart",
+            spec: {
+              kind: "time",
+              id: "chart-equity",
+              xLabel,
+              yLabel: "equity (USD)",
+              unit: "USD",
+              series: [
+                {
+                  key: "equity",
+                  name: "equity: collateral + shares at the mid (USD)",
+                  color: "#1565c0",
+                },
+              ],
+              points,
+              bands,
+              domain,
+              height: 280,
+            },
+            caption: keys([BAND_KEY]),
+          },
+        ],
+      },
+      {
+        heading: "Drawdown from the running peak (USD)",
+        blocks: [
+          {
+            kind: "chart",
+            spec: {
+              kind: "time",
+              id: "chart-drawdown",
+              xLabel,
+              yLabel: "drawdown (USD)",
+              unit: "USD",
+              series: [
+                { key: "drawdown", name: "drawdown from peak equity (USD)", color: "#c62828" },
+              ],
+              points,
+              bands,
+              domain,
+              height: 220,
+            },
+            caption: keys([BAND_KEY]),
+          },
+        ],
+      },
+      {
+        heading: "Trading state and fault windows by kind (hover a segment for details)",
+        blocks: [
+          {
+            kind: "chart",
+            spec: { kind: "timeline", id: "chart-timeline", xLabel, lanes, domain },
+            caption: keys([
+              ...stateKeys,
+              ...Object.entries(FAULT_COLOR).map(([family, color]) => ({
+                label: `${family} fault`,
+                color,
+                opacity: 0.75,
+              })),
+            ]),
+          },
+        ],
+      },
+      {
+        heading: "Orders, fills and rejections by reason",
+        blocks: [
+          {
+            kind: "chart",
+            spec: {
+              kind: "bar",
+              id: "chart-counts",
+              xLabel: "count",
+              rows: [
+                { label: "orders", value: r.orders, color: "#5c6bc0" },
+                { label: "fills", value: r.fills, color: "#5c6bc0" },
+                ...rejections.map(([label, value]) => ({
+                  label: `rejected: ${label}`,
+                  value,
+                  color: "#ef6c00",
+                })),
+              ],
+            },
+          },
+        ],
+      },
+      { heading: "Summary", blocks: [{ kind: "table", table: summaryTable(r) }] },
+      {
+        heading: "Violations",
+        blocks: [
+          r.violations.length === 0
+            ? { kind: "text", text: "None." }
+            : {
+                kind: "table",
+                table: {
+                  head: ["invariant", "what it says", "at (UTC)", "message"],
+                  rows: r.violations.map((v) => [
+                    v.invariant,
+                    INVARIANTS[v.invariant],
+                    iso(v.at),
+                    v.message,
+                  ]),
+                },
+              },
+        ],
+      },
+      {
+        heading: "Faults by kind",
+        blocks: [
+          Object.keys(r.faultFloor.injectedByKind).length === 0
+            ? { kind: "text", text: "No fault kind enabled." }
+            : {
+                kind: "table",
+                table: {
+                  head: ["kind", "injected", "floor per kind"],
+                  rows: Object.entries(r.faultFloor.injectedByKind).map(([k, n]) => [
+                    k,
+                    n,
+                    r.faultFloor.minPerKind,
+                  ]),
+                  numeric: [1, 2],
+                },
+              },
+        ],
+      },
+      {
+        heading: `Fault windows (${faults.length})`,
+        blocks: [
+          faults.length === 0
+            ? { kind: "text", text: "None injected." }
+            : {
+                kind: "table",
+                table: {
+                  head: ["kind", "target", "from (UTC)", "healed (UTC)", "lasted (s)", "detail"],
+                  rows: faults.map((f) => [
+                    f.kind,
+                    f.target,
+                    iso(f.at),
+                    f.healedAt === null ? "not healed" : iso(f.healedAt),
+                    f.healedAt === null ? "" : ((f.healedAt - f.at) / 1000).toFixed(1),
+                    f.detail,
+                  ]),
+                  numeric: [4],
+                },
+              },
+        ],
+      },
+      {
+        heading: "Rejections by reason",
+        blocks: [
+          rejections.length === 0
+            ? { kind: "text", text: "None." }
+            : {
+                kind: "table",
+                table: { head: ["reason", "count"], rows: rejections, numeric: [1] },
+              },
+        ],
+      },
+    ],
+  };
+  return renderPage(page);
+}
+
+function summaryTable(r: SimResult): TableSpec {
+  return {
+    head: ["item", "value"],
+    rows: [
+      ["version", VERSION],
+      ["scenario", r.scenario ?? "none"],
+      ["seed", r.seed],
+      ["chaos level", r.chaos],
+      ["cadence", r.cadence],
+      ["verdict", verdictOf(r)],
+      ["simulated", `${(r.simulatedMs / 86_400_000).toFixed(3)} days`],
+      ["wall", `${(r.wallMs / 1000).toFixed(1)} s (CPU ${(r.cpuMs / 1000).toFixed(1)} s)`],
+      ["events (clock steps)", `${r.events} (${r.eventsPerSecond} per wall second)`],
+      ["bus messages", r.busMessages],
+      ["book updates per token per 10 s", r.bookUpdatesPerTokenPer10s],
+      ["orders / fills", `${r.orders} / ${r.fills}`],
+      ["faults injected", r.faultsInjected],
+      [
+        "operator: daily reviews / new sessions",
+        `${r.operator.reviews} / ${r.operator.newSessions}`,
+      ],
+      ["final state", r.finalState],
+      ["event log hash", r.eventLogHash],
+    ],
+  };
 }
 
 export async function writePostMortem(
@@ -161,117 +430,6 @@ function markdown(
     ...(rejections.length === 0 ? ["None."] : rejections.map(([k, n]) => `- ${k}: ${n}`)),
     "",
   ].join("\n");
-}
-
-function html(r: SimResult, md: string, charts: Record<string, string>): string {
-  const title = `predator sim: seed ${r.seed}, ${r.days} days, chaos ${r.chaos}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:780px;margin:2em auto;color:#222}
-svg{background:#fafafa;border:1px solid #ddd;margin:.5em 0}pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}</style>
-</head><body>
-<h1>${esc(title)}</h1>
-<h2>Equity (USD)</h2>${charts.equity ?? ""}
-<h2>Drawdown (USD)</h2>${charts.drawdown ?? ""}
-<h2>Trading state (faults marked in grey)</h2>${charts.states ?? ""}
-<h2>Fills, orders and rejections by reason</h2>${charts.bars ?? ""}
-<h2>Summary</h2><pre>${esc(md)}</pre>
-</body></html>
-`;
-}
-
-function lineChart(points: [number, number][], color: string): string {
-  if (points.length < 2) return empty("not enough samples");
-  const xs = points.map((p) => p[0]);
-  const ys = points.map((p) => p[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  const sx = (x: number) => PAD + ((x - x0) / Math.max(1, x1 - x0)) * (W - 2 * PAD);
-  const sy = (y: number) => H - PAD / 2 - ((y - y0) / Math.max(1e-9, y1 - y0)) * (H - PAD);
-  const path = points.map(
-    (p, i) => `${i === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`,
-  );
-  return svg(
-    `<path d="${path.join("")}" fill="none" stroke="${color}" stroke-width="1.5"/>` +
-      `<text x="2" y="12" font-size="10">${y1.toFixed(2)}</text>` +
-      `<text x="2" y="${H - 4}" font-size="10">${y0.toFixed(2)}</text>`,
-  );
-}
-
-function equityChart(d: Samples): string {
-  return lineChart(
-    d.samples.map((s) => [s.at, s.equity / 1e6]),
-    "#1565c0",
-  );
-}
-
-function drawdownChart(d: Samples): string {
-  let peak = Number.NEGATIVE_INFINITY;
-  return lineChart(
-    d.samples.map((s) => {
-      peak = Math.max(peak, s.equity);
-      return [s.at, (s.equity - peak) / 1e6];
-    }),
-    "#c62828",
-  );
-}
-
-function stateChart(d: Samples, faults: readonly FaultRecord[], r: SimResult): string {
-  const first = d.samples[0]?.at ?? d.states[0]?.at;
-  if (first === undefined) return empty("no samples");
-  const last = first + r.simulatedMs;
-  const sx = (x: number) => PAD + ((x - first) / Math.max(1, last - first)) * (W - 2 * PAD);
-  const rowH = (H - PAD) / 4;
-  const parts: string[] = [];
-  for (const f of faults) {
-    const end = f.healedAt ?? last;
-    const width = Math.max(1, sx(end) - sx(f.at));
-    parts.push(
-      `<rect x="${sx(f.at).toFixed(1)}" y="0" width="${width.toFixed(1)}" height="${H}" fill="#999" opacity="0.25"><title>${esc(`${f.kind} ${f.target} ${f.detail}`)}</title></rect>`,
-    );
-  }
-  d.states.forEach((s, i) => {
-    const end = d.states[i + 1]?.at ?? last;
-    const y = PAD / 2 + (STATE_ROW[s.state] ?? 0) * rowH;
-    const width = Math.max(1, sx(end) - sx(s.at));
-    parts.push(
-      `<rect x="${sx(s.at).toFixed(1)}" y="${y.toFixed(1)}" width="${width.toFixed(1)}" height="${(rowH - 2).toFixed(1)}" fill="${STATE_COLOR[s.state] ?? "#555"}"><title>${esc(`${s.state}: ${s.reason}`)}</title></rect>`,
-    );
-  });
-  Object.entries(STATE_ROW).forEach(([name, row]) => {
-    parts.push(
-      `<text x="2" y="${(PAD / 2 + row * rowH + rowH / 2 + 3).toFixed(1)}" font-size="9">${name.slice(0, 6)}</text>`,
-    );
-  });
-  return svg(parts.join(""));
-}
-
-function barChart(rows: [string, number][]): string {
-  const max = Math.max(1, ...rows.map((r) => r[1]));
-  const rowH = 16;
-  const height = rows.length * rowH + 8;
-  const bars = rows.map(([label, n], i) => {
-    const w = (n / max) * (W - 260);
-    const y = 4 + i * rowH;
-    return `<text x="4" y="${y + 11}" font-size="10">${esc(label)}</text><rect x="220" y="${y}" width="${w.toFixed(1)}" height="${rowH - 4}" fill="#5c6bc0"/><text x="${(224 + w).toFixed(1)}" y="${y + 11}" font-size="10">${n}</text>`;
-  });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}">${bars.join("")}</svg>`;
-}
-
-function svg(body: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${body}</svg>`;
-}
-
-function empty(text: string): string {
-  return svg(`<text x="${PAD}" y="${H / 2}" font-size="12">${esc(text)}</text>`);
-}
-
-function esc(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
 }
 
 function iso(ms: number): string {
