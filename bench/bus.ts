@@ -182,6 +182,21 @@ function rttRows(
  * clock runs after every `batch` publishes: 1 is an agent reacting message by message, the whole
  * run is a burst that piles up a backlog before anything is delivered.
  */
+/** The bench's message: heartbeat number `seq` of one bench instance. */
+function beat(factory: MessageFactory, seq: number): Outgoing<"hb"> {
+  return factory.make("hb", {
+    agent: "bench",
+    instance: "1",
+    seq,
+    lifecycle: "running",
+    leader: null,
+    pid: 1,
+    startedAt: 0,
+    mailboxDepth: 0,
+    intervalMs: 1000,
+  });
+}
+
 async function memoryRun(seed: number, batch: number): Promise<number> {
   const clock = new VirtualClock();
   const rng = new SeededRng(seed);
@@ -192,19 +207,7 @@ async function memoryRun(seed: number, batch: number): Promise<number> {
     agent: "bench",
     instance: "1",
   });
-  const beats = Array.from({ length: MEMORY_MESSAGES_PER_RUN }, (_, seq) =>
-    factory.make("hb", {
-      agent: "bench",
-      instance: "1",
-      seq,
-      lifecycle: "running",
-      leader: null,
-      pid: 1,
-      startedAt: 0,
-      mailboxDepth: 0,
-      intervalMs: 1000,
-    }),
-  );
+  const beats = Array.from({ length: MEMORY_MESSAGES_PER_RUN }, (_, seq) => beat(factory, seq));
   let received = 0;
   subscriber.subscribe("hb", () => {
     received += 1;
@@ -258,19 +261,7 @@ async function systemClockRun(seed: number): Promise<number> {
   });
   const start = process.hrtime.bigint();
   for (let seq = 0; seq < count; seq++) {
-    await publisher.publish(
-      factory.make("hb", {
-        agent: "bench",
-        instance: "1",
-        seq,
-        lifecycle: "running",
-        leader: null,
-        pid: 1,
-        startedAt: 0,
-        mailboxDepth: 0,
-        intervalMs: 1000,
-      }),
-    );
+    await publisher.publish(beat(factory, seq));
   }
   await all;
   return count / (Number(process.hrtime.bigint() - start) / 1e9);
