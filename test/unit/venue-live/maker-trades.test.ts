@@ -11,8 +11,10 @@ import { VirtualClock } from "../../../bus/clock.ts";
 import { SeededRng } from "../../../bus/rng.ts";
 import { LiveVenue } from "../../../infra/venue-live/live-venue.ts";
 
-const FIXTURE =
-  "/work/shared/fixtures/polymarket/nautilus_trader/resources/ws_messages/user_trade1.json";
+const FIXTURE = new URL(
+  "./fixtures/nautilus_trader/resources/ws_messages/user_trade1.json",
+  import.meta.url,
+);
 const trade = JSON.parse(readFileSync(FIXTURE, "utf8")) as Trade;
 const YES = trade.asset_id;
 const NO_MAKER = trade.maker_orders.find((m) => m.asset_id !== YES);

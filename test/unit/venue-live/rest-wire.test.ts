@@ -20,7 +20,7 @@ import {
   windowSlugs,
 } from "../../../infra/venue-live/rest-wire.ts";
 
-const FIX = new URL("../../../../shared/fixtures/polymarket/nautilus_trader/", import.meta.url);
+const FIX = new URL("./fixtures/nautilus_trader/", import.meta.url);
 const fixture = (path: string): unknown =>
   JSON.parse(readFileSync(new URL(path, FIX), "utf8")) as unknown;
 

@@ -5,6 +5,7 @@
  * are malformed or unknown: counted, logged once with a truncated sample, never thrown (issue 17).
  */
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../../bus/clock.ts";
 import { SeededRng } from "../../../bus/rng.ts";
@@ -19,7 +20,7 @@ import {
 } from "../../../infra/venue-live/user-wire.ts";
 import { UserWsClient } from "../../../infra/venue-live/user-ws.ts";
 
-const DIR = "/work/shared/fixtures/polymarket/nautilus_trader";
+const DIR = fileURLToPath(new URL("./fixtures/nautilus_trader", import.meta.url));
 const text = (path: string): string => readFileSync(`${DIR}/${path}`, "utf8");
 const raw = (path: string): Record<string, unknown> =>
   JSON.parse(text(path)) as Record<string, unknown>;
