@@ -124,6 +124,19 @@ export function App() {
       },
     });
   };
+  const resumeStrategy = (strategy: string) => {
+    setDialog({
+      title: `Resume strategy ${strategy}`,
+      effect: `The CRO stops vetoing ${strategy}'s entries; its results count again from now. Other strategies are not affected.`,
+      confirmLabel: "Resume strategy",
+      danger: false,
+      run: async (reason) => {
+        const reply = await command(token, "/api/strategy/resume", { strategy, reason });
+        live.refresh();
+        return reply.ok ? null : `The CRO refused: ${reply.error ?? "no reason given"}`;
+      },
+    });
+  };
   const canEdit = live.role === "operator";
 
   return (
@@ -174,6 +187,7 @@ export function App() {
               canEdit={canEdit}
               events={live.events}
               onCommand={open}
+              onResumeStrategy={resumeStrategy}
             />
           </main>
         </>
@@ -195,6 +209,7 @@ function ViewBody(props: {
   canEdit: boolean;
   events: ReturnType<typeof useLive>["events"];
   onCommand: (k: CommandKind) => void;
+  onResumeStrategy: (strategy: string) => void;
 }) {
   const s = props.snapshot;
   const positions = useMemo(() => s.positions as unknown as Position[], [s.positions]);
@@ -207,7 +222,10 @@ function ViewBody(props: {
         <>
           <StatusBar snapshot={s} />
           {props.canEdit && <KillSwitch state={s.cro?.state ?? null} onCommand={props.onCommand} />}
-          <Strategies snapshot={s} />
+          <Strategies
+            snapshot={s}
+            {...(props.canEdit ? { onResume: props.onResumeStrategy } : {})}
+          />
           <Positions
             title="Open positions"
             snapshot={s}

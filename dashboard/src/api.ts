@@ -70,7 +70,7 @@ export async function getText(token: string, path: string): Promise<string> {
 /** A command through the CRO; the reply says whether it agreed and why not. */
 export async function command(
   token: string,
-  path: "/api/halt" | "/api/resume" | "/api/controls",
+  path: "/api/halt" | "/api/resume" | "/api/controls" | "/api/strategy/resume",
   body: Record<string, string>,
 ): Promise<CommandReply> {
   const res = await request(token, path, {

@@ -145,6 +145,34 @@ describe("Strategies", () => {
     const status = (r: HTMLElement) => within(r).getAllByRole("cell")[1]?.textContent;
     expect(status(rows[0] as HTMLElement)).toBe("HALTED by cro: win rate 0% below 90%");
     expect(status(rows[1] as HTMLElement)).toBe("trading");
+    // A viewer (no onResume) gets no button.
+    expect(screen.queryByRole("button", { name: /Resume strategy/ })).toBeNull();
+  });
+
+  it("gives an operator a RESUME button on each halted strategy only, naming it", async () => {
+    const resumed: string[] = [];
+    const halted = {
+      name: "cheap-side",
+      allowed: true,
+      intents: 4,
+      approved: 3,
+      vetoed: 1,
+      realizedPnl: 0,
+      lastIntent: null,
+      halt: { reason: "win rate 0% below 90%", since: T0, actor: "cro" },
+    };
+    render(
+      <Strategies
+        snapshot={snapshotOf({ strategies: [halted, { ...halted, name: "canary", halt: null }] })}
+        onResume={(name) => resumed.push(name)}
+      />,
+    );
+    const buttons = screen.getAllByRole("button", { name: /Resume strategy/ });
+    expect(buttons.map((b) => b.getAttribute("aria-label"))).toEqual([
+      "Resume strategy cheap-side",
+    ]);
+    await userEvent.click(buttons[0] as HTMLElement);
+    expect(resumed).toEqual(["cheap-side"]);
   });
 });
 

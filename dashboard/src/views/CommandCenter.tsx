@@ -94,7 +94,12 @@ export function KillSwitch(props: { state: string | null; onCommand: (k: Command
   );
 }
 
-export function Strategies(props: { snapshot: ConsoleSnapshot }) {
+/** `onResume` (operators only) puts a RESUME button on each strategy the CRO halted. */
+export function Strategies(props: {
+  snapshot: ConsoleSnapshot;
+  onResume?: (strategy: string) => void;
+}) {
+  const onResume = props.onResume;
   return (
     <section aria-labelledby="strategies-h">
       <h2 id="strategies-h" className="font-semibold">
@@ -124,12 +129,26 @@ export function Strategies(props: { snapshot: ConsoleSnapshot }) {
                     {s.halt === null ? (
                       "trading"
                     ) : (
-                      <span
-                        className="font-semibold text-red-700 dark:text-red-400"
-                        title={`since ${new Date(s.halt.since).toISOString()}`}
-                      >
-                        HALTED by {s.halt.actor}: {s.halt.reason}
-                      </span>
+                      <>
+                        <span
+                          className="font-semibold text-red-700 dark:text-red-400"
+                          title={`since ${new Date(s.halt.since).toISOString()}`}
+                        >
+                          HALTED by {s.halt.actor}: {s.halt.reason}
+                        </span>
+                        {onResume !== undefined && (
+                          <button
+                            type="button"
+                            className="ml-2 rounded bg-emerald-700 px-2 py-0.5 text-xs font-semibold text-white"
+                            aria-label={`Resume strategy ${s.name}`}
+                            onClick={() => {
+                              onResume(s.name);
+                            }}
+                          >
+                            RESUME
+                          </button>
+                        )}
+                      </>
                     )}
                   </td>
                   <td>{s.intents}</td>
