@@ -16,8 +16,9 @@ import { ConsoleHub } from "../../../agents/ops/console/hub.ts";
 import { tradesCsv } from "../../../agents/ops/console/history.ts";
 import { consoleTokens } from "../../../agents/ops/console/serve.ts";
 import type { Operator, OperatorCommand } from "../../../agents/ops/operator.ts";
-import type { FillRecord, PositionRecord } from "../../../agents/runtime/store.ts";
+import type { PositionRecord } from "../../../agents/runtime/store.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
+import { fill } from "../../../dashboard/test/fake-server.ts";
 import { MemoryBroker } from "../../../bus/memory.ts";
 import { MessageFactory } from "../../../bus/messages.ts";
 import { SeededRng } from "../../../bus/rng.ts";
@@ -49,30 +50,6 @@ function fakeOperator(error: string | null = null): Operator & { sent: OperatorC
       };
       return Promise.resolve(reply);
     },
-  };
-}
-
-function fill(n: number, strategy: string, windowId: string, positionId: string): FillRecord {
-  return {
-    tradeId: `t${String(n).padStart(3, "0")}`,
-    orderId: `o${n}`,
-    venueOrderId: null,
-    intentId: `i${n}`,
-    positionId,
-    strategy,
-    windowId,
-    tokenId: `tok${n % 2}`,
-    kind: "ENTRY",
-    side: "BUY",
-    price: 510_000,
-    size: 2_000_000,
-    fee: 1_000,
-    liquidity: "TAKER",
-    status: "CONFIRMED",
-    intendedPrice: 500_000,
-    mode: "PAPER",
-    ts: T0 + n * 1000,
-    updatedAt: T0 + n * 1000,
   };
 }
 

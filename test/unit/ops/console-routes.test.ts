@@ -7,17 +7,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { VirtualClock } from "../../../bus/clock.ts";
 import { consoleEventKind } from "../../../contracts/console.ts";
-import type { OpsReply } from "../../../contracts/ops.ts";
 import { ConsoleHub } from "../../../agents/ops/console/hub.ts";
 import { buildApi, startApi, type RunningApi } from "../../../agents/ops/http.ts";
-import type { Operator, OperatorCommand } from "../../../agents/ops/operator.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
+import { fakeOperator, T0, TOKEN, VIEW } from "../../../dashboard/test/fake-server.ts";
 
-const TOKEN = "operator-token-0123456789";
-const VIEW = "viewer-token-0123456789ab";
 const op = { authorization: `Bearer ${TOKEN}` };
 const viewer = { authorization: `Bearer ${VIEW}` };
-const T0 = 1_767_225_600_000;
 
 const READS = [
   "/api/whoami",
@@ -41,26 +37,7 @@ const CHANGES = [
 function app() {
   const clock = new VirtualClock(T0);
   const hub = new ConsoleHub({ clock, stream: "s1", mode: "PAPER", store: "embedded" });
-  const sent: OperatorCommand[] = [];
-  const operator: Operator = {
-    send(command) {
-      sent.push(command);
-      const reply: OpsReply = {
-        id: "r",
-        type: "ops.reply",
-        v: 1,
-        ts: T0,
-        source: { agent: "cro", instance: "1" },
-        correlationId: "c",
-        causationId: null,
-        ok: true,
-        error: null,
-        state: "PAUSED",
-        detail: "PAUSED",
-      };
-      return Promise.resolve(reply);
-    },
-  };
+  const operator = fakeOperator();
   const fastify = buildApi({
     token: TOKEN,
     viewToken: VIEW,
@@ -69,7 +46,7 @@ function app() {
     metrics: { text: () => Promise.resolve(""), contentType: "text/plain" },
     console: { hub, store: new MemoryStore(), clock, staticDir: null },
   });
-  return { fastify, hub, sent };
+  return { fastify, hub, sent: operator.sent };
 }
 
 describe("console routes: who may call them", () => {
