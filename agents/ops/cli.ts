@@ -36,7 +36,8 @@ export function buildProgram(): Command {
   const program = new Command("predator")
     .description("Multi-agent trading for Polymarket with a CRO that can veto every order")
     .version("0.1.0")
-    .showHelpAfterError()
+    // A usage error is one line naming what is wrong; `--help` shows the rest.
+    .showHelpAfterError(false)
     .exitOverride();
   contractsCommand(program);
   agentCommand(program);

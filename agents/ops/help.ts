@@ -4,7 +4,7 @@
  * range when parsed, so the two cannot disagree. A value outside it is a one-line ConfigError
  * naming the option and the range (exit code 2).
  */
-import type { Command, Option } from "commander";
+import { InvalidArgumentError, type Command, type Option } from "commander";
 import { ConfigError } from "../runtime/errors.ts";
 
 export interface Bound {
@@ -26,6 +26,11 @@ export const FLEET_WINDOW_SECONDS: Bound = {
   why: "the canary trades only in windows over 45 s",
 };
 const STATUS_EVERY: Bound = { min: 1, max: 86_400, unit: "seconds" };
+/** A TCP port; 0 lets the system pick a free one. */
+export const PORT: Bound = { min: 0, max: 65_535, unit: "" };
+/** health's wait for a heartbeat and status's listening time (their actions check the same). */
+export const HEALTH_TIMEOUT_MS: Bound = { min: 100, max: 60_000, unit: "ms" };
+export const STATUS_LISTEN_MS: Bound = { min: 100, max: 10_000, unit: "ms" };
 
 /** Command path ("controls set") → option flag → its range. */
 export const OPTION_BOUNDS: Readonly<Record<string, Readonly<Record<string, Bound>>>> = {
@@ -34,15 +39,27 @@ export const OPTION_BOUNDS: Readonly<Record<string, Readonly<Record<string, Boun
     "--window-seconds": FLEET_WINDOW_SECONDS,
     "--status-every-s": STATUS_EVERY,
     "--duration-s": { min: 1, max: 31_536_000, unit: "seconds" },
+    "--api-port": PORT,
   },
   up: {
     "--window-minutes": WINDOW_MINUTES,
     "--window-seconds": FLEET_WINDOW_SECONDS,
     "--status-every-s": STATUS_EVERY,
+    "--api-port": PORT,
   },
   "venue-sim": { "--window-minutes": WINDOW_MINUTES, "--window-seconds": WINDOW_SECONDS },
-  venue: { "--window-minutes": WINDOW_MINUTES, "--window-seconds": WINDOW_SECONDS },
-  events: { "--limit": { min: 1, max: 10_000, unit: "events" } },
+  venue: {
+    "--window-minutes": WINDOW_MINUTES,
+    "--window-seconds": WINDOW_SECONDS,
+    "--port": PORT,
+  },
+  events: {
+    "--limit": { min: 1, max: 10_000, unit: "events" },
+    "--for-s": { min: 1, max: 86_400, unit: "seconds" },
+    "--since-minutes": { min: 1, max: 525_600, unit: "minutes" },
+  },
+  health: { "--timeout-ms": HEALTH_TIMEOUT_MS },
+  status: { "--listen-ms": STATUS_LISTEN_MS },
 };
 
 /** One example per command, shown at the end of its --help. */
@@ -113,7 +130,48 @@ function boundOption(option: Option, flag: string, b: Bound): void {
   option.argParser((value: string) => checkBound(flag, b, value));
 }
 
-/** Walks every command: adds its example and binds its bounded options. */
+/** A range as validators write it: `[1, 256]`, `(0, 3650]`, `[46..3600]`. */
+const RANGE = /[[(]-?\d[\d.]*(?:, ?|\.\.)-?\d[\d.]*[\])]/;
+
+type Parser = (value: string, previous: unknown) => unknown;
+
+/** The range an option's own parser refuses outside of, read from its own message for "x". */
+export function rangeOfParser(parse: Parser): string | undefined {
+  try {
+    parse("x", undefined);
+  } catch (e) {
+    return RANGE.exec((e as Error).message)?.[0];
+  }
+  return undefined;
+}
+
+/**
+ * An option with its own parser (sim's --seed, verify's --windows): its help shows the range its
+ * validator enforces, taken from the validator's own message so the two cannot disagree, and a
+ * refusal is the CLI's one-line ConfigError naming the option instead of commander's message and
+ * the whole help.
+ */
+function ownParser(option: Option, flag: string, parse: Parser): void {
+  const range = rangeOfParser(parse);
+  if (range !== undefined && !option.description.includes(range))
+    option.description = `${option.description} ${range}`;
+  option.argParser((value: string, previous: unknown) => {
+    try {
+      return parse(value, previous);
+    } catch (e) {
+      if (!(e instanceof InvalidArgumentError)) throw e;
+      const error = new ConfigError(flag, e.message.replace(`${flag}: `, ""));
+      // "--seeds 9..3: the range is empty" already names the option: kept as it is.
+      if (e.message.startsWith(`${flag} `)) error.message = e.message;
+      throw error;
+    }
+  });
+}
+
+/**
+ * Walks every command: adds its example, binds its bounded options and makes every option's own
+ * validation show its range and fail in one line.
+ */
 export function applyHelpConventions(root: Command): void {
   const walk = (cmd: Command, path: string[]): void => {
     for (const sub of cmd.commands) {
@@ -123,8 +181,11 @@ export function applyHelpConventions(root: Command): void {
       if (example !== undefined) sub.addHelpText("after", `\nExample:\n  $ ${example}\n`);
       const bounds = OPTION_BOUNDS[key] ?? {};
       for (const option of sub.options) {
-        const b = option.long === undefined ? undefined : bounds[option.long];
-        if (b !== undefined && option.long !== undefined) boundOption(option, option.long, b);
+        const flag = option.long ?? option.short;
+        if (flag === undefined) continue;
+        const b = bounds[flag];
+        if (b !== undefined) boundOption(option, flag, b);
+        else if (option.parseArg !== undefined) ownParser(option, flag, option.parseArg as Parser);
       }
       walk(sub, here);
     }

@@ -5,6 +5,7 @@
  * standby waiting on its lease — else 1. Connects with the agent's own NATS credentials
  * (infra/nats/: `PREDATOR_NATS_PASSWORD_<AGENT>`, else NATS_USER/NATS_PASSWORD), or `--user`'s.
  */
+import { HEALTH_TIMEOUT_MS } from "../help.ts";
 import type { Command } from "commander";
 import { SystemClock, type TimerHandle } from "../../../bus/clock.ts";
 import { NatsBus } from "../../../bus/nats.ts";
@@ -15,8 +16,8 @@ import { ConfigError } from "../../runtime/errors.ts";
 import { natsCredentials } from "../../runtime/nats-auth.ts";
 import { print } from "../output.ts";
 
-const TIMEOUT_MIN_MS = 100;
-const TIMEOUT_MAX_MS = 60_000;
+const TIMEOUT_MIN_MS = HEALTH_TIMEOUT_MS.min;
+const TIMEOUT_MAX_MS = HEALTH_TIMEOUT_MS.max;
 
 interface HealthOptions {
   agent: string;

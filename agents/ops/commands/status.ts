@@ -4,6 +4,7 @@
  * the CRO's liveness table, and the trading state with its reason. Exit 1 when the CRO does not
  * answer.
  */
+import { STATUS_LISTEN_MS } from "../help.ts";
 import type { Command } from "commander";
 import { z } from "zod";
 import { strategyHalt } from "../../../contracts/cro.ts";
@@ -18,7 +19,7 @@ import { localStatus, localTarget } from "../console/client.ts";
 
 /** Margin over one heartbeat interval so every live instance is heard at least once. */
 const LISTEN_MARGIN_MS = 500;
-const LISTEN_MS_MAX = 10_000;
+const LISTEN_MS_MAX = STATUS_LISTEN_MS.max;
 
 export function statusCommand(program: Command): void {
   program
@@ -69,10 +70,10 @@ function report(status: FleetStatus, json: boolean): void {
 
 function listenBound(value: string | undefined, fallback: number): number {
   if (value === undefined) return Math.min(fallback, LISTEN_MS_MAX);
-  if (!/^\d+$/.test(value) || Number(value) < 100 || Number(value) > LISTEN_MS_MAX)
+  if (!/^\d+$/.test(value) || Number(value) < STATUS_LISTEN_MS.min || Number(value) > LISTEN_MS_MAX)
     throw new ConfigError(
       "--listen-ms",
-      `expected 100..${LISTEN_MS_MAX}, got ${JSON.stringify(value)}`,
+      `expected ${STATUS_LISTEN_MS.min}..${LISTEN_MS_MAX}, got ${JSON.stringify(value)}`,
     );
   return Number(value);
 }

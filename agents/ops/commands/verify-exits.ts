@@ -42,7 +42,7 @@ export function exitsSubcommand(verify: Command): void {
     .option("--windows <n>", "windows per preset", parseInteger("--windows", 1, 200), 5)
     .option(
       "--window-seconds <n>",
-      `length of each simulated window (≥ ${EXIT_WINDOW_MS_MIN / 1000})`,
+      "length of each simulated window, seconds",
       parseInteger("--window-seconds", EXIT_WINDOW_MS_MIN / 1000, 3600),
       180,
     )

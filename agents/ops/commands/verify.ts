@@ -51,7 +51,7 @@ export function verifyCommand(program: Command): void {
     )
     .option(
       "--window-seconds <n>",
-      `length of each simulated window (≥ ${CANARY_WINDOW_MS_MIN / 1000})`,
+      "length of each simulated window, seconds",
       parseInteger("--window-seconds", CANARY_WINDOW_MS_MIN / 1000, 3600),
       120,
     )

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../agents/runtime/errors.ts";
-import { OPTION_BOUNDS, describeBound } from "../../../agents/ops/help.ts";
+import { OPTION_BOUNDS, describeBound, rangeOfParser } from "../../../agents/ops/help.ts";
 
 const CLI = fileURLToPath(new URL("../../../agents/ops/predator.js", import.meta.url));
 
@@ -91,6 +91,82 @@ describe("bounded options: help and validation agree", () => {
   });
 });
 
+type Parser = (value: string, previous: unknown) => unknown;
+
+/** Every option of every command that validates its value, found by walking the program. */
+function validated(): { name: string; flag: string; parse: Parser; help: string }[] {
+  return commands(program).flatMap(([name, cmd]) =>
+    cmd.options.flatMap((o) => {
+      const flag = o.long ?? o.short;
+      const parse = o.parseArg as Parser | undefined;
+      return flag === undefined || parse === undefined
+        ? []
+        : [{ name, flag, parse, help: helpOf(cmd).replace(/\s+/g, " ") }];
+    }),
+  );
+}
+
+function refusal(parse: Parser, value: string): Error | null {
+  try {
+    parse(value, undefined);
+    return null;
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+/** `[1, 256]`, `(0, 3650]`, `[46..3600]` → its ends and whether each is included. */
+function parseRange(text: string): { min: number; max: number; minIn: boolean; maxIn: boolean } {
+  const m = /^([[(])(-?[\d.]+)(?:, ?|\.\.)(-?[\d.]+)([\])])$/.exec(text);
+  if (m === null) throw new Error(`not a range: ${text}`);
+  return { min: Number(m[2]), max: Number(m[3]), minIn: m[1] === "[", maxIn: m[4] === "]" };
+}
+
+describe("every option that validates its value (walked, not listed)", () => {
+  it("finds them", () => {
+    expect(validated().length).toBeGreaterThan(30);
+  });
+
+  it("refuses a bad value with a one-line ConfigError naming the option", () => {
+    const wrong: string[] = [];
+    for (const { name, flag, parse } of validated()) {
+      const e = refusal(parse, "x");
+      if (e === null) continue; // a free-form value (a seed range, a preset list) may be "x"
+      if (!(e instanceof ConfigError)) wrong.push(`${name} ${flag}: ${e.name}: ${e.message}`);
+      else if (!e.message.startsWith(`${flag} `) && !e.message.startsWith(`${flag}: `))
+        wrong.push(`${name} ${flag}: ${e.message}`);
+      else if (e.message.includes("\n")) wrong.push(`${name} ${flag}: ${e.message}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("shows in its help the range its validation enforces, and enforces it at both ends", () => {
+    const wrong: string[] = [];
+    let ranged = 0;
+    for (const { name, flag, parse, help } of validated()) {
+      const range = rangeOfParser(parse);
+      if (range === undefined) continue;
+      ranged++;
+      const where = `${name} ${flag} ${range}`;
+      if (!help.includes(range)) wrong.push(`${where}: not in the help`);
+      const r = parseRange(range);
+      const inside = [r.minIn ? r.min : null, r.maxIn ? r.max : null];
+      const outside = [r.minIn ? r.min - 1 : r.min, r.maxIn ? r.max + 1 : r.max];
+      for (const v of inside)
+        if (v !== null && refusal(parse, String(v)) !== null) wrong.push(`${where}: refuses ${v}`);
+      for (const v of outside) {
+        if (v < 0) continue; // "-1" reads as an option to the parser, not a value
+        const e = refusal(parse, String(v));
+        if (!(e instanceof ConfigError) || !e.message.startsWith(`${flag}: `))
+          wrong.push(`${where}: ${v} not refused by a ConfigError naming ${flag}`);
+        else if (!e.message.includes(range)) wrong.push(`${where}: message lacks the range`);
+      }
+    }
+    expect(ranged).toBeGreaterThan(20);
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe("the CLI process", () => {
   it("start --window-seconds 30 fails at once: one line naming the option and its range, exit 2", () => {
     const r = spawnSync(process.execPath, [CLI, "start", "--window-seconds", "30"], {
@@ -104,6 +180,17 @@ describe("the CLI process", () => {
     expect(lines[0]).toBe(
       'predator: --window-seconds: expected a whole number in [46..3600] seconds (the canary trades only in windows over 45 s), got "30"',
     );
+    expect(r.stdout).toBe("");
+  });
+
+  it("an option with its own validator fails the same way: one line, no help dump, exit 2", () => {
+    const r = spawnSync(process.execPath, [CLI, "verify", "canary", "--window-seconds", "30"], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, PREDATOR_CLI_NO_MAIN: "" },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("predator: --window-seconds: expected an integer in [90, 3600]\n");
     expect(r.stdout).toBe("");
   });
 });
