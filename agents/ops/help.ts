@@ -185,7 +185,7 @@ export function applyHelpConventions(root: Command): void {
         if (flag === undefined) continue;
         const b = bounds[flag];
         if (b !== undefined) boundOption(option, flag, b);
-        else if (option.parseArg !== undefined) ownParser(option, flag, option.parseArg as Parser);
+        else if (option.parseArg !== undefined) ownParser(option, flag, option.parseArg);
       }
       walk(sub, here);
     }
