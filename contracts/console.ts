@@ -46,7 +46,8 @@ export const serverFrame = z.discriminatedUnion("type", [
   }),
   /** The id asked for is not in this stream (another server, or too old): reload the snapshot. */
   z.object({ type: z.literal("reset"), stream: z.string(), lastId: z.number().int() }),
-  z.object({ type: z.literal("event"), event: consoleEvent }),
+  /** Events in id order: the server sends those that arrive close together in one frame. */
+  z.object({ type: z.literal("events"), events: z.array(consoleEvent).min(1) }),
   z.object({ type: z.literal("error"), error: z.string().max(500) }),
 ]);
 export type ServerFrame = z.infer<typeof serverFrame>;
