@@ -189,7 +189,12 @@ export const tradeRow = z.object({
   liquidity: z.string(),
   positionId: z.string().nullable(),
   outcome: z.enum(["win", "loss", "open", "none"]),
+  /** The position's realized PnL net of its fees (null without a position). */
   realizedPnl: z.number().nullable(),
+  /** The position's fees (all its fills); gross PnL = realizedPnl + positionFees. */
+  positionFees: z.number().nullable(),
+  /** The position's realized PnL before fees. */
+  grossPnl: z.number().nullable(),
 });
 export type TradeRow = z.infer<typeof tradeRow>;
 

@@ -12,7 +12,8 @@ import type { Position } from "../../contracts/positions.ts";
 import { Positions, StatusBar, Strategies } from "../src/views/CommandCenter.tsx";
 import { ControlsEditor } from "../src/views/Risk.tsx";
 import { TradeHistory } from "../src/views/TradeHistory.tsx";
-import { fakeServer, position, snapshotOf, T0, TOKEN } from "./fake-server.ts";
+import { MemoryStore } from "../../infra/store/memory.ts";
+import { fakeServer, fill, position, snapshotOf, T0, TOKEN } from "./fake-server.ts";
 
 const cro = (state: "ACTIVE" | "PAUSED" | "HALTED", reason: string) => ({
   state,
@@ -273,6 +274,43 @@ describe("TradeHistory", () => {
     expect(lines.slice(1).every((l) => l.split(",")[2] === "canary")).toBe(true);
     created.mockRestore();
     revoked.mockRestore();
+  });
+
+  it("shows each fill's intended and actual price, its slippage, and the PnL gross and net of fees", async () => {
+    const store = new MemoryStore();
+    await store.savePosition({ ...position("pX", "CLOSED", 300_000), fees: 50_000 });
+    await store.recordFill({ ...fill(1, "momentum", "btc-updown-15m-9", "pX") });
+    await store.recordFill({
+      ...fill(2, "momentum", "btc-updown-15m-9", "pX"),
+      kind: "EXIT",
+      side: "SELL",
+      price: 640_000,
+      intendedPrice: 650_000,
+    });
+    await fakeServer({ store });
+    render(<TradeHistory token={TOKEN} />);
+    const cells = (id: string) =>
+      within(screen.getByRole("table", { name: "Trades" }))
+        .getAllByRole("row")
+        .find((r) => r.getAttribute("data-trade-id") === id)
+        ?.querySelectorAll("[role=cell]");
+    await waitFor(() => {
+      expect(cells("t002")).toBeDefined();
+    });
+    const text = (id: string) => Array.from(cells(id) ?? []).map((c) => c.textContent);
+    // time, strategy, instrument, fill, price, intended, slippage, size, fee, gross, net, outcome
+    expect(text("t001").slice(3)).toEqual([
+      "ENTRY BUY",
+      "0.510",
+      "0.500",
+      "0.010",
+      "2.00",
+      "$0.00",
+      "$0.35",
+      "$0.30",
+      "win",
+    ]);
+    expect(text("t002").slice(3, 7)).toEqual(["EXIT SELL", "0.640", "0.650", "0.010"]);
   });
 
   it("shows the server's exact problem for a bad filter", async () => {

@@ -251,6 +251,13 @@ describe("console API trades", () => {
     expect(lines).toHaveLength(11);
     expect(lines.slice(1).every((l) => l.split(",")[2] === "canary")).toBe(true);
     expect(tradesCsv([])).toBe(`${lines[0] ?? ""}\r\n`);
+    // PnL net of fees (the position's realized), its fees, and gross = net + fees.
+    expect(lines[0]).toMatch(/,outcome,realizedPnl,positionFees,grossPnl$/);
+    for (const l of lines.slice(1)) {
+      const [net, fees, gross] = l.split(",").slice(-3).map(Number);
+      expect(gross, l).toBe((net ?? NaN) + (fees ?? NaN));
+      expect(fees, l).toBe(1_000);
+    }
   });
 });
 
