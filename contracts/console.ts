@@ -6,6 +6,7 @@
  *
  * Only pure schemas here: the dashboard imports this file's types, never node code.
  */
+import { windowCompleteness } from "./market-data.ts";
 import { z } from "zod";
 import { mode, tradingState } from "./common.ts";
 
@@ -82,6 +83,8 @@ export const feedView = z.object({
   status: z.string(),
   lastMessageAgeMs: z.number().nullable(),
   gapsTotal: z.number(),
+  /** Data completeness of the current window, then the last (md.health); empty if not sent. */
+  completeness: z.array(windowCompleteness),
   /** When the console last heard this feed (its own clock). */
   heardAt: z.number(),
 });

@@ -10,6 +10,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { Position } from "../../contracts/positions.ts";
 import { Positions, StatusBar, Strategies } from "../src/views/CommandCenter.tsx";
+import { HealthStrip } from "../src/components/HealthStrip.tsx";
 import { ControlsEditor } from "../src/views/Risk.tsx";
 import { TradeHistory } from "../src/views/TradeHistory.tsx";
 import { MemoryStore } from "../../infra/store/memory.ts";
@@ -224,6 +225,46 @@ describe("ControlsEditor", () => {
     render(<ControlsEditor token={TOKEN} canEdit={false} />);
     expect(await screen.findByText("position_cap_usd")).toBeTruthy();
     expect(screen.queryAllByRole("textbox")).toEqual([]);
+  });
+});
+
+describe("HealthStrip", () => {
+  it("shows each feed's data completeness for the current and the last window", () => {
+    const windowStart = T0 - (T0 % 900_000);
+    render(
+      <HealthStrip
+        snapshot={snapshotOf({
+          feeds: [
+            {
+              feed: "polymarket-clob",
+              status: "OK",
+              lastMessageAgeMs: 300,
+              gapsTotal: 0,
+              completeness: [
+                { windowStart, buckets: 200, filled: 155, pct: 77.5 },
+                { windowStart: windowStart - 900_000, buckets: 900, filled: 900, pct: 100 },
+              ],
+              heardAt: Date.now(),
+            },
+            {
+              feed: "older",
+              status: "STALE",
+              lastMessageAgeMs: null,
+              gapsTotal: 0,
+              completeness: [],
+              heardAt: Date.now(),
+            },
+          ],
+        })}
+        receivedAt={T0}
+      />,
+    );
+    const strip = screen.getByRole("region", { name: "System health" });
+    expect(within(strip).getByText(/feed polymarket-clob/).textContent).toMatch(
+      /^feed polymarket-clob OK, last tick [\d.]+ s, complete 77\.5% this window, 100% last$/,
+    );
+    // A feed whose md.health carries no completeness (an older publisher) shows none.
+    expect(within(strip).getByText(/feed older/).textContent).not.toMatch(/complete/);
   });
 });
 
