@@ -7,7 +7,8 @@
  * for the agents: RATE `strategy.intent` messages a second, each one an Activity row. Headless
  * chromium (the e2e tests' launch, test/e2e/browser.ts) opens the printed URL with a fresh profile
  * each run; an init script stamps, in the page, when each event's WebSocket frame arrives (before
- * the app's own handler runs) and when its row enters the DOM (a MutationObserver on the feed).
+ * the app's own handler runs; the server batches the events of one burst into one frame, and each
+ * event of a frame gets the frame's arrival time) and when its row enters the DOM (a MutationObserver on the feed).
  * The publisher stamps each message just before `bus.publish`. Both stamps are
  * `performance.timeOrigin + performance.now()` on this machine; the page's offset from this
  * process is measured by round trips before each run (the one with the shortest round trip wins)
@@ -70,12 +71,13 @@ const PROBE = `(() => {
       super(url, protocols);
       this.addEventListener("message", (m) => {
         const t = performance.timeOrigin + performance.now();
-        if (typeof m.data !== "string" || !m.data.startsWith('{"type":"event"')) return;
-        const e = JSON.parse(m.data).event;
-        const key = e.detail && e.detail.intentId;
-        if (typeof key !== "string") return;
-        bench.keyOf[e.id] = key;
-        bench.frames.push([key, t]);
+        if (typeof m.data !== "string" || !m.data.startsWith('{"type":"events"')) return;
+        for (const e of JSON.parse(m.data).events) {
+          const key = e.detail && e.detail.intentId;
+          if (typeof key !== "string") continue;
+          bench.keyOf[e.id] = key;
+          bench.frames.push([key, t]);
+        }
       });
     }
   };

@@ -6,6 +6,7 @@
  *
  * Only pure schemas here: the dashboard imports this file's types, never node code.
  */
+import { windowCompleteness } from "./market-data.ts";
 import { z } from "zod";
 import { mode, tradingState } from "./common.ts";
 
@@ -46,7 +47,8 @@ export const serverFrame = z.discriminatedUnion("type", [
   }),
   /** The id asked for is not in this stream (another server, or too old): reload the snapshot. */
   z.object({ type: z.literal("reset"), stream: z.string(), lastId: z.number().int() }),
-  z.object({ type: z.literal("event"), event: consoleEvent }),
+  /** Events in id order: the server sends those that arrive close together in one frame. */
+  z.object({ type: z.literal("events"), events: z.array(consoleEvent).min(1) }),
   z.object({ type: z.literal("error"), error: z.string().max(500) }),
 ]);
 export type ServerFrame = z.infer<typeof serverFrame>;
@@ -81,6 +83,8 @@ export const feedView = z.object({
   status: z.string(),
   lastMessageAgeMs: z.number().nullable(),
   gapsTotal: z.number(),
+  /** Data completeness of the current window, then the last (md.health); empty if not sent. */
+  completeness: z.array(windowCompleteness),
   /** When the console last heard this feed (its own clock). */
   heardAt: z.number(),
 });
@@ -188,7 +192,12 @@ export const tradeRow = z.object({
   liquidity: z.string(),
   positionId: z.string().nullable(),
   outcome: z.enum(["win", "loss", "open", "none"]),
+  /** The position's realized PnL net of its fees (null without a position). */
   realizedPnl: z.number().nullable(),
+  /** The position's fees (all its fills); gross PnL = realizedPnl + positionFees. */
+  positionFees: z.number().nullable(),
+  /** The position's realized PnL before fees. */
+  grossPnl: z.number().nullable(),
 });
 export type TradeRow = z.infer<typeof tradeRow>;
 

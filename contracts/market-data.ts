@@ -31,12 +31,26 @@ export const mdTrade = messageSchema("md.trade", {
 export type MdTrade = z.infer<typeof mdTrade>;
 
 export const feedStatus = z.enum(["OK", "STALE", "GAP", "DOWN"]);
+/**
+ * A feed's data completeness over one 15-minute window: of the window's whole 1-second buckets
+ * elapsed, how many heard at least one message from the feed (agents/market-data/completeness.ts).
+ */
+export const windowCompleteness = z.object({
+  windowStart: z.number().int().nonnegative(),
+  buckets: z.number().int().nonnegative().max(900),
+  filled: z.number().int().nonnegative().max(900),
+  /** filled / buckets in percent, one decimal; null before the first whole bucket. */
+  pct: z.number().min(0).max(100).nullable(),
+});
+export type WindowCompleteness = z.infer<typeof windowCompleteness>;
 export const mdHealth = messageSchema("md.health", {
   feed: z.string().min(1).max(64),
   status: feedStatus,
   staleTokens: z.array(tokenId).max(1000),
   lastMessageAgeMs: z.number().int().nonnegative().nullable(),
   gapsTotal: z.number().int().nonnegative(),
+  /** The current window's completeness, then the last one's (absent from older publishers). */
+  completeness: z.array(windowCompleteness).max(2).optional(),
 });
 export type MdHealth = z.infer<typeof mdHealth>;
 

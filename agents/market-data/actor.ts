@@ -6,6 +6,7 @@
  * synchronous (book-state.ts), so it cannot interleave with a mailbox handler half-way, and a
  * mailbox hop would cost a timer tick (≥ 1 ms on the system clock) on the tick-to-order path.
  */
+import { CompletenessTracker } from "./completeness.ts";
 import type { Payload } from "../../bus/messages.ts";
 import type { BusStatus } from "../../bus/port.ts";
 import type { MessageType } from "../../contracts/registry.ts";
@@ -40,6 +41,8 @@ export class MarketDataActor extends Actor {
   private resyncing = false;
   private lastResyncAt = Number.NEGATIVE_INFINITY;
   private status: FeedStatus | null = null;
+  /** Which 1-second buckets of the current and last window heard the feed (md.health). */
+  private readonly completeness = new CompletenessTracker();
   private readonly counts = { received: 0, published: 0, publishFailures: 0, bufferDropped: 0 };
   /** md.health and feed_gaps allow 64 characters. */
   private readonly feedName: string;
@@ -173,6 +176,7 @@ export class MarketDataActor extends Actor {
   private receive(raw: unknown): void {
     const receiveTs = this.ctx.clock.now();
     this.counts.received++;
+    this.completeness.record(receiveTs);
     if (this.buffer === null) this.handle(raw, receiveTs);
     else if (this.buffer.length < this.config.startBufferMax) this.buffer.push({ raw, receiveTs });
     else this.counts.bufferDropped++;
@@ -281,6 +285,7 @@ export class MarketDataActor extends Actor {
       staleTokens: h.staleTokens,
       lastMessageAgeMs: h.lastMessageAgeMs,
       gapsTotal: h.gapsTotal,
+      completeness: this.completeness.report(now),
     };
     try {
       await this.ctx.publish("md.health", payload);

@@ -6,7 +6,7 @@ import { command, forgetToken, saveToken, takeToken } from "./api.ts";
 import { ConfirmDialog, type ConfirmSpec } from "./components/ConfirmDialog.tsx";
 import { HealthStrip } from "./components/HealthStrip.tsx";
 import { TokenPrompt } from "./components/TokenPrompt.tsx";
-import { useLive } from "./live.ts";
+import { useLive, type EventFeed } from "./live.ts";
 import {
   ActivityFeed,
   KillSwitch,
@@ -185,7 +185,7 @@ export function App() {
               snapshot={live.snapshot}
               token={token}
               canEdit={canEdit}
-              events={live.events}
+              feed={live.feed}
               onCommand={open}
               onResumeStrategy={resumeStrategy}
             />
@@ -207,7 +207,7 @@ function ViewBody(props: {
   snapshot: ConsoleSnapshot;
   token: string;
   canEdit: boolean;
-  events: ReturnType<typeof useLive>["events"];
+  feed: EventFeed;
   onCommand: (k: CommandKind) => void;
   onResumeStrategy: (strategy: string) => void;
 }) {
@@ -233,7 +233,7 @@ function ViewBody(props: {
             stopLossPct={sl}
             takeProfitPct={tp}
           />
-          <ActivityFeed events={props.events} />
+          <ActivityFeed feed={props.feed} />
         </>
       );
     case "instrument":

@@ -1,12 +1,14 @@
 /**
- * The live connection: one snapshot over REST, then the event WebSocket. Events reach the
- * activity feed at the next animation frame, all those of one frame in one render (a render per
- * event kept the page's main thread ~73% busy at 1,000 events/s; `npm run bench -- console`), and
- * refresh the snapshot (at most every SNAPSHOT_REFRESH_MS). When the socket drops the app says
+ * The live connection: one snapshot over REST, then the event WebSocket. The server sends events
+ * in batches (one frame per burst). They go into an EventFeed outside React state, a bounded list
+ * only the activity feed subscribes to: at the next animation frame the feed alone re-renders,
+ * once for all events of that frame, never the whole app (a render of the app per batch, or per
+ * event, kept the page's main thread over 80% busy at 1,000 events/s; `npm run bench -- console`).
+ * Events also refresh the snapshot (at most every SNAPSHOT_REFRESH_MS). When the socket drops the app says
  * "disconnected" and reconnects with backoff, resuming after the last event id it saw; a `reset`
  * (another server, or too far behind) reloads the snapshot.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { ConsoleEvent, ConsoleSnapshot, ServerFrame } from "../../contracts/console.ts";
 import { getJson, UnauthorizedError } from "./api.ts";
 
@@ -19,9 +21,68 @@ const SNAPSHOT_POLL_MS = 1_000;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
 
+/**
+ * The newest EVENTS_KEPT events, outside React state. Writers append or replace; subscribers are
+ * told at most once per animation frame, and read `list()` (a new array only when it changed).
+ */
+export class EventFeed {
+  private items: ConsoleEvent[] = [];
+  private view: readonly ConsoleEvent[] = [];
+  private readonly listeners = new Set<() => void>();
+  private frame: number | undefined;
+
+  constructor(private readonly kept = EVENTS_KEPT) {}
+
+  /** Appends events (ids increasing); drops the oldest beyond the bound. */
+  append(events: readonly ConsoleEvent[]): void {
+    for (const e of events) this.items.push(e);
+    if (this.items.length > this.kept * 2) this.items = this.items.slice(-this.kept);
+    this.changed();
+  }
+
+  /** Replaces the whole list (a reset or the recent past loaded over REST). */
+  replace(events: readonly ConsoleEvent[]): void {
+    this.items = events.slice(-this.kept);
+    this.changed();
+  }
+
+  /** Puts the events up to `upTo` (loaded late) before the live ones that came after it. */
+  backfill(past: readonly ConsoleEvent[], upTo: number): void {
+    this.replace([...past.filter((e) => e.id <= upTo), ...this.items.filter((e) => e.id > upTo)]);
+  }
+
+  list = (): readonly ConsoleEvent[] => this.view;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  close(): void {
+    if (this.frame !== undefined) window.cancelAnimationFrame(this.frame);
+    this.frame = undefined;
+  }
+
+  private changed(): void {
+    this.frame ??= window.requestAnimationFrame(() => {
+      this.frame = undefined;
+      this.view = this.items.length > this.kept ? this.items.slice(-this.kept) : this.items.slice();
+      for (const l of this.listeners) l();
+    });
+  }
+}
+
+/** The feed's events, re-rendering the caller once per animation frame that brought some. */
+export function useFeed(feed: EventFeed): readonly ConsoleEvent[] {
+  return useSyncExternalStore(feed.subscribe, feed.list);
+}
+
 export interface Live {
   snapshot: ConsoleSnapshot | null;
-  events: ConsoleEvent[];
+  /** Live events; read with useFeed in the one component that shows them. */
+  feed: EventFeed;
   connection: Connection;
   role: "operator" | "viewer" | null;
   unauthorized: boolean;
@@ -36,7 +97,7 @@ function socketUrl(): string {
 
 export function useLive(token: string | null): Live {
   const [snapshot, setSnapshot] = useState<ConsoleSnapshot | null>(null);
-  const [events, setEvents] = useState<ConsoleEvent[]>([]);
+  const [feed] = useState(() => new EventFeed());
   const [connection, setConnection] = useState<Connection>("connecting");
   const [role, setRole] = useState<"operator" | "viewer" | null>(null);
   const [unauthorized, setUnauthorized] = useState(false);
@@ -51,17 +112,7 @@ export function useLive(token: string | null): Live {
     let attempt = 0;
     let retry: number | undefined;
     let refreshTimer: number | undefined;
-    /** Events received since the last frame, drawn together at the next one. */
-    let pending: ConsoleEvent[] = [];
-    let drawFrame: number | undefined;
     setUnauthorized(false);
-
-    const flush = (): void => {
-      drawFrame = undefined;
-      const batch = pending;
-      pending = [];
-      setEvents((list) => [...list, ...batch].slice(-EVENTS_KEPT));
-    };
 
     const loadSnapshot = async (): Promise<void> => {
       try {
@@ -94,26 +145,23 @@ export function useLive(token: string | null): Live {
           stream = frame.stream;
           lastId = frame.lastId;
           const upTo = frame.lastId;
-          pending = [];
-          setEvents([]);
+          feed.replace([]);
           void loadSnapshot();
           // The recent past, so the feed is not empty on a first load; live events follow.
           void getJson<{ rows: ConsoleEvent[] }>(token, `/api/activity?limit=${EVENTS_KEPT}`)
             .then((r) => {
-              const past = r.rows.filter((e) => e.id <= upTo);
-              setEvents((live) => [...past, ...live.filter((e) => e.id > upTo)]);
+              if (stopped) return;
+              feed.backfill(r.rows, upTo);
             })
             .catch(() => undefined);
           return;
         }
-        case "event": {
-          const e = frame.event;
-          if (e.id <= lastId) return;
-          lastId = e.id;
-          pending.push(e);
-          // A hidden tab gets no frames: keep only what the feed would show.
-          if (pending.length > EVENTS_KEPT) pending.splice(0, pending.length - EVENTS_KEPT);
-          drawFrame ??= window.requestAnimationFrame(flush);
+        case "events": {
+          // A replayed (already seen) id is dropped: no event is shown twice.
+          const news = frame.events.filter((e) => e.id > lastId);
+          if (news.length === 0) return;
+          lastId = news[news.length - 1]?.id ?? lastId;
+          feed.append(news);
           scheduleRefresh();
           return;
         }
@@ -163,13 +211,13 @@ export function useLive(token: string | null): Live {
       window.clearInterval(poll);
       window.clearTimeout(retry);
       window.clearTimeout(refreshTimer);
-      if (drawFrame !== undefined) window.cancelAnimationFrame(drawFrame);
+      feed.close();
       socket?.close();
     };
-  }, [token]);
+  }, [token, feed]);
 
   const refresh = useCallback(() => {
     refreshRef.current();
   }, []);
-  return { snapshot, events, connection, role, unauthorized, refresh };
+  return { snapshot, feed, connection, role, unauthorized, refresh };
 }

@@ -151,11 +151,16 @@ describe("activity feed", () => {
     await openApp(TOKEN);
     const socket = FakeSocket.last();
     const send = (from: number, to: number) => {
-      for (let id = from; id <= to; id++)
-        socket.frame({
-          type: "event",
-          event: { id, ts: T0 + id, kind: "fill", text: `fill number ${id}`, detail: {} },
-        });
+      socket.frame({
+        type: "events",
+        events: Array.from({ length: to - from + 1 }, (_, i) => ({
+          id: from + i,
+          ts: T0 + from + i,
+          kind: "fill" as const,
+          text: `fill number ${from + i}`,
+          detail: {},
+        })),
+      });
     };
     const feed = screen.getByRole("list", { name: "Activity feed" });
     const top = () => within(feed).getAllByRole("listitem")[0]?.getAttribute("data-event-id");

@@ -10,9 +10,11 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { Position } from "../../contracts/positions.ts";
 import { Positions, StatusBar, Strategies } from "../src/views/CommandCenter.tsx";
+import { HealthStrip } from "../src/components/HealthStrip.tsx";
 import { ControlsEditor } from "../src/views/Risk.tsx";
 import { TradeHistory } from "../src/views/TradeHistory.tsx";
-import { fakeServer, position, snapshotOf, T0, TOKEN } from "./fake-server.ts";
+import { MemoryStore } from "../../infra/store/memory.ts";
+import { fakeServer, fill, position, snapshotOf, T0, TOKEN } from "./fake-server.ts";
 
 const cro = (state: "ACTIVE" | "PAUSED" | "HALTED", reason: string) => ({
   state,
@@ -226,6 +228,46 @@ describe("ControlsEditor", () => {
   });
 });
 
+describe("HealthStrip", () => {
+  it("shows each feed's data completeness for the current and the last window", () => {
+    const windowStart = T0 - (T0 % 900_000);
+    render(
+      <HealthStrip
+        snapshot={snapshotOf({
+          feeds: [
+            {
+              feed: "polymarket-clob",
+              status: "OK",
+              lastMessageAgeMs: 300,
+              gapsTotal: 0,
+              completeness: [
+                { windowStart, buckets: 200, filled: 155, pct: 77.5 },
+                { windowStart: windowStart - 900_000, buckets: 900, filled: 900, pct: 100 },
+              ],
+              heardAt: Date.now(),
+            },
+            {
+              feed: "older",
+              status: "STALE",
+              lastMessageAgeMs: null,
+              gapsTotal: 0,
+              completeness: [],
+              heardAt: Date.now(),
+            },
+          ],
+        })}
+        receivedAt={T0}
+      />,
+    );
+    const strip = screen.getByRole("region", { name: "System health" });
+    expect(within(strip).getByText(/feed polymarket-clob/).textContent).toMatch(
+      /^feed polymarket-clob OK, last tick [\d.]+ s, complete 77\.5% this window, 100% last$/,
+    );
+    // A feed whose md.health carries no completeness (an older publisher) shows none.
+    expect(within(strip).getByText(/feed older/).textContent).not.toMatch(/complete/);
+  });
+});
+
 describe("TradeHistory", () => {
   /** The trade ids the table shows, top to bottom. */
   const shown = () =>
@@ -273,6 +315,43 @@ describe("TradeHistory", () => {
     expect(lines.slice(1).every((l) => l.split(",")[2] === "canary")).toBe(true);
     created.mockRestore();
     revoked.mockRestore();
+  });
+
+  it("shows each fill's intended and actual price, its slippage, and the PnL gross and net of fees", async () => {
+    const store = new MemoryStore();
+    await store.savePosition({ ...position("pX", "CLOSED", 300_000), fees: 50_000 });
+    await store.recordFill({ ...fill(1, "momentum", "btc-updown-15m-9", "pX") });
+    await store.recordFill({
+      ...fill(2, "momentum", "btc-updown-15m-9", "pX"),
+      kind: "EXIT",
+      side: "SELL",
+      price: 640_000,
+      intendedPrice: 650_000,
+    });
+    await fakeServer({ store });
+    render(<TradeHistory token={TOKEN} />);
+    const cells = (id: string) =>
+      within(screen.getByRole("table", { name: "Trades" }))
+        .getAllByRole("row")
+        .find((r) => r.getAttribute("data-trade-id") === id)
+        ?.querySelectorAll("[role=cell]");
+    await waitFor(() => {
+      expect(cells("t002")).toBeDefined();
+    });
+    const text = (id: string) => Array.from(cells(id) ?? []).map((c) => c.textContent);
+    // time, strategy, instrument, fill, price, intended, slippage, size, fee, gross, net, outcome
+    expect(text("t001").slice(3)).toEqual([
+      "ENTRY BUY",
+      "0.510",
+      "0.500",
+      "0.010",
+      "2.00",
+      "$0.00",
+      "$0.35",
+      "$0.30",
+      "win",
+    ]);
+    expect(text("t002").slice(3, 7)).toEqual(["EXIT SELL", "0.640", "0.650", "0.010"]);
   });
 
   it("shows the server's exact problem for a bad filter", async () => {

@@ -116,10 +116,10 @@ export async function seededStore(): Promise<MemoryStore> {
 }
 
 /** Serves `fetch` from the real API; `requests` lists every path asked for. */
-export async function fakeServer(options: { refusal?: string | null } = {}) {
+export async function fakeServer(options: { refusal?: string | null; store?: MemoryStore } = {}) {
   const clock = new VirtualClock(T0);
   const hub = new ConsoleHub({ clock, stream: "s1", mode: "PAPER", store: "embedded" });
-  const store = await seededStore();
+  const store = options.store ?? (await seededStore());
   const operator = fakeOperator(options.refusal ?? null);
   const api = buildApi({
     token: TOKEN,

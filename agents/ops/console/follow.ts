@@ -21,7 +21,8 @@ export async function followLocal(
     ws.on("message", (data: Buffer) => {
       const frame = serverFrame.safeParse(JSON.parse(data.toString("utf8")));
       if (!frame.success) return;
-      if (frame.data.type === "event") print(formatEvent(frame.data.event, json));
+      if (frame.data.type === "events")
+        for (const event of frame.data.events) print(formatEvent(event, json));
       if (frame.data.type === "error") printError(`predator: ${frame.data.error}`);
     });
     ws.on("close", () => {

@@ -116,6 +116,9 @@ export function tradeRowOf(f: FillRecord, p: PositionRecord | undefined): TradeR
     positionId: f.positionId,
     outcome,
     realizedPnl: p === undefined ? null : p.realizedPnl,
+    positionFees: p === undefined ? null : p.fees,
+    // realizedPnl is net of fees (agents/portfolio/pnl.ts): gross adds them back.
+    grossPnl: p === undefined ? null : p.realizedPnl + p.fees,
   };
 }
 
@@ -190,6 +193,8 @@ const CSV_COLUMNS: readonly (keyof TradeRow)[] = [
   "positionId",
   "outcome",
   "realizedPnl",
+  "positionFees",
+  "grossPnl",
 ];
 
 /** RFC 4180 CSV of trade rows (money, prices and sizes in micro-units, times in epoch ms). */

@@ -283,6 +283,7 @@ export class ConsoleHub {
           status: m.status,
           lastMessageAgeMs: m.lastMessageAgeMs,
           gapsTotal: m.gapsTotal,
+          completeness: m.completeness ?? [],
           heardAt: this.clock.now(),
         });
         if (before?.status !== m.status)

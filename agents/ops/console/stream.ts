@@ -3,7 +3,10 @@
  * and a token in the URL would land in logs, so the token travels in the first frame:
  * `{"type":"hello","token":…,"stream":…,"after":…}`. The server answers `welcome`, then replays
  * the events after `after` (or `reset` when it cannot: another stream, or too old), then sends
- * live events as they come.
+ * live events as they come. Events travel batched, `{"type":"events","events":[…]}`: those that
+ * arrive within one turn of the event loop (a 0 ms timer) leave in one frame, at most
+ * BATCH_EVENTS_MAX to a frame, so a browser parses and handles one message per batch instead of
+ * one per event (at 1,000 events/s the per-message cost dominated; `npm run bench -- console`).
  *
  * Bounded: a frame larger than FRAME_BYTES_MAX, a malformed frame or a hello that does not come
  * within HELLO_TIMEOUT_MS closes that socket only; a client whose unsent data passes
@@ -12,6 +15,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import type { ConsoleEvent } from "../../../contracts/console.ts";
 import type { Clock } from "../../../bus/clock.ts";
 import {
   CLOSE_BAD_FRAME,
@@ -26,6 +30,8 @@ export const EVENTS_PATH = "/api/events";
 const FRAME_BYTES_MAX = 4 * 1024;
 const HELLO_TIMEOUT_MS = 5_000;
 export const SEND_BUFFER_BYTES_MAX = 4 * 1024 * 1024;
+/** Events in one frame at most (a replay of the whole ring is cut into frames of this many). */
+export const BATCH_EVENTS_MAX = 500;
 /** Open sockets at once; more are refused (503). */
 const CLIENTS_MAX = 64;
 
@@ -86,11 +92,26 @@ function serve(ws: WebSocket, deps: StreamDeps, bufferMax: number): void {
     }
     ws.send(JSON.stringify(frame));
   };
+  /** Live events not yet sent; flushed by a 0 ms timer, so a burst leaves in one frame. */
+  let queued: ConsoleEvent[] = [];
+  let flushTimer: ReturnType<Clock["setTimer"]> | null = null;
+  const sendEvents = (events: readonly ConsoleEvent[]): void => {
+    for (let i = 0; i < events.length; i += BATCH_EVENTS_MAX)
+      send({ type: "events", events: events.slice(i, i + BATCH_EVENTS_MAX) });
+  };
+  const flush = (): void => {
+    flushTimer = null;
+    const batch = queued;
+    queued = [];
+    sendEvents(batch);
+  };
   ws.on("error", () => {
     ws.terminate();
   });
   ws.on("close", () => {
     deps.clock.clearTimer(timer);
+    if (flushTimer !== null) deps.clock.clearTimer(flushTimer);
+    queued = [];
     unlisten?.();
   });
   ws.on("message", (data: Buffer, isBinary: boolean) => {
@@ -115,10 +136,11 @@ function serve(ws: WebSocket, deps: StreamDeps, bufferMax: number): void {
     send({ type: "welcome", role, stream: hub.stream, lastId: hub.lastId });
     const backlog = hello.stream === hub.stream ? hub.since(hello.after) : null;
     if (backlog === null) send({ type: "reset", stream: hub.stream, lastId: hub.lastId });
-    else for (const event of backlog) send({ type: "event", event });
+    else sendEvents(backlog);
     // Replay and subscribe in one synchronous step: no event falls between them.
     unlisten = hub.listen((event) => {
-      send({ type: "event", event });
+      queued.push(event);
+      flushTimer ??= deps.clock.setTimer(0, flush);
     });
   });
 }

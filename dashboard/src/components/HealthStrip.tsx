@@ -12,6 +12,15 @@ export function tickClass(ageMsValue: number | null): string {
 
 const AGENT_SILENT_MS = 5_000;
 
+/** "complete 98.5% this window, 100% last": share of 1-s buckets with data (docs/operations.md). */
+export function completenessText(
+  windows: ConsoleSnapshot["feeds"][number]["completeness"],
+): string {
+  const pct = (w: (typeof windows)[number] | undefined) =>
+    w === undefined || w.pct === null ? "–" : `${w.pct}%`;
+  return `complete ${pct(windows[0])} this window, ${pct(windows[1])} last`;
+}
+
 export function HealthStrip(props: { snapshot: ConsoleSnapshot; receivedAt: number }) {
   const s = props.snapshot;
   const now = Date.now();
@@ -29,6 +38,7 @@ export function HealthStrip(props: { snapshot: ConsoleSnapshot; receivedAt: numb
           <span key={f.feed} className="flex items-center gap-1">
             <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${tickClass(age)}`} />
             feed {f.feed} {f.status}, last tick {age === null ? "never" : ageMs(age, 0)}
+            {f.completeness.length > 0 && `, ${completenessText(f.completeness)}`}
           </span>
         );
       })}

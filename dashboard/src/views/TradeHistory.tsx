@@ -33,7 +33,7 @@ export function filterQuery(f: Filter): string {
 }
 
 const COLUMNS =
-  "grid grid-cols-[9rem_6rem_minmax(8rem,1fr)_3rem_4rem_4rem_4rem_4rem_4rem_5rem_4rem] gap-2";
+  "grid grid-cols-[9rem_6rem_minmax(8rem,1fr)_5rem_4rem_4rem_4rem_4rem_4rem_5rem_5rem_4rem] gap-2";
 
 export function TradeHistory(props: { token: string }) {
   const [draft, setDraft] = useState<Filter>(EMPTY);
@@ -157,18 +157,19 @@ export function TradeHistory(props: { token: string }) {
         {total} trades match
       </p>
       <div className="overflow-x-auto">
-        <div className="min-w-[60rem] text-xs">
+        <div className="min-w-[70rem] text-xs">
           <div className={`${COLUMNS} border-b border-slate-400 font-semibold`} role="row">
             <span>time</span>
             <span>strategy</span>
             <span>instrument</span>
-            <span>side</span>
+            <span>fill</span>
             <span>price</span>
-            <span>asked</span>
-            <span>slip</span>
+            <span>intended</span>
+            <span>slippage</span>
             <span>size</span>
             <span>fee</span>
-            <span>PnL net</span>
+            <span>PnL gross</span>
+            <span>PnL net of fees</span>
             <span>outcome</span>
           </div>
           <div
@@ -197,12 +198,17 @@ export function TradeHistory(props: { token: string }) {
                   <span role="cell" className="truncate">
                     {t.windowId}
                   </span>
-                  <span role="cell">{t.side}</span>
+                  <span role="cell">
+                    {t.kind} {t.side}
+                  </span>
                   <span role="cell">{price(t.price)}</span>
                   <span role="cell">{price(t.intendedPrice)}</span>
                   <span role="cell">{price(t.slippage)}</span>
                   <span role="cell">{shares(t.size)}</span>
                   <span role="cell">{usd(t.fee)}</span>
+                  <span role="cell" className={pnlClass(t.grossPnl ?? 0)}>
+                    {usd(t.grossPnl)}
+                  </span>
                   <span role="cell" className={pnlClass(t.realizedPnl ?? 0)}>
                     {usd(t.realizedPnl)}
                   </span>

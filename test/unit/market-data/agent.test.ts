@@ -26,6 +26,29 @@ async function started(config: Partial<MarketDataConfig> = {}) {
 }
 
 describe("MarketData agent: md.health", () => {
+  it("publishes the feed's data completeness for the current and the last window", async () => {
+    const { clock, feed, health } = await started();
+    const m = market();
+    const start = clock.now();
+    feed.push(windowEvent(m, "opened", clock.now()));
+    await clock.advance(1_000);
+    feed.push(bookEvent(m, "up", 1, clock.now()));
+    await clock.advance(1_000);
+    await clock.advance(1_000); // a silent second
+    await clock.advance(1_000);
+    const windowStart = start - (start % 900_000);
+    const buckets = Math.floor((clock.now() - windowStart) / 1_000);
+    const [current, last] = health.at(-1)?.completeness ?? [];
+    // Two buckets heard the feed; those before MarketData started count as missing.
+    expect(current).toEqual({
+      windowStart,
+      buckets,
+      filled: 2,
+      pct: Math.round((1000 * 2) / buckets) / 10,
+    });
+    expect(last).toMatchObject({ windowStart: windowStart - 900_000, filled: 0 });
+  });
+
   it("goes STALE → OK → STALE → GAP → OK → STALE → DOWN as the feed behaves", async () => {
     const { clock, store, fleet, feed, health } = await started();
     const m = market();

@@ -251,6 +251,13 @@ describe("console API trades", () => {
     expect(lines).toHaveLength(11);
     expect(lines.slice(1).every((l) => l.split(",")[2] === "canary")).toBe(true);
     expect(tradesCsv([])).toBe(`${lines[0] ?? ""}\r\n`);
+    // PnL net of fees (the position's realized), its fees, and gross = net + fees.
+    expect(lines[0]).toMatch(/,outcome,realizedPnl,positionFees,grossPnl$/);
+    for (const l of lines.slice(1)) {
+      const [net, fees, gross] = l.split(",").slice(-3).map(Number);
+      expect(gross, l).toBe((net ?? NaN) + (fees ?? NaN));
+      expect(fees, l).toBe(1_000);
+    }
   });
 });
 
@@ -430,7 +437,7 @@ describe("console event stream (WebSocket)", () => {
   }
 
   const ids = (frames: ServerFrame[]) =>
-    frames.flatMap((f) => (f.type === "event" ? [f.event.id] : []));
+    frames.flatMap((f) => (f.type === "events" ? f.events.map((e) => e.id) : []));
 
   it("resumes after the last id seen: no gap, no duplicate", async () => {
     const { hub, url } = await serve();
@@ -452,6 +459,19 @@ describe("console event stream (WebSocket)", () => {
     hub.push("alert", T0, "a7", {});
     await until(() => ids(again.frames).includes(7), "event 7");
     expect(ids(again.frames)).toEqual([5, 6, 7]);
+  });
+
+  it("sends a burst of events in one frame, in id order", async () => {
+    const { hub, url } = await serve();
+    const client = open(url);
+    await client.opened;
+    client.ws.send(JSON.stringify({ type: "hello", token: TOKEN, stream: "live", after: 0 }));
+    await until(() => client.frames.some((f) => f.type === "welcome"), "welcome");
+    for (let i = 1; i <= 50; i++) hub.push("alert", T0, `burst ${i}`, {});
+    await until(() => ids(client.frames).includes(50), "event 50");
+    const batches = client.frames.filter((f) => f.type === "events");
+    expect(batches).toHaveLength(1);
+    expect(ids(client.frames)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
   it("closes only the socket that sent a malformed frame or a wrong token", async () => {
