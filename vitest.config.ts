@@ -4,14 +4,15 @@ export default defineConfig({
   test: {
     // The dashboard's component tests pick their DOM (happy-dom) with a comment at their top.
     include: ["test/**/*.test.ts", "dashboard/test/**/*.test.tsx"],
-    // Opt-in suites, not part of `npm test` yet (docs/development.md): the Docker end-to-end tests
-    // need an engine and the stand-in images (`.ci/docker-tests`); the real-fault chaos sequence
+    // The Docker end-to-end tests skip, saying why, where no engine or image is (under CI=true they
+    // fail instead); PREDATOR_DOCKER_TESTS=0 leaves them out (.ci/run runs them on their own, in
+    // .ci/docker-tests). Opt-in suites (docs/development.md): the real-fault chaos sequence
     // and the three-node NATS failover test failed in the last full run (no trade in 8 faults;
     // a durable consumer that stopped pulling after the stream leader died) and are run on
     // purpose with PREDATOR_EXTENDED_TESTS=1 until they are fixed.
     exclude: [
       "**/node_modules/**",
-      ...(process.env.PREDATOR_DOCKER_TESTS === "1" ? [] : ["test/docker/**"]),
+      ...(process.env.PREDATOR_DOCKER_TESTS === "0" ? ["test/docker/**"] : []),
       ...(process.env.PREDATOR_EXTENDED_TESTS === "1"
         ? []
         : ["test/chaos/real-faults.test.ts", "test/integration/nats-cluster.test.ts"]),
