@@ -2,7 +2,7 @@
  * `predator`: the operator's CLI. Every subcommand has --help; those a machine may read have --json.
  * A bad argument gets a specific error and exit code 2; nothing is changed.
  */
-import { Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { contractsCommand } from "./commands/contracts.ts";
 import { agentCommand } from "./commands/agent.ts";
 import { startCommand } from "./commands/start.ts";
@@ -29,16 +29,11 @@ import { drillCommand } from "./commands/drill.ts";
 import { readinessCommand } from "./commands/readiness.ts";
 import { strategyCommand } from "./commands/strategy.ts";
 import { reportCommand } from "./commands/report.ts";
-import { printError } from "./output.ts";
 import { applyHelpConventions } from "./help.ts";
+import { newProgram, runProgram } from "./run.ts";
 
 export function buildProgram(): Command {
-  const program = new Command("predator")
-    .description("Multi-agent trading for Polymarket with a CRO that can veto every order")
-    .version("0.1.0")
-    // A usage error is one line naming what is wrong; `--help` shows the rest.
-    .showHelpAfterError(false)
-    .exitOverride();
+  const program = newProgram();
   contractsCommand(program);
   agentCommand(program);
   startCommand(program);
@@ -69,20 +64,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function main(): Promise<void> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    const e = error as Error & { code?: string };
-    printError(`predator: ${e.message}`);
-    process.exitCode = e.code === "CONFIG" ? 2 : 1;
-  }
-}
-
 // Imported by tests for its parser; run only as the CLI itself.
-if (process.env.PREDATOR_CLI_NO_MAIN !== "1") await main();
+if (process.env.PREDATOR_CLI_NO_MAIN !== "1") await runProgram(buildProgram(), process.argv);

@@ -4,6 +4,8 @@
 // TypeScript sources through the tsx loader. A simulation runs with the V8 settings of
 // infra/chaos/sim/node-flags.ts: when they are missing, the command runs again in a child with
 // them, forwarding signals and the exit code.
+// The commands a supervisor or Docker starts over and over (ONE_COMMANDS, as in one.ts) load only
+// their own modules through one.ts; every other command loads the whole CLI (cli.ts).
 // Only what every Node parses may come before the version check: the imports are dynamic.
 const NODE_MAJOR_MIN = 24;
 const major = Number(process.versions.node.split(".")[0]);
@@ -22,8 +24,9 @@ if (!compiled) {
 const ext = compiled ? "js" : "ts";
 const { missingSimFlags } = await import(`../../infra/chaos/sim/node-flags.${ext}`);
 const missing = missingSimFlags(process.argv[2], process.execArgv);
+const ONE_COMMANDS = ["agent", "health", "venue-sim", "migrate"];
 if (missing.length === 0) {
-  await import(`./cli.${ext}`);
+  await import(ONE_COMMANDS.includes(process.argv[2] ?? "") ? `./one.${ext}` : `./cli.${ext}`);
 } else {
   const { spawn } = await import("node:child_process");
   const child = spawn(

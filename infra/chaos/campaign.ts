@@ -91,7 +91,6 @@ export function parseSeedRange(text: string): SeedRange {
 }
 
 const WORKER = fileURLToPath(new URL("./campaign-worker.ts", import.meta.url));
-const TSX_LOADER = import.meta.resolve("tsx");
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const started = performance.now();
@@ -141,7 +140,8 @@ async function drain(
 
 function spawnWorker(stderr: string[]): ChildProcess {
   const child = fork(WORKER, [], {
-    execArgv: [...SIM_NODE_FLAGS, "--import", TSX_LOADER],
+    // Resolved here, not at load: the Docker image runs compiled code and ships no tsx.
+    execArgv: [...SIM_NODE_FLAGS, "--import", import.meta.resolve("tsx")],
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
   child.stderr?.on("data", (chunk: Buffer) => {

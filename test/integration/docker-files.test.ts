@@ -168,9 +168,19 @@ describe("infra/docker/Dockerfile", () => {
     expect(build[0]).toMatch(/^FROM node:24\S* AS build$/i);
     expect(build.some((l) => /^RUN npm ci\b/.test(l))).toBe(true);
     expect(build.some((l) => /npm prune --omit=dev/.test(l))).toBe(true);
-    expect(runtime[0]).toMatch(/^FROM node:24\S*/i);
+    // The runtime is Debian slim with the build stage's Node 24 binary: no npm, no yarn.
+    expect(runtime[0]).toMatch(/^FROM debian:bookworm-slim\b/i);
+    expect(runtime).toContain("COPY --from=build /usr/local/bin/node /usr/local/bin/node");
     expect(runtime).toContain("COPY --from=build /app/node_modules ./node_modules");
     expect(runtime.some((l) => /npm (ci|install)/.test(l))).toBe(false);
+  });
+
+  it("builds the console and the report script once in the build stage and ships them", () => {
+    const build = stages[0] ?? [];
+    expect(build).toContain("COPY dashboard ./dashboard");
+    expect(build).toContain("RUN npm run dashboard:build");
+    expect(build.join(" ")).toContain("cp -r dashboard/dist dist/dashboard/dist");
+    expect(build.join(" ")).toContain("node dist/infra/report/prebuild.js");
   });
 
   it("compiles the sources once in the build and ships the JavaScript and the migrations", () => {

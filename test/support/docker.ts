@@ -10,7 +10,8 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CLI_TIMEOUT_MS = 300_000;
-const PROBE_TIMEOUT_MS = 10_000;
+/** docker-compose v1 (Python) takes seconds to start on a loaded machine. */
+const PROBE_TIMEOUT_MS = 60_000;
 /** The images docker-compose.yml names; .ci/docker-images builds them where no registry is. */
 export const COMPOSE_IMAGES = ["predator:latest", "nats:2.10-alpine", "postgres:15"] as const;
 

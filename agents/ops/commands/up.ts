@@ -67,9 +67,12 @@ const CONSOLE_MODE: Record<FleetMode, Mode> = {
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
-/** Supervisor policy: Docker-like restart with exponential backoff. */
-const RESTART = {
-  restartDelayMs: 500,
+/**
+ * Supervisor policy: Docker-like restart with exponential backoff, from Docker's own first delay
+ * (100 ms): a crashed agent is back sooner, a crash loop still backs off to 30 s.
+ */
+export const UP_RESTART = {
+  restartDelayMs: 100,
   restartDelayMaxMs: 30_000,
   stableAfterMs: 10_000,
   stopTimeoutMs: 10_000,
@@ -179,7 +182,7 @@ async function up(raw: UpOptions): Promise<void> {
     });
   });
   const ops = await connectOps("up");
-  const supervisor = new Supervisor({ clock: ops.clock, log, stdio: "inherit", ...RESTART });
+  const supervisor = new Supervisor({ clock: ops.clock, log, stdio: "inherit", ...UP_RESTART });
   const local = (): LocalChild[] => supervisor.status();
   const tracker = new HeartbeatTracker(ops.clock);
   const metrics = new OpsMetrics(ops.clock, tracker, local);

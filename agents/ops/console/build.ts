@@ -34,6 +34,8 @@ function sources(): string[] {
 export function dashboardStale(): boolean {
   const built = join(DASHBOARD_DIST, "index.html");
   if (!existsSync(built)) return true;
+  // An install that ships the build without its sources (the Docker image) serves it as it is.
+  if (!existsSync(join(DASHBOARD_DIR, "src"))) return false;
   const builtAt = statSync(built).mtimeMs;
   return sources().some((path) => existsSync(path) && statSync(path).mtimeMs > builtAt);
 }
