@@ -5,6 +5,9 @@ import { tradingState } from "./common.ts";
 export const haltLevel = z.enum(["pause", "flatten", "emergency"]);
 export type HaltLevel = z.infer<typeof haltLevel>;
 
+/** The wire bound of an ops.command reason (the CLI and the HTTP API check it before sending). */
+export const REASON_LENGTH_MAX = 500;
+
 /** Operator commands, request/reply to the CRO. `actor` is who asked; `reason` is why. */
 export const opsCommand = messageSchema("ops.command", {
   command: z.discriminatedUnion("kind", [
@@ -21,7 +24,7 @@ export const opsCommand = messageSchema("ops.command", {
     z.object({ kind: z.literal("strategy.resume"), strategy: z.string().min(1).max(64) }),
   ]),
   actor: z.string().min(1).max(128),
-  reason: z.string().min(1).max(500),
+  reason: z.string().min(1).max(REASON_LENGTH_MAX),
 });
 export type OpsCommand = z.infer<typeof opsCommand>;
 

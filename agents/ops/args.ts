@@ -1,11 +1,10 @@
 /** Checks of operator arguments shared by the CLI commands: a bad one is a ConfigError (exit 2). */
 import { ConfigError } from "../runtime/errors.ts";
-import type { OpsReply } from "../../contracts/ops.ts";
+import { REASON_LENGTH_MAX, type OpsReply } from "../../contracts/ops.ts";
 import type { CommandReply } from "../../contracts/console.ts";
 import { print, printError } from "./output.ts";
 
-/** The wire bound of an ops.command reason. */
-export const REASON_LENGTH_MAX = 500;
+export { REASON_LENGTH_MAX };
 
 export function requireReason(reason: string | undefined): string {
   const text = reason?.trim() ?? "";

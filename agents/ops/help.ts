@@ -7,17 +7,12 @@
 import { InvalidArgumentError, type Command, type Option } from "commander";
 import { ConfigError } from "../runtime/errors.ts";
 
-export interface Bound {
-  readonly min: number;
-  readonly max: number;
-  readonly unit: string;
-  /** Why the range is what it is, when that is not obvious. */
-  readonly why?: string;
-}
+// The bound type and the venue's window bounds live with the venue options they validate, so the
+// composition root does not import the CLI's help.
+import { WINDOW_MINUTES, WINDOW_SECONDS, type Bound } from "./venue-options.ts";
 
-/** The venue's window lengths (venue-options.ts validates with these). */
-export const WINDOW_MINUTES: Bound = { min: 2, max: 60, unit: "minutes" };
-export const WINDOW_SECONDS: Bound = { min: 10, max: 3_600, unit: "seconds" };
+export { WINDOW_MINUTES, WINDOW_SECONDS };
+export type { Bound };
 /** A fleet runs the canary, which enters 60 s before a window's end and stops at 45 s. */
 export const FLEET_WINDOW_SECONDS: Bound = {
   min: 46,

@@ -8,8 +8,20 @@ import {
   type SimVenueOptions,
 } from "../../infra/venue-sim/index.ts";
 import { ConfigError } from "../runtime/errors.ts";
-import { WINDOW_MINUTES, WINDOW_SECONDS } from "./help.ts";
 import type { Store } from "../runtime/store.ts";
+
+/** A numeric option's range, shown in its --help and enforced when parsed (help.ts). */
+export interface Bound {
+  readonly min: number;
+  readonly max: number;
+  readonly unit: string;
+  /** Why the range is what it is, when that is not obvious. */
+  readonly why?: string;
+}
+
+/** The venue's window lengths. */
+export const WINDOW_MINUTES: Bound = { min: 2, max: 60, unit: "minutes" };
+export const WINDOW_SECONDS: Bound = { min: 10, max: 3_600, unit: "seconds" };
 
 export interface VenueCliOptions {
   seed?: string;

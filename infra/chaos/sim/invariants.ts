@@ -13,8 +13,9 @@
 import { CONTROL_DEFAULTS } from "../../../contracts/controls.ts";
 import type { BusTapEvent } from "../../../bus/memory.ts";
 import type { MessageOf, MessageType } from "../../../contracts/registry.ts";
-import type { PlaceOrderRequest, PlaceResult, VenueTrade } from "../../../agents/runtime/venue.ts";
-import type { FillRecord, OrderRecord, PositionRecord } from "../../../agents/runtime/store.ts";
+import type { PlaceOrderRequest, PlaceResult } from "../../../agents/runtime/venue.ts";
+import { checkAtRest, type RestSnapshot } from "./at-rest.ts";
+import { INVARIANTS, type InvariantId, type Violation } from "./invariant-list.ts";
 import {
   intentHash,
   type CheckCode,
@@ -29,28 +30,8 @@ import {
   type TradingState,
 } from "../../../contracts/index.ts";
 
-export const INVARIANTS = {
-  "1-approval": "No order without approval (exact intent, current epoch, unexpired)",
-  "2-halt": "Halt means halt (nothing risk-increasing outside ACTIVE; dead man on CRO silence)",
-  "3-fail-closed": "Fail closed (never ACTIVE with a required agent silent past its timeout)",
-  "4-exits": "Exits are never blocked by PAUSED or FLATTENING",
-  "5-fills": "Every fill counts once; positions, fees and fills equal the venue's",
-  "6-unknown": "Unknown is not rejected; re-entry waits until it resolves",
-  "7-limits": "Limits belong to the CRO (an approval passed every limit check)",
-  "8-no-crash": "Bad input never crashes an agent",
-  "9-restart": "Trading resumes only after a clean reconciliation following a restart",
-  "10-determinism": "Same seed, same event log",
-  cash: "Cash equals the venue's collateral (starting cash + realized PnL net of fees − open cost)",
-  "in-flight": "No order stuck in flight after the faults stop",
-  liveness: "After the heal, the system returns to ACTIVE with a clean reconciliation",
-} as const;
-export type InvariantId = keyof typeof INVARIANTS;
-
-export interface Violation {
-  invariant: InvariantId;
-  at: number;
-  message: string;
-}
+export { INVARIANTS };
+export type { InvariantId, RestSnapshot, Violation };
 
 export interface CheckerSettings {
   /** Execution's bus connection name: what it has seen is what it may act on. */
@@ -116,26 +97,6 @@ interface CroView {
   /** When the CRO sent it. */
   ts: number;
   receivedAt: number;
-}
-
-/** What the store and the venue hold once the system is at rest. */
-export interface RestSnapshot {
-  at: number;
-  orders: readonly OrderRecord[];
-  fills: readonly FillRecord[];
-  positions: readonly PositionRecord[];
-  venueTrades: readonly VenueTrade[];
-  venueTradesComplete: boolean;
-  venuePositions: readonly { tokenId: string; shares: number }[];
-  /** The venue's collateral and what open orders reserve of it; null when it could not be read. */
-  venueBalance: { collateral: number; reserved: number } | null;
-  /** The collateral the account started the run with. */
-  startingCollateral: number;
-  /**
-   * Only what last changed at or before this time is compared: a trade confirmed a moment ago may
-   * still be on its way to us, which is travel, not a lie. Everything older must agree exactly.
-   */
-  settledBefore: number;
 }
 
 export class InvariantChecker {
@@ -426,133 +387,13 @@ export class InvariantChecker {
     if (started === undefined || m.startedAt > started) this.startedAt.set(m.agent, m.startedAt);
   }
 
-  // ---- at rest -------------------------------------------------------------------------------
+  // ---- at rest (at-rest.ts) ------------------------------------------------------------------
 
   /** The money invariants and "nothing in flight", once faults have stopped and things settled. */
   checkAtRest(s: RestSnapshot): void {
-    for (const o of s.orders) {
-      const inFlight = o.status === "PENDING" || o.status === "SUBMITTED" || o.status === "UNKNOWN";
-      if (inFlight && o.updatedAt <= s.settledBefore) {
-        this.violate("in-flight", s.at, `order ${o.orderId} is still ${o.status} after the heal`);
-      }
-    }
-    this.checkFillsEqualVenue(s);
-    this.checkPositions(s);
-    this.checkCash(s);
-  }
-
-  /**
-   * Our books' cash against the venue's collateral: every position's realized PnL (net of fees,
-   * settlement payouts included) less what the open ones cost. Skipped while something is still
-   * moving (a trade changed lately, a provisional fill, collateral reserved by a working order).
-   */
-  private checkCash(s: RestSnapshot): void {
-    if (s.venueBalance === null) {
-      this.violate("cash", s.at, "the venue's balance could not be read at rest");
-      return;
-    }
-    const moving =
-      s.venueBalance.reserved !== 0 ||
-      s.venueTrades.some((t) => t.updatedAt > s.settledBefore) ||
-      s.positions.some((p) => p.provisionalSize !== 0);
-    if (moving) return;
-    let cash = s.startingCollateral;
-    for (const p of s.positions) {
-      cash += p.realizedPnl;
-      if (p.state !== "CLOSED") cash -= p.costBasis;
-    }
-    if (cash !== s.venueBalance.collateral) {
-      this.violate(
-        "cash",
-        s.at,
-        `our books say cash ${cash}, the venue holds ${s.venueBalance.collateral} (difference ${s.venueBalance.collateral - cash})`,
-      );
-    }
-  }
-
-  private checkFillsEqualVenue(s: RestSnapshot): void {
-    if (!s.venueTradesComplete) {
-      this.violate("5-fills", s.at, "the venue's trade report was incomplete at rest");
-      return;
-    }
-    const ours = new Map(s.fills.map((f) => [f.tradeId, f]));
-    if (ours.size !== s.fills.length) this.violate("5-fills", s.at, "a trade is booked twice");
-    let venueFees = 0;
-    let ourFees = 0;
-    for (const t of s.venueTrades) {
-      if (t.updatedAt > s.settledBefore) continue;
-      const f = ours.get(t.tradeId);
-      if (f === undefined) {
-        this.violate("5-fills", s.at, `venue trade ${t.tradeId} was never booked`);
-        continue;
-      }
-      if (f.size !== t.size || f.price !== t.price || f.fee !== t.fee || f.status !== t.status) {
-        this.violate(
-          "5-fills",
-          s.at,
-          `trade ${t.tradeId}: booked ${f.size}@${f.price} fee ${f.fee} ${f.status}, venue ${t.size}@${t.price} fee ${t.fee} ${t.status}`,
-        );
-      }
-      if (t.status !== "FAILED") venueFees += t.fee;
-    }
-    const settled = new Set(
-      s.venueTrades.filter((t) => t.updatedAt <= s.settledBefore).map((t) => t.tradeId),
-    );
-    const venueIds = new Set(s.venueTrades.map((t) => t.tradeId));
-    for (const f of s.fills) {
-      if (!venueIds.has(f.tradeId)) {
-        this.violate("5-fills", s.at, `fill ${f.tradeId} unknown to the venue`);
-      } else if (settled.has(f.tradeId) && f.status !== "FAILED") ourFees += f.fee;
-    }
-    if (ourFees !== venueFees) {
-      this.violate("5-fills", s.at, `fees booked ${ourFees}, venue charged ${venueFees}`);
-    }
-  }
-
-  private checkPositions(s: RestSnapshot): void {
-    const held = new Map<string, number>();
-    const moving = new Set(
-      s.venueTrades.filter((t) => t.updatedAt > s.settledBefore).map((t) => t.tokenId),
-    );
-    const fillsOf = new Map<string, number>();
-    const known = new Set(s.positions.map((p) => p.positionId));
-    for (const f of s.fills) {
-      if (f.status === "FAILED") continue;
-      if (f.updatedAt <= s.settledBefore && (f.positionId === null || !known.has(f.positionId))) {
-        this.violate(
-          "5-fills",
-          s.at,
-          `fill ${f.tradeId} is booked in no position (${f.positionId ?? "none named"})`,
-        );
-      }
-      if (f.positionId === null) continue;
-      const signed = f.side === "BUY" ? f.size : -f.size;
-      fillsOf.set(f.positionId, (fillsOf.get(f.positionId) ?? 0) + signed);
-    }
-    for (const p of s.positions) {
-      if (p.state === "CLOSED" || moving.has(p.tokenId)) continue;
-      const size = p.size + p.provisionalSize;
-      held.set(p.tokenId, (held.get(p.tokenId) ?? 0) + size);
-      const sum = fillsOf.get(p.positionId) ?? 0;
-      if (sum !== size) {
-        this.violate(
-          "5-fills",
-          s.at,
-          `position ${p.positionId} holds ${size}, its fills sum to ${sum}`,
-        );
-      }
-    }
-    for (const vp of s.venuePositions) {
-      if (vp.shares === 0 || moving.has(vp.tokenId)) continue;
-      const ours = held.get(vp.tokenId) ?? 0;
-      if (ours !== vp.shares) {
-        this.violate(
-          "5-fills",
-          s.at,
-          `token ${vp.tokenId}: we hold ${ours}, the venue ${vp.shares}`,
-        );
-      }
-    }
+    checkAtRest(s, (invariant, at, message) => {
+      this.violate(invariant, at, message);
+    });
   }
 
   /** Liveness after the heal: ACTIVE, and a clean reconciliation made after `healedAt`. */
