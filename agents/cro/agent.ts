@@ -51,6 +51,8 @@ export class CroActor extends Actor {
   private readonly unsavedHalts = new Map<string, StrategyHaltRecord>();
   /** Closed positions written since this are read on the next refresh (kill criteria). */
   private settledReadAt = 0;
+  /** Strategies at their manifest's session max loss at the last refresh (audited on entry). */
+  private atLossLimit = new Set<string>();
 
   constructor(
     ctx: ActorContext,
@@ -201,9 +203,31 @@ export class CroActor extends Actor {
         await this.world.refresh(ctx.store, ctx.clock.now());
         await this.evaluate();
         await this.sweepSettled();
+        await this.noteLossLimits();
       }),
     );
     ctx.every(config.statePublishMs, "cro.state", () => this.serial(() => this.publishState()));
+  }
+
+  /**
+   * A strategy whose session loss reached its manifest's session max loss: its entries are vetoed
+   * (STRATEGY_SESSION_LOSS, checked on every intent); here the moment it got there is logged and
+   * audited once (`predator audit strategy:<name>`); cro.state carries it to Alert and status.
+   */
+  private async noteLossLimits(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const limits = this.world.strategyLossLimits();
+    for (const l of limits) {
+      if (this.atLossLimit.has(l.strategy)) continue;
+      this.ctx.log.warn(l, "strategy at its session max loss: its entries are vetoed");
+      const manifestVersion = this.world.strategies.manifest(l.strategy)?.version ?? null;
+      const row = { strategy: l.strategy, manifestVersion, since: now };
+      await this.auditStrategy("cro.strategy.session-loss", row, {
+        ...l,
+        sessionStartAt: this.world.sessionStartAt,
+      });
+    }
+    this.atLossLimit = new Set(limits.map((l) => l.strategy));
   }
 
   /**
@@ -297,7 +321,7 @@ export class CroActor extends Actor {
 
   private async auditStrategy(
     kind: string,
-    row: StrategyHaltRecord,
+    row: Pick<StrategyHaltRecord, "strategy" | "manifestVersion" | "since">,
     detail: object,
   ): Promise<void> {
     try {

@@ -105,6 +105,23 @@ export function strategyManifest(s: CheckSnapshot): CheckResult {
 }
 
 /**
+ * A strategy whose session loss reached its manifest's `risk.sessionMaxLoss` opens nothing new
+ * this session (issue 20, Phase 3); the other strategies keep trading. Exact: PnL ≤ −max.
+ */
+export function strategySessionLoss(s: CheckSnapshot): CheckResult {
+  const max = s.strategyManifest?.sessionMaxLoss;
+  const pnl = s.strategySessionPnl;
+  const { strategy } = s.intent;
+  if (max === undefined || pnl === undefined)
+    return result("STRATEGY_SESSION_LOSS", true, `${strategy}: no session max loss`);
+  const ok = pnl > -max;
+  const detail =
+    `${strategy} session PnL ${fromMicro(pnl)} ` +
+    `${ok ? "above" : "at or below"} its manifest's session max loss -${fromMicro(max)}`;
+  return result("STRATEGY_SESSION_LOSS", ok, detail);
+}
+
+/**
  * Entries buy an outcome token into the position they name; selling needs shares already held,
  * i.e. an EXIT of a position. Reported under POSITION_EXISTS: a SELL entry is a sell without a
  * position, and an entry naming no position would fill into nothing Portfolio books, so its cost

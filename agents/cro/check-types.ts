@@ -96,7 +96,15 @@ export interface CheckSnapshot {
   /** The intent's strategy is halted (its kill criterion tripped, or an operator); absent: not. */
   strategyHalt?: { reason: string; since: number; actor: string } | null;
   /** What the strategy's manifest allows; absent or null: it has none (none applies). */
-  strategyManifest?: { version: string; orderSize: number; instruments: readonly string[] } | null;
+  strategyManifest?: {
+    version: string;
+    orderSize: number;
+    instruments: readonly string[];
+    /** Micro-USDC; absent: no per-strategy session limit. */
+    sessionMaxLoss?: number;
+  } | null;
+  /** The intent's strategy's PnL this session, micro-USDC; absent: not known (no limit applies). */
+  strategySessionPnl?: number;
 }
 
 export type Check = (s: CheckSnapshot) => CheckResult;

@@ -33,6 +33,7 @@ export const ENTRY_CHECKS: readonly Check[] = [
   rules.strategyAllowed,
   rules.strategyHalted,
   rules.strategyManifest,
+  rules.strategySessionLoss,
   rules.entryBuys,
   rules.tickSize,
   rules.minSize,

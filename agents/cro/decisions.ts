@@ -25,7 +25,12 @@ function manifestLimits(
   m: StrategyManifest | null,
 ): NonNullable<CheckSnapshot["strategyManifest"]> | null {
   if (m === null) return null;
-  return { version: m.version, orderSize: m.risk.orderSize, instruments: m.instruments };
+  return {
+    version: m.version,
+    orderSize: m.risk.orderSize,
+    instruments: m.instruments,
+    sessionMaxLoss: m.risk.sessionMaxLoss,
+  };
 }
 
 type StoreReads = Pick<CheckSnapshot, "tokenOrders" | "openOrders" | "position">;
@@ -165,6 +170,7 @@ export class IntentDesk {
       alreadyDecided: decided,
       strategyHalt: w.strategies.halt(intent.strategy),
       strategyManifest: manifestLimits(w.strategies.manifest(intent.strategy)),
+      strategySessionPnl: w.strategySessionPnl(intent.strategy),
     };
   }
 

@@ -18,6 +18,13 @@ import { Liveness } from "./liveness.ts";
 import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
 import { StrategyKill } from "./strategy-kill.ts";
 
+export type StrategyLossLimit = {
+  strategy: string;
+  /** Micro-USDC, negative. */
+  sessionPnl: number;
+  sessionMaxLoss: number;
+};
+
 export class RiskWorld {
   readonly liveness: Liveness;
   readonly feeds = new FeedTracker();
@@ -174,6 +181,25 @@ export class RiskWorld {
 
   sessionPnl(): number {
     return this.exposure.pnlSince(this.sessionStartAt);
+  }
+
+  /** One strategy's PnL this session (realized, plus unrealized of its open positions). */
+  strategySessionPnl(strategy: string): number {
+    return this.exposure.pnlSince(this.sessionStartAt, strategy);
+  }
+
+  /**
+   * The strategies whose session loss reached their manifest's `risk.sessionMaxLoss`: the CRO
+   * vetoes their entries (STRATEGY_SESSION_LOSS) until the session ends.
+   */
+  strategyLossLimits(): StrategyLossLimit[] {
+    const out: StrategyLossLimit[] = [];
+    for (const m of this.strategies.all()) {
+      const sessionPnl = this.strategySessionPnl(m.name);
+      if (sessionPnl <= -m.risk.sessionMaxLoss)
+        out.push({ strategy: m.name, sessionPnl, sessionMaxLoss: m.risk.sessionMaxLoss });
+    }
+    return out;
   }
 
   /** Current blockers; a trigger blocker not seen last time starts a new incident. */
