@@ -28,6 +28,7 @@ export const checkCode = z.enum([
   "STRATEGY_HALTED",
   "STRATEGY_MANIFEST",
   "STRATEGY_SESSION_LOSS",
+  "STRATEGY_REVIEW_PENDING",
 ]);
 export type CheckCode = z.infer<typeof checkCode>;
 

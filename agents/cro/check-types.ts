@@ -102,7 +102,11 @@ export interface CheckSnapshot {
     instruments: readonly string[];
     /** Micro-USDC; absent: no per-strategy session limit. */
     sessionMaxLoss?: number;
+    /** The scale-up size, allowed once its reviews are done (review mode only). */
+    scaleUpOrderSize?: number;
   } | null;
+  /** The strategy's review mode; absent or null: not in review mode. */
+  strategyReview?: { firstWindows: number; windows: number; pending: number; done: boolean } | null;
   /** The intent's strategy's PnL this session, micro-USDC; absent: not known (no limit applies). */
   strategySessionPnl?: number;
 }

@@ -34,6 +34,7 @@ export const ENTRY_CHECKS: readonly Check[] = [
   rules.strategyHalted,
   rules.strategyManifest,
   rules.strategySessionLoss,
+  rules.strategyReviewPending,
   rules.entryBuys,
   rules.tickSize,
   rules.minSize,

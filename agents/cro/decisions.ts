@@ -30,6 +30,7 @@ function manifestLimits(
     orderSize: m.risk.orderSize,
     instruments: m.instruments,
     sessionMaxLoss: m.risk.sessionMaxLoss,
+    ...(m.reviewFirstWindows > 0 ? { scaleUpOrderSize: m.scaleUp.orderSize } : {}),
   };
 }
 
@@ -171,6 +172,7 @@ export class IntentDesk {
       strategyHalt: w.strategies.halt(intent.strategy),
       strategyManifest: manifestLimits(w.strategies.manifest(intent.strategy)),
       strategySessionPnl: w.strategySessionPnl(intent.strategy),
+      strategyReview: w.reviews.status(intent.strategy),
     };
   }
 

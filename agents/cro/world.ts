@@ -17,6 +17,7 @@ import { FeedTracker, feedHealth } from "./feed.ts";
 import { Liveness } from "./liveness.ts";
 import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
 import { StrategyKill } from "./strategy-kill.ts";
+import { StrategyReviews } from "./strategy-review.ts";
 
 export type StrategyLossLimit = {
   strategy: string;
@@ -31,6 +32,8 @@ export class RiskWorld {
   readonly exposure = new Exposure();
   /** Each strategy's manifest, halt and settled trades (kill criteria, issue 20 Phase 3). */
   readonly strategies: StrategyKill;
+  /** Review mode: each strategy's trades on the review list. */
+  readonly reviews: StrategyReviews;
   private readonly windows = new Map<string, WindowInfo>();
   controls: Controls = resolveControls([]).controls;
   controlErrors: string[] = [];
@@ -53,6 +56,7 @@ export class RiskWorld {
     manifests: readonly StrategyManifest[] = [],
   ) {
     this.strategies = new StrategyKill(manifests);
+    this.reviews = new StrategyReviews((s) => this.strategies.manifest(s));
     this.liveness = new Liveness(config.requiredAgents, config.instanceForgetMs);
     // Fail closed: a restarted CRO needs a clean reconciliation made after it started.
     this.incidentAt = startedAt;
