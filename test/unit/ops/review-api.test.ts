@@ -38,7 +38,7 @@ function fakeOperator(): Operator & { sent: Array<[OperatorCommand, string, stri
       };
       return Promise.resolve(reply);
     },
-  } as Operator & { sent: Array<[OperatorCommand, string, string]> };
+  };
 }
 
 async function app() {
