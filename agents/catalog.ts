@@ -15,6 +15,7 @@ import {
   type StrategyConfig,
 } from "./strategy/index.ts";
 import { defaultStrategies } from "./strategy/registry.ts";
+import { loadManifests } from "./strategy/manifests.ts";
 import { createCroAgent, type CroConfig } from "./cro/index.ts";
 import { createExecutionAgent, type ExecutionConfig } from "./execution/index.ts";
 import { createPortfolioAgent, type PortfolioConfig } from "./portfolio/index.ts";
@@ -58,7 +59,8 @@ export interface AgentDeps {
   tuning?: AgentTuning;
   /**
    * The strategies' manifests (Strategy checks them at load, the CRO applies their kill
-   * criteria); absent: the shipped ones (agents/strategy/manifests.ts).
+   * criteria and session max loss, Portfolio their stop-loss and take-profit); absent: the
+   * shipped ones (agents/strategy/manifests.ts).
    */
   manifests?: readonly StrategyManifest[];
 }
@@ -100,9 +102,10 @@ export function agentDefinition(name: AgentName, deps: AgentDeps): AgentDefiniti
         ...(deps.approvalKey === undefined ? {} : { approvalKey: deps.approvalKey }),
       });
     case "portfolio":
-      return createPortfolioAgent(
-        deps.tuning?.portfolio === undefined ? {} : { config: deps.tuning.portfolio },
-      );
+      return createPortfolioAgent({
+        ...(deps.tuning?.portfolio === undefined ? {} : { config: deps.tuning.portfolio }),
+        manifests: deps.manifests ?? loadManifests(),
+      });
     case "reconciler":
       return createReconcilerAgent({
         venue: deps.venue(name),

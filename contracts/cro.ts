@@ -27,6 +27,8 @@ export const checkCode = z.enum([
   "POSITION_EXISTS",
   "STRATEGY_HALTED",
   "STRATEGY_MANIFEST",
+  "STRATEGY_SESSION_LOSS",
+  "STRATEGY_REVIEW_PENDING",
 ]);
 export type CheckCode = z.infer<typeof checkCode>;
 
@@ -74,6 +76,14 @@ export const strategyHalt = z.object({
 });
 export type StrategyHalt = z.infer<typeof strategyHalt>;
 
+/** A strategy whose session loss reached its manifest's session max loss (micro-USDC). */
+export const strategyLossLimit = z.object({
+  strategy: z.string().min(1).max(64),
+  sessionPnl: z.number().int(),
+  sessionMaxLoss: z.number().int().positive(),
+});
+export type StrategyLossLimitView = z.infer<typeof strategyLossLimit>;
+
 export const croState = messageSchema("cro.state", {
   state: tradingState,
   reason: z.string().max(500),
@@ -88,5 +98,10 @@ export const croState = messageSchema("cro.state", {
    * (STRATEGY_HALTED) while the rest trade. Absent from CROs that predate strategy halts.
    */
   strategyHalts: z.array(strategyHalt).max(64).optional(),
+  /**
+   * Strategies at their manifest's session max loss: their entries are vetoed
+   * (STRATEGY_SESSION_LOSS) for the rest of the session. Absent from CROs that predate it.
+   */
+  strategyLossLimits: z.array(strategyLossLimit).max(64).optional(),
 });
 export type CroState = z.infer<typeof croState>;

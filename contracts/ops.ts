@@ -22,6 +22,8 @@ export const opsCommand = messageSchema("ops.command", {
     /** Halts one strategy (its entries vetoed, the others trade) or resumes it. */
     z.object({ kind: z.literal("strategy.halt"), strategy: z.string().min(1).max(64) }),
     z.object({ kind: z.literal("strategy.resume"), strategy: z.string().min(1).max(64) }),
+    /** Marks one trade on the review list reviewed (review mode); the reason is the note. */
+    z.object({ kind: z.literal("review.mark"), positionId: z.string().min(1).max(128) }),
   ]),
   actor: z.string().min(1).max(128),
   reason: z.string().min(1).max(REASON_LENGTH_MAX),

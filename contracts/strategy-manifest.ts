@@ -85,6 +85,13 @@ export const strategyManifest = z
         lookbackTrades: z.number().int().min(1).max(10_000),
       })
       .strict(),
+    /**
+     * Review mode: each trade of its first `reviewFirstWindows` windows waits in the review list
+     * until an operator marks it reviewed; until all are, the CRO refuses entries above
+     * `risk.orderSize` (STRATEGY_REVIEW_PENDING); after, up to `scaleUp.orderSize`. 0: no review
+     * mode, and no scale-up either (entries stay within `risk.orderSize`).
+     */
+    reviewFirstWindows: z.number().int().min(0).max(10_000).default(0),
     /** When it may be given more size: written down before the first trade, recorded, not automatic. */
     scaleUp: z
       .object({

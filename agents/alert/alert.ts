@@ -75,6 +75,7 @@ export class AlertAgent extends Actor {
     ctx.on("cro.state", async (m) => {
       await this.raise(this.cro.onState(m), m);
       await this.raiseAll(this.cro.onStrategyHalts(m), m);
+      await this.raiseAll(this.cro.onStrategyLossLimits(m), m);
     });
     ctx.on("md.health", (m) => this.raise(this.feeds.onHealth(m), m));
     ctx.on("hb", (m) => this.raise(this.liveness.onHeartbeat(m, ctx.clock.now()), m));

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Severity } from "../../contracts/alerts.ts";
-import type { CroState, StrategyHalt } from "../../contracts/cro.ts";
+import type { CroState, StrategyHalt, StrategyLossLimitView } from "../../contracts/cro.ts";
 import type { MdHealth } from "../../contracts/market-data.ts";
 import type { Order } from "../../contracts/orders.ts";
 import type { ReconMismatch } from "../../contracts/recon.ts";
@@ -91,6 +91,20 @@ export function strategyHaltIncident(h: StrategyHalt): Incident {
     `strategy-halt:${h.strategy}:${h.since}`,
     "CRITICAL",
     `Strategy halted: ${h.strategy}`,
+    lines.join("\n"),
+  );
+}
+
+/** A strategy's session loss reached its manifest's session max loss: its entries are vetoed. */
+export function strategyLossLimitIncident(l: StrategyLossLimitView, at: number): Incident {
+  const lines = [
+    `Session PnL ${fromMicro(l.sessionPnl)} USDC, manifest session max loss ${fromMicro(l.sessionMaxLoss)} USDC.`,
+    "Its new entries are vetoed (STRATEGY_SESSION_LOSS) for the rest of the session; other strategies keep trading.",
+  ];
+  return incident(
+    `strategy-loss-limit:${l.strategy}:${at}`,
+    "CRITICAL",
+    `Strategy at its session max loss: ${l.strategy}`,
     lines.join("\n"),
   );
 }

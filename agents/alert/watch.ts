@@ -16,6 +16,7 @@ import {
   feedIncident,
   feedRecoveredIncident,
   strategyHaltIncident,
+  strategyLossLimitIncident,
   strategyResumedIncident,
   utcDay,
   type Incident,
@@ -89,6 +90,8 @@ export class CroWatch {
   private last: { state: string; since: number; epoch: number } | null = null;
   /** Halted strategies by name → since; null until a state that carries them. */
   private halts: Map<string, number> | null = null;
+  /** Strategies at their session max loss in the last state that carried the list. */
+  private lossLimits = new Set<string>();
 
   onState(m: CroState): Incident | null {
     const prev = this.last;
@@ -102,6 +105,17 @@ export class CroWatch {
    * Strategy halts: each new one (a halt already in force when the Alert agent starts included:
    * the incident key dedupes a repeat), and each lifted one.
    */
+  /** A strategy newly at its manifest's session max loss (its entries are vetoed from now). */
+  onStrategyLossLimits(m: CroState): Incident[] {
+    if (m.strategyLossLimits === undefined) return [];
+    const out: Incident[] = [];
+    for (const l of m.strategyLossLimits) {
+      if (!this.lossLimits.has(l.strategy)) out.push(strategyLossLimitIncident(l, m.ts));
+    }
+    this.lossLimits = new Set(m.strategyLossLimits.map((l) => l.strategy));
+    return out;
+  }
+
   onStrategyHalts(m: CroState): Incident[] {
     if (m.strategyHalts === undefined) return [];
     const before = this.halts ?? new Map<string, number>();

@@ -51,6 +51,8 @@ export class CroActor extends Actor {
   private readonly unsavedHalts = new Map<string, StrategyHaltRecord>();
   /** Closed positions written since this are read on the next refresh (kill criteria). */
   private settledReadAt = 0;
+  /** Strategies at their manifest's session max loss at the last refresh (audited on entry). */
+  private atLossLimit = new Set<string>();
 
   constructor(
     ctx: ActorContext,
@@ -139,6 +141,7 @@ export class CroActor extends Actor {
         world.recordPosition(m);
         await this.evaluate();
         await this.judge([m]);
+        await this.noteReview(m);
       }),
     );
     const durable = (name: string) => ({ durable: `cro-${name}` });
@@ -201,9 +204,31 @@ export class CroActor extends Actor {
         await this.world.refresh(ctx.store, ctx.clock.now());
         await this.evaluate();
         await this.sweepSettled();
+        await this.noteLossLimits();
       }),
     );
     ctx.every(config.statePublishMs, "cro.state", () => this.serial(() => this.publishState()));
+  }
+
+  /**
+   * A strategy whose session loss reached its manifest's session max loss: its entries are vetoed
+   * (STRATEGY_SESSION_LOSS, checked on every intent); here the moment it got there is logged and
+   * audited once (`predator audit strategy:<name>`); cro.state carries it to Alert and status.
+   */
+  private async noteLossLimits(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const limits = this.world.strategyLossLimits();
+    for (const l of limits) {
+      if (this.atLossLimit.has(l.strategy)) continue;
+      this.ctx.log.warn(l, "strategy at its session max loss: its entries are vetoed");
+      const manifestVersion = this.world.strategies.manifest(l.strategy)?.version ?? null;
+      const row = { strategy: l.strategy, manifestVersion, since: now };
+      await this.auditStrategy("cro.strategy.session-loss", row, {
+        ...l,
+        sessionStartAt: this.world.sessionStartAt,
+      });
+    }
+    this.atLossLimit = new Set(limits.map((l) => l.strategy));
   }
 
   /**
@@ -214,6 +239,7 @@ export class CroActor extends Actor {
     const { store } = this.ctx;
     const kill = this.world.strategies;
     kill.restore(await store.listStrategyHalts());
+    this.world.reviews.restore(await store.listTradeReviews());
     const since = Math.max(kill.countingFrom(), now - this.config.killHorizonMs);
     const closed = await store.listPositions({ open: false, updatedSince: since });
     if (closed.length >= LIST_ROWS_MAX)
@@ -221,6 +247,53 @@ export class CroActor extends Actor {
     this.settledReadAt = now;
     // Recorded here, judged once the CRO is up (start).
     for (const p of closed) kill.record(p);
+  }
+
+  /** Review mode: a trade of a strategy's first N windows goes on the review list (stored). */
+  private async noteReview(p: Position): Promise<void> {
+    const row = this.world.reviews.candidate(p);
+    if (row === null) return;
+    try {
+      await this.ctx.store.addTradeReview(row);
+      this.world.reviews.apply(row);
+      this.ctx.log.info(
+        { positionId: row.positionId, strategy: row.strategy },
+        "trade on the review list",
+      );
+    } catch (error) {
+      // Fail closed: not on the list, so it does not count toward the N windows; seen again on
+      // the position's next update.
+      this.ctx.log.warn({ err: error, positionId: row.positionId }, "review row not stored");
+    }
+  }
+
+  /** An operator marks a trade reviewed (ops.command review.mark): stored, audited by runCommand. */
+  private async markReviewed(positionId: string, actor: string, note: string): Promise<OpsOutcome> {
+    const known = this.world.reviews.get(positionId);
+    if (known === null)
+      return { ok: false, error: `no trade ${positionId} on the review list`, detail: "" };
+    if (known.reviewedAt !== null)
+      return {
+        ok: false,
+        error: `${positionId} was already reviewed by ${known.reviewedBy ?? "?"}`,
+        detail: "",
+      };
+    const row = await this.ctx.store.markTradeReviewed(
+      positionId,
+      actor,
+      note,
+      this.ctx.clock.now(),
+    );
+    if (row === null)
+      return { ok: false, error: `no trade ${positionId} on the review list`, detail: "" };
+    this.world.reviews.apply(row);
+    const s = this.world.reviews.status(row.strategy);
+    const detail =
+      s === null
+        ? `${positionId} reviewed`
+        : `${positionId} (${row.strategy}) reviewed; ${s.pending} pending, ${s.windows}/${s.firstWindows} windows` +
+          (s.done ? ": reviews done, it may scale up" : "");
+    return { ok: true, error: null, detail };
   }
 
   /** Settled trades written since the last sweep (a missed portfolio.position is found here). */
@@ -297,7 +370,7 @@ export class CroActor extends Actor {
 
   private async auditStrategy(
     kind: string,
-    row: StrategyHaltRecord,
+    row: Pick<StrategyHaltRecord, "strategy" | "manifestVersion" | "since">,
     detail: object,
   ): Promise<void> {
     try {
@@ -460,6 +533,7 @@ export class CroActor extends Actor {
       isLeader: () => this.ctx.fence() !== null,
       operate: (event, actor) => this.operate(event, actor),
       strategy: (name, halted, actor, reason) => this.operateStrategy(name, halted, actor, reason),
+      review: (positionId, actor, note) => this.markReviewed(positionId, actor, note),
       refreshNow: async () => {
         await this.world.refresh(this.ctx.store, this.ctx.clock.now());
         await this.evaluate();

@@ -97,11 +97,51 @@ export function strategyManifest(s: CheckSnapshot): CheckResult {
     const detail = `${windowId} is outside ${strategy} ${m.version}'s instruments (${m.instruments.join(", ")})`;
     return result("STRATEGY_MANIFEST", false, detail.slice(0, 500));
   }
-  if (size > m.orderSize) {
-    const detail = `size ${fromMicro(size)} above ${strategy} ${m.version}'s orderSize ${fromMicro(m.orderSize)}`;
+  const max = m.scaleUpOrderSize ?? m.orderSize;
+  if (size > max) {
+    const which = m.scaleUpOrderSize === undefined ? "orderSize" : "scale-up orderSize";
+    const detail = `size ${fromMicro(size)} above ${strategy} ${m.version}'s ${which} ${fromMicro(max)}`;
     return result("STRATEGY_MANIFEST", false, detail);
   }
   return result("STRATEGY_MANIFEST", true, `within ${strategy} ${m.version}`);
+}
+
+/**
+ * Review mode: a strategy scales up (an entry above its manifest's initial orderSize) only once
+ * the trades of its first N windows are on the review list and all marked reviewed.
+ */
+export function strategyReviewPending(s: CheckSnapshot): CheckResult {
+  const r = s.strategyReview ?? null;
+  const m = s.strategyManifest ?? null;
+  const { strategy, size } = s.intent;
+  if (r === null || m === null)
+    return result("STRATEGY_REVIEW_PENDING", true, `${strategy}: not in review mode`);
+  if (size <= m.orderSize || r.done) {
+    const why = r.done ? "reviews done" : `initial orderSize ${fromMicro(m.orderSize)}`;
+    return result("STRATEGY_REVIEW_PENDING", true, `size ${fromMicro(size)} within ${why}`);
+  }
+  const detail =
+    `size ${fromMicro(size)} above ${strategy}'s initial orderSize ${fromMicro(m.orderSize)}: ` +
+    `scale-up needs its first ${r.firstWindows} windows reviewed (${r.windows} traded, ` +
+    `${r.pending} review(s) pending: predator review list)`;
+  return result("STRATEGY_REVIEW_PENDING", false, detail.slice(0, 500));
+}
+
+/**
+ * A strategy whose session loss reached its manifest's `risk.sessionMaxLoss` opens nothing new
+ * this session (issue 20, Phase 3); the other strategies keep trading. Exact: PnL ≤ −max.
+ */
+export function strategySessionLoss(s: CheckSnapshot): CheckResult {
+  const max = s.strategyManifest?.sessionMaxLoss;
+  const pnl = s.strategySessionPnl;
+  const { strategy } = s.intent;
+  if (max === undefined || pnl === undefined)
+    return result("STRATEGY_SESSION_LOSS", true, `${strategy}: no session max loss`);
+  const ok = pnl > -max;
+  const detail =
+    `${strategy} session PnL ${fromMicro(pnl)} ` +
+    `${ok ? "above" : "at or below"} its manifest's session max loss -${fromMicro(max)}`;
+  return result("STRATEGY_SESSION_LOSS", ok, detail);
 }
 
 /**

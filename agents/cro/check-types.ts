@@ -96,7 +96,19 @@ export interface CheckSnapshot {
   /** The intent's strategy is halted (its kill criterion tripped, or an operator); absent: not. */
   strategyHalt?: { reason: string; since: number; actor: string } | null;
   /** What the strategy's manifest allows; absent or null: it has none (none applies). */
-  strategyManifest?: { version: string; orderSize: number; instruments: readonly string[] } | null;
+  strategyManifest?: {
+    version: string;
+    orderSize: number;
+    instruments: readonly string[];
+    /** Micro-USDC; absent: no per-strategy session limit. */
+    sessionMaxLoss?: number;
+    /** The scale-up size, allowed once its reviews are done (review mode only). */
+    scaleUpOrderSize?: number;
+  } | null;
+  /** The strategy's review mode; absent or null: not in review mode. */
+  strategyReview?: { firstWindows: number; windows: number; pending: number; done: boolean } | null;
+  /** The intent's strategy's PnL this session, micro-USDC; absent: not known (no limit applies). */
+  strategySessionPnl?: number;
 }
 
 export type Check = (s: CheckSnapshot) => CheckResult;

@@ -33,6 +33,8 @@ export const ENTRY_CHECKS: readonly Check[] = [
   rules.strategyAllowed,
   rules.strategyHalted,
   rules.strategyManifest,
+  rules.strategySessionLoss,
+  rules.strategyReviewPending,
   rules.entryBuys,
   rules.tickSize,
   rules.minSize,

@@ -25,7 +25,13 @@ function manifestLimits(
   m: StrategyManifest | null,
 ): NonNullable<CheckSnapshot["strategyManifest"]> | null {
   if (m === null) return null;
-  return { version: m.version, orderSize: m.risk.orderSize, instruments: m.instruments };
+  return {
+    version: m.version,
+    orderSize: m.risk.orderSize,
+    instruments: m.instruments,
+    sessionMaxLoss: m.risk.sessionMaxLoss,
+    ...(m.reviewFirstWindows > 0 ? { scaleUpOrderSize: m.scaleUp.orderSize } : {}),
+  };
 }
 
 type StoreReads = Pick<CheckSnapshot, "tokenOrders" | "openOrders" | "position">;
@@ -165,6 +171,8 @@ export class IntentDesk {
       alreadyDecided: decided,
       strategyHalt: w.strategies.halt(intent.strategy),
       strategyManifest: manifestLimits(w.strategies.manifest(intent.strategy)),
+      strategySessionPnl: w.strategySessionPnl(intent.strategy),
+      strategyReview: w.reviews.status(intent.strategy),
     };
   }
 

@@ -12,7 +12,7 @@ export const DAY_MS = 86_400_000;
 
 export type PositionPnl = Pick<
   PositionRecord,
-  "positionId" | "state" | "realizedPnl" | "unrealizedPnl" | "openedAt" | "closedAt"
+  "positionId" | "strategy" | "state" | "realizedPnl" | "unrealizedPnl" | "openedAt" | "closedAt"
 >;
 
 /** Start of the UTC day containing `now`. */
@@ -25,18 +25,23 @@ export function dayStart(now: number): number {
  * position opened before `sinceTs` counts whole: windows last 15 minutes, so the error is small
  * and on the side of counting a loss rather than missing one.
  */
-export function pnlSince(positions: Iterable<PositionPnl>, sinceTs: number): number {
+export function pnlSince(
+  positions: Iterable<PositionPnl>,
+  sinceTs: number,
+  strategy: string | null = null,
+): number {
   let total = 0;
   for (const p of positions) {
     if (p.closedAt !== null && p.closedAt < sinceTs) continue;
+    if (strategy !== null && p.strategy !== strategy) continue;
     total += p.realizedPnl + (p.state === "CLOSED" ? 0 : p.unrealizedPnl);
   }
   return total;
 }
 
 function pnlView(p: PositionPnl): PositionPnl {
-  const { positionId, state, realizedPnl, unrealizedPnl, openedAt, closedAt } = p;
-  return { positionId, state, realizedPnl, unrealizedPnl, openedAt, closedAt };
+  const { positionId, strategy, state, realizedPnl, unrealizedPnl, openedAt, closedAt } = p;
+  return { positionId, strategy, state, realizedPnl, unrealizedPnl, openedAt, closedAt };
 }
 
 export class Exposure {
@@ -79,8 +84,9 @@ export class Exposure {
     this.positions.set(p.positionId, pnlView(p));
   }
 
-  pnlSince(sinceTs: number): number {
-    return pnlSince(this.positions.values(), sinceTs);
+  /** Every strategy's, or one strategy's (`strategy`). */
+  pnlSince(sinceTs: number, strategy: string | null = null): number {
+    return pnlSince(this.positions.values(), sinceTs, strategy);
   }
 
   openPositions(): number {

@@ -28,6 +28,8 @@ export interface CroOperations {
   operate(event: TradingEvent, actor: string): Promise<void>;
   /** Halts (true) or resumes (false) one strategy; refused when it changes nothing. */
   strategy(name: string, halted: boolean, actor: string, reason: string): Promise<OpsOutcome>;
+  /** Marks one trade on the review list reviewed (`reason` is the note). */
+  review(positionId: string, actor: string, note: string): Promise<OpsOutcome>;
   /** Re-reads the store and re-evaluates at once (a control change acts immediately). */
   refreshNow(): Promise<void>;
   status(): Record<string, unknown>;
@@ -60,6 +62,9 @@ export async function runCommand(cmd: OpsCommand, ops: CroOperations): Promise<O
     case "strategy.halt":
     case "strategy.resume":
       outcome = await ops.strategy(c.strategy, c.kind === "strategy.halt", cmd.actor, cmd.reason);
+      break;
+    case "review.mark":
+      outcome = await ops.review(c.positionId, cmd.actor, cmd.reason);
       break;
   }
   await ops.store.appendAudit({

@@ -31,6 +31,7 @@ export function statePayload(
     operatorHold: context.operatorHold,
     agents: agents.slice(0, AGENTS_MAX),
     strategyHalts: world.strategies.halts().slice(0, HALTS_MAX),
+    strategyLossLimits: world.strategyLossLimits().slice(0, HALTS_MAX),
   };
 }
 

@@ -123,6 +123,11 @@ export class StrategyKill {
     return this.manifests.get(strategy) ?? null;
   }
 
+  /** Every manifest, by name. */
+  all(): StrategyManifest[] {
+    return [...this.manifests.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
   /** The stored rows, at start. */
   restore(rows: readonly StrategyHaltRecord[]): void {
     this.rows.clear();

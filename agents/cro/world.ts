@@ -17,6 +17,14 @@ import { FeedTracker, feedHealth } from "./feed.ts";
 import { Liveness } from "./liveness.ts";
 import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
 import { StrategyKill } from "./strategy-kill.ts";
+import { StrategyReviews } from "./strategy-review.ts";
+
+export type StrategyLossLimit = {
+  strategy: string;
+  /** Micro-USDC, negative. */
+  sessionPnl: number;
+  sessionMaxLoss: number;
+};
 
 export class RiskWorld {
   readonly liveness: Liveness;
@@ -24,6 +32,8 @@ export class RiskWorld {
   readonly exposure = new Exposure();
   /** Each strategy's manifest, halt and settled trades (kill criteria, issue 20 Phase 3). */
   readonly strategies: StrategyKill;
+  /** Review mode: each strategy's trades on the review list. */
+  readonly reviews: StrategyReviews;
   private readonly windows = new Map<string, WindowInfo>();
   controls: Controls = resolveControls([]).controls;
   controlErrors: string[] = [];
@@ -46,6 +56,7 @@ export class RiskWorld {
     manifests: readonly StrategyManifest[] = [],
   ) {
     this.strategies = new StrategyKill(manifests);
+    this.reviews = new StrategyReviews((s) => this.strategies.manifest(s));
     this.liveness = new Liveness(config.requiredAgents, config.instanceForgetMs);
     // Fail closed: a restarted CRO needs a clean reconciliation made after it started.
     this.incidentAt = startedAt;
@@ -174,6 +185,25 @@ export class RiskWorld {
 
   sessionPnl(): number {
     return this.exposure.pnlSince(this.sessionStartAt);
+  }
+
+  /** One strategy's PnL this session (realized, plus unrealized of its open positions). */
+  strategySessionPnl(strategy: string): number {
+    return this.exposure.pnlSince(this.sessionStartAt, strategy);
+  }
+
+  /**
+   * The strategies whose session loss reached their manifest's `risk.sessionMaxLoss`: the CRO
+   * vetoes their entries (STRATEGY_SESSION_LOSS) until the session ends.
+   */
+  strategyLossLimits(): StrategyLossLimit[] {
+    const out: StrategyLossLimit[] = [];
+    for (const m of this.strategies.all()) {
+      const sessionPnl = this.strategySessionPnl(m.name);
+      if (sessionPnl <= -m.risk.sessionMaxLoss)
+        out.push({ strategy: m.name, sessionPnl, sessionMaxLoss: m.risk.sessionMaxLoss });
+    }
+    return out;
   }
 
   /** Current blockers; a trigger blocker not seen last time starts a new incident. */

@@ -28,6 +28,7 @@ import { verifyCommand } from "./commands/verify.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { readinessCommand } from "./commands/readiness.ts";
 import { strategyCommand } from "./commands/strategy.ts";
+import { reviewCommand } from "./commands/review.ts";
 import { reportCommand } from "./commands/report.ts";
 import { applyHelpConventions } from "./help.ts";
 import { newProgram, runProgram } from "./run.ts";
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   drillCommand(program);
   readinessCommand(program);
   strategyCommand(program);
+  reviewCommand(program);
   reportCommand(program);
   applyHelpConventions(program);
   return program;

@@ -94,6 +94,11 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "strategy halt": 'npx predator strategy halt cheap-side --reason "review its fills"',
   "strategy resume":
     'npx predator strategy resume cheap-side --reason "kill criterion reviewed: feed bug, fixed"',
+  review: "DATABASE_URL=postgres://localhost/predator npx predator review list",
+  "review list":
+    "DATABASE_URL=postgres://localhost/predator npx predator review list --strategy cheap-side --all",
+  "review mark":
+    'npx predator review mark pos-123 --reason "entry and exit as intended, fill at the ask"',
   report: "DATABASE_URL=postgres://localhost/predator npx predator report paper",
   "report paper":
     "DATABASE_URL=postgres://localhost/predator npx predator report paper --from 2026-12-01 --to 2026-12-08 --format html --out paper.html",

@@ -64,6 +64,19 @@ const strategyBody = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "strategy: expected a strategy name"),
   reason,
 });
+const reviewBody = z.strictObject({
+  positionId: z
+    .string({ error: "positionId: required (a position id)" })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/, "positionId: expected a position id"),
+  reason,
+});
+const reviewQuery = z.strictObject({
+  strategy: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "strategy: expected a strategy name")
+    .optional(),
+  pending: z.enum(["true", "false"], { error: "pending: expected true or false" }).optional(),
+});
 const controlsBody = z.strictObject({
   key: z.string({ error: "key: required (a control name)" }).min(1, "key: required"),
   value: z.string({ error: "value: required (a string)" }),
@@ -184,6 +197,23 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           return operate(res, deps.operator, command, actor(req), body.data.reason, note);
         });
       }
+      // Review mode: the trades waiting for review (any token), and marking one (operator).
+      api.get("/reviews", async (req, res) => {
+        if (c === undefined) return res.code(404).send({ error: "no store behind this API" });
+        const q = parse(reviewQuery, req.query ?? {});
+        if (!q.ok) return res.code(400).send({ error: q.error });
+        const reviews = await c.store.listTradeReviews({
+          ...(q.data.strategy === undefined ? {} : { strategy: q.data.strategy }),
+          pending: q.data.pending !== "false",
+        });
+        return res.send({ reviews });
+      });
+      api.post("/review/mark", async (req, res) => {
+        const body = parse(reviewBody, req.body);
+        if (!body.ok) return res.code(400).send({ error: body.error });
+        const command = { kind: "review.mark" as const, positionId: body.data.positionId };
+        return operate(res, deps.operator, command, actor(req), body.data.reason, note);
+      });
       api.post("/controls", async (req, res) => {
         const body = parse(controlsBody, req.body);
         if (!body.ok) return res.code(400).send({ error: body.error });
@@ -286,6 +316,8 @@ function describe(command: OperatorCommand): string {
     case "strategy.halt":
     case "strategy.resume":
       return `${command.kind} ${command.strategy}`;
+    case "review.mark":
+      return `review mark ${command.positionId}`;
   }
 }
 

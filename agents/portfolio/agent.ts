@@ -16,7 +16,13 @@ import type { MdBook, MdWindow } from "../../contracts/market-data.ts";
 import type { Order } from "../../contracts/orders.ts";
 import { Actor, type ActorContext } from "../runtime/actor.ts";
 import type { PortfolioConfig } from "./config.ts";
-import { exitParamsFrom, type ExitParams } from "./exit-policy.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
+import {
+  exitParamsFrom,
+  strategyExitParams,
+  type ExitParams,
+  type StoredExitControls,
+} from "./exit-policy.ts";
 import { Exits } from "./exits.ts";
 import { FillDesk } from "./fills.ts";
 import { PositionBook, type LivePosition } from "./positions.ts";
@@ -36,13 +42,17 @@ export class PortfolioActor extends Actor {
   private readonly exits: Exits;
   private readonly fills: FillDesk;
   private params: ExitParams;
+  private stored: StoredExitControls = { stopLossPct: false, takeProfitPct: false };
+  private readonly risks = new Map<string, StrategyManifest["risk"]>();
   private controlErrors = "";
 
   constructor(
     ctx: ActorContext,
     private readonly config: PortfolioConfig,
+    manifests: readonly StrategyManifest[] = [],
   ) {
     super(ctx);
+    for (const m of manifests) this.risks.set(m.name, m.risk);
     this.params = {
       stopLossPct: config.stopLossPct,
       takeProfitPct: config.takeProfitPct,
@@ -55,7 +65,9 @@ export class PortfolioActor extends Actor {
         this.exits.failed(live, intentId, "no answer before the exit deadline", null),
       closed: (live, cause) => this.fills.closed(live, cause),
     });
-    this.exits = new Exits(ctx, config, this.book, this.markets, () => this.params);
+    this.exits = new Exits(ctx, config, this.book, this.markets, (strategy) =>
+      strategyExitParams(this.params, this.stored, this.risks.get(strategy) ?? null),
+    );
     this.fills = new FillDesk(ctx, this.book, this.markets, this.exits);
   }
 
@@ -101,7 +113,13 @@ export class PortfolioActor extends Actor {
   }
 
   override describe(): Record<string, unknown> {
-    return { openPositions: this.book.open().length, exitParams: this.params };
+    const byStrategy = Object.fromEntries(
+      [...this.risks.keys()].map((s) => [
+        s,
+        strategyExitParams(this.params, this.stored, this.risks.get(s) ?? null),
+      ]),
+    );
+    return { openPositions: this.book.open().length, exitParams: this.params, byStrategy };
   }
 
   private async onBook(m: MdBook): Promise<void> {
@@ -155,12 +173,13 @@ export class PortfolioActor extends Actor {
 
   private async refreshControls(): Promise<void> {
     const rows = await this.ctx.store.getControls();
-    const { params, errors } = exitParamsFrom(rows, {
+    const { params, errors, stored } = exitParamsFrom(rows, {
       stopLossPct: this.config.stopLossPct,
       takeProfitPct: this.config.takeProfitPct,
       trailingStopPct: this.config.trailingStopPct,
     });
     this.params = params;
+    this.stored = stored;
     const joined = errors.join("; ");
     if (joined !== this.controlErrors && joined !== "") {
       this.ctx.log.warn({ errors }, "bad exit controls: keeping the configured defaults for them");

@@ -18,6 +18,7 @@
 import type { ExitReason } from "../../contracts/intents.ts";
 import { fromMicro } from "../../contracts/money.ts";
 import { resolveControls } from "../../contracts/controls.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
 
 export interface ExitParams {
   /** 0 = off. */
@@ -107,7 +108,7 @@ const CONTROL_KEYS = { stopLossPct: "stop_loss_pct", takeProfitPct: "take_profit
 export function exitParamsFrom(
   rows: ReadonlyArray<{ key: string; value: string }>,
   defaults: ExitParams,
-): { params: ExitParams; errors: string[] } {
+): { params: ExitParams; errors: string[]; stored: StoredExitControls } {
   const { controls, errors } = resolveControls(rows);
   const ours = errors.filter((e) => Object.values(CONTROL_KEYS).some((k) => e.startsWith(`${k}:`)));
   const stored = (key: string) =>
@@ -121,5 +122,35 @@ export function exitParamsFrom(
       trailingStopPct: defaults.trailingStopPct,
     },
     errors: ours,
+    stored: {
+      stopLossPct: stored(CONTROL_KEYS.stopLossPct),
+      takeProfitPct: stored(CONTROL_KEYS.takeProfitPct),
+    },
+  };
+}
+
+/** Which of the two exit controls an operator stored (valid) in the runtime controls. */
+export interface StoredExitControls {
+  stopLossPct: boolean;
+  takeProfitPct: boolean;
+}
+
+/**
+ * The exit parameters for one strategy's positions (issue 20, Phase 3). Its manifest's stop-loss
+ * and take-profit govern them (null: off, e.g. the canary runs to settlement); an operator's
+ * stored runtime control (`stop_loss_pct`, `take_profit_pct`) is an explicit override and wins
+ * over the manifest; a strategy without a manifest keeps the configured defaults. The trailing
+ * stop is not a manifest parameter: the configured one applies to every strategy.
+ */
+export function strategyExitParams(
+  params: ExitParams,
+  stored: StoredExitControls,
+  risk: Pick<StrategyManifest["risk"], "stopLossPct" | "takeProfitPct"> | null,
+): ExitParams {
+  if (risk === null) return params;
+  return {
+    stopLossPct: stored.stopLossPct ? params.stopLossPct : (risk.stopLossPct ?? 0),
+    takeProfitPct: stored.takeProfitPct ? params.takeProfitPct : (risk.takeProfitPct ?? 0),
+    trailingStopPct: params.trailingStopPct,
   };
 }

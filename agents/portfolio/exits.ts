@@ -41,7 +41,7 @@ export class Exits {
     private readonly config: PortfolioConfig,
     private readonly book: PositionBook,
     private readonly markets: Markets,
-    private readonly params: () => ExitParams,
+    private readonly params: (strategy: string) => ExitParams,
   ) {}
 
   /** Runs the exit policy for one position (and re-sends a decided but unsent exit). */
@@ -52,7 +52,7 @@ export class Exits {
       return;
     }
     if (state !== "MONITORING" && state !== "ENTRY") return;
-    const decision = decideExit(this.view(live, state), this.params());
+    const decision = decideExit(this.view(live, state), this.params(live.context().strategy));
     if (decision === null) return;
     const event = decisionEvent(decision.reason, this.ctx.clock.now());
     if (!(await this.book.send(live, event, cause))) return;
@@ -111,7 +111,7 @@ export class Exits {
       intent,
       book,
       holdings: c.holdings,
-      params: this.params(),
+      params: this.params(c.strategy),
     });
     await this.ctx.publish("portfolio.exit", intent, cause);
     const now = this.ctx.clock.now();

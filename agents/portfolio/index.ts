@@ -5,9 +5,15 @@
 import type { AgentDefinition } from "../runtime/actor.ts";
 import { PortfolioActor } from "./agent.ts";
 import { resolvePortfolioConfig, type PortfolioConfig } from "./config.ts";
+import type { StrategyManifest } from "../../contracts/strategy-manifest.ts";
 
 export interface PortfolioDeps {
   config?: Partial<PortfolioConfig>;
+  /**
+   * The strategies' manifests: each one's stop-loss and take-profit govern that strategy's
+   * positions (exit-policy.ts strategyExitParams); absent: none, the configured defaults apply.
+   */
+  manifests?: readonly StrategyManifest[];
 }
 
 export function createPortfolioAgent(deps: PortfolioDeps = {}): AgentDefinition {
@@ -15,12 +21,18 @@ export function createPortfolioAgent(deps: PortfolioDeps = {}): AgentDefinition 
   return {
     name: "portfolio",
     singleton: true,
-    create: (ctx) => new PortfolioActor(ctx, config),
+    create: (ctx) => new PortfolioActor(ctx, config, deps.manifests ?? []),
   };
 }
 
 export { portfolioConfig, resolvePortfolioConfig, type PortfolioConfig } from "./config.ts";
-export { decideExit, exitParamsFrom, type ExitDecision, type ExitParams } from "./exit-policy.ts";
+export {
+  decideExit,
+  exitParamsFrom,
+  strategyExitParams,
+  type ExitDecision,
+  type ExitParams,
+} from "./exit-policy.ts";
 export { exitLimitPrice, exitIntentId } from "./exit-intent.ts";
 export {
   positionMachine,

@@ -110,6 +110,22 @@ export type StoredCroEvent = CroEventRecord & { id: number };
  * halted strategy's new entries are vetoed; `since` is when it was halted or, once resumed
  * (`halted` false), when its results start counting again.
  */
+/**
+ * One trade of a strategy in review mode (issue 20, Phase 3: its manifest's
+ * `reviewFirstWindows`): it waits in the review list until an operator marks it reviewed; the
+ * strategy may not scale up before its reviews are done. One row per position.
+ */
+export interface TradeReviewRecord {
+  positionId: string;
+  strategy: string;
+  windowId: string;
+  /** When the CRO put it on the list (the position's open time). */
+  createdAt: number;
+  reviewedAt: number | null;
+  reviewedBy: string | null;
+  note: string | null;
+}
+
 export interface StrategyHaltRecord {
   strategy: string;
   halted: boolean;
@@ -218,6 +234,21 @@ export interface Store {
   saveStrategyHalt(rec: StrategyHaltRecord, fence?: Fence): Promise<void>;
   /** Every strategy's row, by strategy name. */
   listStrategyHalts(): Promise<StrategyHaltRecord[]>;
+
+  /** Puts a trade on the review list unless it is there already; true when written. */
+  addTradeReview(rec: TradeReviewRecord): Promise<boolean>;
+  /** The review list, by createdAt then positionId; `pending`: only those not yet reviewed. */
+  listTradeReviews(query?: { strategy?: string; pending?: boolean }): Promise<TradeReviewRecord[]>;
+  /**
+   * Marks a pending review done; the row after (unchanged when it was already reviewed), or
+   * null when no such trade is on the list.
+   */
+  markTradeReviewed(
+    positionId: string,
+    by: string,
+    note: string,
+    at: number,
+  ): Promise<TradeReviewRecord | null>;
 
   appendAudit(entry: AuditEntry): Promise<number>;
   /**

@@ -33,6 +33,7 @@ import type {
   StoredAuditEntry,
   StoredCroEvent,
   StrategyHaltRecord,
+  TradeReviewRecord,
   StoredFeedGap,
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
@@ -77,6 +78,7 @@ export class MemoryStore implements Store {
   };
   private readonly croEvents: StoredCroEvent[] = [];
   private readonly strategyHalts = new Map<string, StrategyHaltRecord>();
+  private readonly tradeReviews = new Map<string, TradeReviewRecord>();
   private readonly audit: AuditLog;
   private readonly feedGaps: StoredFeedGap[] = [];
   private readonly alerts = new Map<string, AlertRecord>();
@@ -280,6 +282,44 @@ export class MemoryStore implements Store {
         .sort((a, b) => compareText(a.strategy, b.strategy))
         .map((r) => ({ ...r, detail: jsonCopy(r.detail) })),
     );
+  }
+
+  addTradeReview(rec: TradeReviewRecord): Promise<boolean> {
+    return this.run(() => {
+      if (this.tradeReviews.has(rec.positionId)) return false;
+      this.tradeReviews.set(rec.positionId, { ...rec });
+      return true;
+    });
+  }
+
+  listTradeReviews(
+    query: { strategy?: string; pending?: boolean } = {},
+  ): Promise<TradeReviewRecord[]> {
+    return this.run(() =>
+      [...this.tradeReviews.values()]
+        .filter((r) => query.strategy === undefined || r.strategy === query.strategy)
+        .filter((r) => query.pending !== true || r.reviewedAt === null)
+        .sort((a, b) => a.createdAt - b.createdAt || compareText(a.positionId, b.positionId))
+        .map((r) => ({ ...r })),
+    );
+  }
+
+  markTradeReviewed(
+    positionId: string,
+    by: string,
+    note: string,
+    at: number,
+  ): Promise<TradeReviewRecord | null> {
+    return this.run(() => {
+      const r = this.tradeReviews.get(positionId);
+      if (r === undefined) return null;
+      if (r.reviewedAt === null) {
+        const done = { ...r, reviewedAt: at, reviewedBy: by, note };
+        this.tradeReviews.set(positionId, done);
+        return { ...done };
+      }
+      return { ...r };
+    });
   }
 
   appendAudit(entry: AuditEntry): Promise<number> {

@@ -12,6 +12,7 @@ import type {
   StoredCroEvent,
   StoredFeedGap,
   StrategyHaltRecord,
+  TradeReviewRecord,
 } from "../../agents/runtime/store.ts";
 import type {
   AlertFormat,
@@ -216,6 +217,18 @@ export function strategyHaltFromRow(r: Row): StrategyHaltRecord {
     manifestVersion: toTextOrNull(r.manifest_version, "manifest_version"),
     detail: r.detail,
     epoch: toInt(r.epoch, "epoch"),
+  };
+}
+
+export function tradeReviewFromRow(r: Row): TradeReviewRecord {
+  return {
+    positionId: toText(r.position_id, "position_id"),
+    strategy: toText(r.strategy, "strategy"),
+    windowId: toText(r.window_id, "window_id"),
+    createdAt: toInt(r.created_at, "created_at"),
+    reviewedAt: r.reviewed_at === null ? null : toInt(r.reviewed_at, "reviewed_at"),
+    reviewedBy: toTextOrNull(r.reviewed_by, "reviewed_by"),
+    note: toTextOrNull(r.note, "note"),
   };
 }
 

@@ -27,6 +27,7 @@ import type {
   StoredCroEvent,
   StoredFeedGap,
   StrategyHaltRecord,
+  TradeReviewRecord,
 } from "../../agents/runtime/store.ts";
 import { StaleEpochError, StoreUnavailableError } from "../../agents/runtime/store.ts";
 import { createPool, inTransaction, prepared, type Db, type PoolOptions } from "./pg-db.ts";
@@ -45,6 +46,9 @@ export interface PgStoreOptions extends PoolOptions {
   /** Receives migration progress lines. */
   log?: (line: string) => void;
 }
+
+const TRADE_REVIEW_COLUMNS =
+  "position_id, strategy, window_id, created_at, reviewed_at, reviewed_by, note";
 
 export class PgStore implements Store {
   private closed = false;
@@ -250,6 +254,58 @@ export class PgStore implements Store {
     const text = `SELECT strategy, halted, since, actor, reason, manifest_version, detail, epoch
       FROM strategy_halts ORDER BY strategy COLLATE "C"`;
     return this.select("listStrategyHalts", text, [], rows.strategyHaltFromRow, undefined);
+  }
+
+  addTradeReview(rec: TradeReviewRecord): Promise<boolean> {
+    return this.run("addTradeReview", async (db) => {
+      const r = await db.query(
+        `INSERT INTO trade_reviews (position_id, strategy, window_id, created_at, reviewed_at,
+           reviewed_by, note) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (position_id) DO NOTHING`,
+        [
+          rec.positionId,
+          rec.strategy,
+          rec.windowId,
+          rec.createdAt,
+          rec.reviewedAt,
+          rec.reviewedBy,
+          rec.note,
+        ],
+      );
+      return (r.rowCount ?? 0) > 0;
+    });
+  }
+
+  listTradeReviews(
+    query: { strategy?: string; pending?: boolean } = {},
+  ): Promise<TradeReviewRecord[]> {
+    const w = new Where()
+      .add("strategy = $", query.strategy)
+      .raw(query.pending === true ? "reviewed_at IS NULL" : "");
+    const text = `SELECT ${TRADE_REVIEW_COLUMNS} FROM trade_reviews ${w.sql()}
+      ORDER BY created_at, position_id COLLATE "C"`;
+    return this.select("listTradeReviews", text, w.params, rows.tradeReviewFromRow, undefined);
+  }
+
+  markTradeReviewed(
+    positionId: string,
+    by: string,
+    note: string,
+    at: number,
+  ): Promise<TradeReviewRecord | null> {
+    return this.run("markTradeReviewed", async (db) => {
+      await db.query(
+        `UPDATE trade_reviews SET reviewed_at = $2, reviewed_by = $3, note = $4
+         WHERE position_id = $1 AND reviewed_at IS NULL`,
+        [positionId, at, by, note],
+      );
+      const r = await db.query(
+        `SELECT ${TRADE_REVIEW_COLUMNS} FROM trade_reviews WHERE position_id = $1`,
+        [positionId],
+      );
+      const row = r.rows[0] as Record<string, unknown> | undefined;
+      return row === undefined ? null : rows.tradeReviewFromRow(row);
+    });
   }
 
   appendAudit(e: AuditEntry): Promise<number> {

@@ -7,7 +7,8 @@
 import { STATUS_LISTEN_MS } from "../help.ts";
 import type { Command } from "commander";
 import { z } from "zod";
-import { strategyHalt } from "../../../contracts/cro.ts";
+import { strategyHalt, strategyLossLimit } from "../../../contracts/cro.ts";
+import { fromMicro } from "../../../contracts/money.ts";
 import { loadConfig, runtimeSettings } from "../../runtime/config.ts";
 import { ConfigError } from "../../runtime/errors.ts";
 import { connectOps } from "../connect.ts";
@@ -97,8 +98,22 @@ export function renderStatus(s: FleetStatus): string {
   const health = s.healthy
     ? "healthy"
     : `UNHEALTHY: ${s.unhealthy.length > 0 ? s.unhealthy.join(", ") : "CRO silent"}`;
-  const halts = strategyHalts(s.cro?.strategyHalts);
+  const halts = [
+    ...strategyHalts(s.cro?.strategyHalts),
+    ...strategyLossLimits(s.cro?.strategyLossLimits),
+  ];
   return [state, ...halts, header, ...rows, health].join("\n");
+}
+
+/** Strategies at their manifest's session max loss, one line each. */
+function strategyLossLimits(value: unknown): string[] {
+  const parsed = z.array(strategyLossLimit).safeParse(value ?? []);
+  if (!parsed.success) return [];
+  return parsed.data.map(
+    (l) =>
+      `  strategy at its session max loss: ${l.strategy} — PnL ${fromMicro(l.sessionPnl)} ` +
+      `of -${fromMicro(l.sessionMaxLoss)} USDC, entries vetoed (STRATEGY_SESSION_LOSS)`,
+  );
 }
 
 /** Strategies the CRO halted (kill criterion or operator), one line each. */

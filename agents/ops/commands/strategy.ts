@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { fromMicro } from "../../../contracts/money.ts";
+import type { StrategyManifest } from "../../../contracts/strategy-manifest.ts";
 import { loadManifests } from "../../strategy/manifests.ts";
 import { ConfigError } from "../../runtime/errors.ts";
 import { reportReply, requireReason } from "../args.ts";
@@ -13,6 +14,25 @@ import { connectOps } from "../connect.ts";
 import { cliActor } from "../operator.ts";
 import { localCommand, localTarget } from "../console/client.ts";
 import { print } from "../output.ts";
+
+/**
+ * One manifest for people: its expectations and criteria, then the risk it is held to (Portfolio
+ * exits its positions at its stop-loss / take-profit; the CRO vetoes its entries past its order
+ * size and once its session loss reaches its session max loss: STRATEGY_SESSION_LOSS).
+ */
+export function manifestLines(m: StrategyManifest): string {
+  const { winRatePct: wr, pnlPerTrade: pp } = m.expectations;
+  const { risk } = m;
+  const pct = (v: number | null) => (v === null ? "none" : `${v}%`);
+  return (
+    `${m.name} ${m.version}: win rate [${wr.min}, ${wr.max}]%, PnL per trade ` +
+    `[${fromMicro(pp.min)}, ${fromMicro(pp.max)}] USDC; kill after ${m.kill.minTrades} ` +
+    `settled trades (last ${m.kill.lookbackTrades}); scale-up: ${m.scaleUp.criteria}\n` +
+    `  risk: order size ${fromMicro(risk.orderSize)}, stop-loss ${pct(risk.stopLossPct)}, ` +
+    `take-profit ${pct(risk.takeProfitPct)}, session max loss ${fromMicro(risk.sessionMaxLoss)} USDC ` +
+    `(entries vetoed once reached: STRATEGY_SESSION_LOSS)`
+  );
+}
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -30,14 +50,7 @@ export function strategyCommand(program: Command): void {
         print(JSON.stringify(manifests, null, 2));
         return;
       }
-      for (const m of manifests) {
-        const { winRatePct: wr, pnlPerTrade: pp } = m.expectations;
-        print(
-          `${m.name} ${m.version}: win rate [${wr.min}, ${wr.max}]%, PnL per trade ` +
-            `[${fromMicro(pp.min)}, ${fromMicro(pp.max)}] USDC; kill after ${m.kill.minTrades} ` +
-            `settled trades (last ${m.kill.lookbackTrades}); scale-up: ${m.scaleUp.criteria}`,
-        );
-      }
+      for (const m of manifests) print(manifestLines(m));
     });
   for (const kind of ["halt", "resume"] as const) {
     strategy

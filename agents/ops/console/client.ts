@@ -71,7 +71,12 @@ export async function localStatus(target: LocalConsole): Promise<FleetStatus> {
 export async function localCommand(
   target: LocalConsole,
   path:
-    "/api/halt" | "/api/resume" | "/api/controls" | "/api/strategy/halt" | "/api/strategy/resume",
+    | "/api/halt"
+    | "/api/resume"
+    | "/api/controls"
+    | "/api/strategy/halt"
+    | "/api/strategy/resume"
+    | "/api/review/mark",
   body: Record<string, string>,
 ): Promise<CommandReply> {
   const r = await call(target, path, { method: "POST", body });

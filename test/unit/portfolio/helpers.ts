@@ -14,6 +14,7 @@ import type { ActorHost } from "../../../agents/runtime/host.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { createPortfolioAgent, type PortfolioConfig } from "../../../agents/portfolio/index.ts";
+import type { StrategyManifest } from "../../../contracts/strategy-manifest.ts";
 import type { FillFact } from "../../../agents/portfolio/ledger.ts";
 import type { PositionInput } from "../../../agents/portfolio/machine.ts";
 import type { OrderRecord } from "../../../agents/runtime/store.ts";
@@ -168,7 +169,10 @@ export interface Harness {
   positions: Array<MessageOf<"portfolio.position">>;
   exits: Array<MessageOf<"portfolio.exit">>;
   send<T extends MessageType>(type: T, payload: Payload<T>): Promise<void>;
-  startPortfolio(config?: Partial<PortfolioConfig>): Promise<ActorHost>;
+  startPortfolio(
+    config?: Partial<PortfolioConfig>,
+    manifests?: readonly StrategyManifest[],
+  ): Promise<ActorHost>;
   /** The newest published state of a position. */
   last(positionId?: string): MessageOf<"portfolio.position">;
 }
@@ -206,8 +210,8 @@ export function harness(options: { store?: MemoryStore; seed?: number } = {}): H
       await bus.publish(factory.make(type, payload));
       await clock.runUntilIdle();
     },
-    async startPortfolio(config = {}) {
-      const host = await fleet.start(createPortfolioAgent({ config }));
+    async startPortfolio(config = {}, manifests = []) {
+      const host = await fleet.start(createPortfolioAgent({ config, manifests }));
       await waitFor(clock, () => host.state() !== "starting", "portfolio host to start");
       await clock.runUntilIdle();
       return host;
