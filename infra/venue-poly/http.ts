@@ -100,10 +100,7 @@ export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
     if (who === null) throw new HttpError(401, ERR_L1);
     const key = core.keys.create(who.address, who.nonce);
     if (key === null) throw new HttpError(400, "Could not create api key");
-    if (core.accountKey === "") {
-      core.accountKey = key.apiKey;
-      core.accountAddress = key.address;
-    }
+    core.keyCreated(key.apiKey, key.address);
     return { apiKey: key.apiKey, secret: key.secret, passphrase: key.passphrase };
   });
   app.get("/auth/derive-api-key", async (req) => {

@@ -154,8 +154,8 @@ export function registerOrders(
     return page(rows, offset, core.pageSize);
   });
 
-  const balanceAllowance = async (req: FastifyRequest) => {
-    l2(req);
+  const balanceAllowance = (req: FastifyRequest) => {
+    const key = l2(req);
     const q = req.query as Query;
     if (q.asset_type !== "COLLATERAL" && q.asset_type !== "CONDITIONAL") {
       throw new HttpError(400, "Invalid asset type");
@@ -163,18 +163,18 @@ export function registerOrders(
     if (q.signature_type !== undefined && !/^[0-3]$/.test(q.signature_type)) {
       throw new HttpError(400, "Invalid signature_type");
     }
-    const bal = await core.venue.balance(CALL);
+    // The key's wallet's own account.
+    const account = core.venue.accountState(core.accountOf(key.address));
     const allowance =
-      bal.value.allowance >= Number.MAX_SAFE_INTEGER ? MAX_UINT256 : String(bal.value.allowance);
+      account.allowance >= Number.MAX_SAFE_INTEGER ? MAX_UINT256 : String(account.allowance);
     let balance: string;
     if (q.asset_type === "COLLATERAL") {
-      balance = String(bal.value.collateral);
+      balance = String(account.collateral);
     } else {
       if (q.token_id === undefined || core.token(q.token_id) === undefined) {
         throw new HttpError(400, "Invalid token id");
       }
-      const positions = await core.venue.positions(CALL);
-      balance = String(positions.items.find((p) => p.tokenId === q.token_id)?.shares ?? 0);
+      balance = String(account.positions.find((p) => p.tokenId === q.token_id)?.shares ?? 0);
     }
     return {
       balance,
@@ -238,5 +238,5 @@ function involves(row: Record<string, unknown>, address: string): boolean {
 async function tradeIdsOf(core: PolyCore, o: VenueOrder): Promise<string[]> {
   if (o.filledSize === 0) return [];
   const all = await core.venue.trades({}, CALL);
-  return all.items.filter((t) => t.venueOrderId === o.venueOrderId).map((t) => t.tradeId);
+  return all.items.filter((t) => t.venueOrderId === o.venueOrderId).map((t) => core.tradeIdOf(t));
 }

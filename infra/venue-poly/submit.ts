@@ -86,7 +86,7 @@ export async function submit(
     expiresAt: posted.orderType === "GTD" ? Number(o.expiration) * 1000 : null,
   };
   core.remember({ hash, apiKey: key.apiKey, maker: o.maker });
-  const result = await core.venue.placeOrder(req, CALL);
+  const result = await core.venue.placeOrderAs(core.accountOf(key.address), req, CALL);
   return placeAnswer(core, hash, posted.orderType, result, { price, size, market: info.market });
 }
 
@@ -123,8 +123,8 @@ function placeAnswer(
             : "live",
         makingAmount: matched ? dec(buy ? cash : filled) : "",
         takingAmount: matched ? dec(buy ? filled : cash) : "",
-        transactionsHashes: r.trades.map((t) => txHashOf(t.tradeId)),
-        tradeIDs: r.trades.map((t) => t.tradeId),
+        transactionsHashes: r.trades.map((t) => txHashOf(core.tradeIdOf(t))),
+        tradeIDs: r.trades.map((t) => core.tradeIdOf(t)),
       };
     }
   }
