@@ -70,7 +70,9 @@ async function session(path: "paper" | "venue"): Promise<Session> {
       { clock, rng: new SeededRng(82) },
     );
     venue = live;
-    close = () => live.close();
+    close = () => {
+      live.close();
+    };
   }
   cleanups.push(async () => {
     close();
