@@ -13,6 +13,7 @@ import type {
   VenueTrade,
 } from "../../agents/runtime/venue.ts";
 import type { SimVenue } from "../venue-sim/index.ts";
+import { MAIN_ACCOUNT } from "../venue-sim/ledger.ts";
 import { KeyStore } from "./auth.ts";
 import { type RateRule, RateTable, rateRules } from "../venue-live/rate-limit.ts";
 import { PriceHistory } from "./price-history.ts";
@@ -25,6 +26,7 @@ import {
   dec,
   seconds,
   txHashOf,
+  uuidOf,
 } from "./wire.ts";
 
 type BookEvent = Extract<MarketEvent, { type: "book" }>;
@@ -63,9 +65,16 @@ export class PolyCore {
   readonly stats = { rateLimited: 0 };
   /** Midpoints per token per minute, for GET /prices-history. */
   readonly history = new PriceHistory();
-  /** The address of the account (the first key created), for orders placed outside HTTP. */
+  /**
+   * The SimVenue port's own account belongs to the first wallet that creates a key (its key and
+   * address also own orders placed outside HTTP); every other wallet trades its own account, opened
+   * with `collateralOf(address)` when its first key is created.
+   */
   accountAddress = ZERO_ADDRESS;
   accountKey = "";
+  /** Starting collateral per wallet (lowercase address), micro-dollars; else `startingCollateral`. */
+  readonly collateralByAddress = new Map<string, number>();
+  startingCollateral = 0;
 
   constructor(
     readonly venue: SimVenue,
@@ -93,6 +102,31 @@ export class PolyCore {
         }
       }
     });
+  }
+
+  /**
+   * A new API key of `address`: the first wallet takes the port's account, every other one gets an
+   * account of its own (keys of one wallet share it, as on Polymarket).
+   */
+  keyCreated(apiKey: string, address: string): void {
+    if (this.accountKey === "") {
+      this.accountKey = apiKey;
+      this.accountAddress = address;
+      const own = this.collateralByAddress.get(address.toLowerCase());
+      if (own !== undefined) this.venue.adjustCollateral(own - this.startingCollateral);
+      return;
+    }
+    const account = this.accountOf(address);
+    if (account !== MAIN_ACCOUNT && !this.venue.hasAccount(account)) {
+      const a = address.toLowerCase();
+      this.venue.openAccount(account, this.collateralByAddress.get(a) ?? this.startingCollateral);
+    }
+  }
+
+  /** The SimVenue account a wallet trades. */
+  accountOf(address: string): string {
+    const a = address.toLowerCase();
+    return a === this.accountAddress.toLowerCase() ? MAIN_ACCOUNT : a;
   }
 
   setFaults(update: Partial<PolyFaults>): void {
@@ -323,6 +357,21 @@ export class PolyCore {
     return this.metaOf(this.idOf(o)).apiKey === apiKey;
   }
 
+  /**
+   * A trade's id on the wire: a UUID, as Polymarket's (reference §2.3), derived from the match.
+   * Both keys of a trade between two keys see the same id; when one key's order takes its own
+   * resting order the simulator keeps two trades, and so does the wire (two ids).
+   */
+  tradeIdOf(t: VenueTrade): string {
+    const match = t.tradeId.replace(/-maker$/, "");
+    if (match !== t.tradeId) {
+      const other = this.venue.tradeCounterparty(t.tradeId)?.order;
+      const otherKey = other === undefined ? null : this.metaOf(this.idOf(other)).apiKey;
+      if (otherKey === this.metaOf(this.idOf(t)).apiKey) return uuidOf(t.tradeId);
+    }
+    return uuidOf(match);
+  }
+
   orderStatus(o: VenueOrder): string {
     switch (o.status) {
       case "OPEN":
@@ -364,11 +413,15 @@ export class PolyCore {
    * Trade (GET /data/trades items; the WS `trade` event adds a few fields). As on Polymarket
    * (reference §2.3, recorded `user_trade1.json`): the top level describes the taker's order, and
    * `maker_orders` the makers' — each on its own token at its own price, so a maker can sit on the
-   * complementary token (a mint or a merge). We are one of the two; the other is anonymous.
+   * complementary token (a mint or a merge). The other side is another key's order (named, with
+   * its owner and address) or a liquidity provider's (anonymous).
    */
   trade(t: VenueTrade, status: string): Record<string, unknown> {
     const ourId = this.idOf(t);
     const meta = this.metaOf(ourId);
+    const other = this.venue.tradeCounterparty(t.tradeId)?.order;
+    const otherId = other === undefined ? null : this.idOf(other);
+    const otherMeta = otherId === null ? null : this.metaOf(otherId);
     const cp = this.venue.tradeCounterparty(t.tradeId) ?? {
       tokenId: t.tokenId,
       side: t.side === "BUY" ? "SELL" : "BUY",
@@ -384,9 +437,9 @@ export class PolyCore {
       price: t.price,
     };
     const theirs = {
-      order_id: counterpartyOrderIdOf(t.tradeId),
-      owner: "",
-      maker_address: ZERO_ADDRESS,
+      order_id: otherId ?? counterpartyOrderIdOf(t.tradeId),
+      owner: otherMeta?.apiKey ?? "",
+      maker_address: otherMeta?.maker ?? ZERO_ADDRESS,
       asset_id: cp.tokenId,
       side: cp.side,
       price: cp.price,
@@ -394,8 +447,9 @@ export class PolyCore {
     const top = taker ? ours : theirs;
     const maker = taker ? theirs : ours;
     const info = this.token(top.asset_id);
+    const id = this.tradeIdOf(t);
     return {
-      id: t.tradeId,
+      id,
       taker_order_id: top.order_id,
       market: info?.conditionId ?? "",
       asset_id: top.asset_id,
@@ -410,7 +464,7 @@ export class PolyCore {
       bucket_index: 0,
       owner: top.owner,
       maker_address: top.maker_address,
-      transaction_hash: txHashOf(t.tradeId),
+      transaction_hash: txHashOf(id),
       trader_side: taker ? "TAKER" : "MAKER",
       maker_orders: [
         {

@@ -46,8 +46,13 @@ export interface PolyVenueOptions {
   rng: Rng;
   /** SimVenue settings; the transport latency defaults to 0 here (HTTP is the network). */
   sim?: SimVenueConfigOverrides;
-  /** Our account's collateral at start, micro-dollars (default $1000). */
+  /**
+   * Each wallet's collateral at start, micro-dollars (default $1000). Every wallet that creates an
+   * API key trades an account of its own; the first one's is the SimVenue port's account.
+   */
   startingCollateral?: number;
+  /** Starting collateral of particular wallets (address → micro-dollars), overriding the default. */
+  accounts?: Record<string, number>;
   faults?: Partial<PolyFaults>;
   /** 137 (Polygon, default) or 80002 (Amoy): the EIP-712 chain id orders and keys are signed for. */
   chainId?: number;
@@ -109,6 +114,19 @@ export async function startPolyVenue(o: PolyVenueOptions): Promise<PolyVenue> {
     o.pageSize ?? 100,
   );
   if (o.rateLimits !== undefined) core.setRateLimits(o.rateLimits);
+  core.startingCollateral = o.startingCollateral ?? 1_000_000_000;
+  for (const [address, collateral] of Object.entries(o.accounts ?? {})) {
+    if (
+      !/^0x[0-9a-fA-F]{40}$/.test(address) ||
+      !Number.isSafeInteger(collateral) ||
+      collateral < 0
+    ) {
+      throw new RangeError(
+        `accounts: expected address → micro-dollars, got ${address}: ${collateral}`,
+      );
+    }
+    core.collateralByAddress.set(address.toLowerCase(), collateral);
+  }
   const ws = new PolyWs(core);
   let dropTimer: TimerHandle | null = null;
   let stormTimer: TimerHandle | null = null;

@@ -11,7 +11,7 @@ import type { Side } from "../../contracts/common.ts";
 import type { VenueMarket } from "../../agents/runtime/venue.ts";
 import type { PolyCore, TokenInfo } from "./core.ts";
 import { HttpError } from "./errors.ts";
-import { decodeCursor, dec, page, txHashOf } from "./wire.ts";
+import { decodeCursor, dec, page, txHashOf, uuidOf } from "./wire.ts";
 
 type Query = Record<string, string | undefined>;
 
@@ -158,7 +158,7 @@ export function registerMarketData(app: FastifyInstance, core: PolyCore): void {
       price: dec(t.price),
       outcome: t.tokenId === m.upTokenId ? "Up" : "Down",
       outcome_index: t.tokenId === m.upTokenId ? 0 : 1,
-      transaction_hash: txHashOf(t.tradeId),
+      transaction_hash: txHashOf(uuidOf(t.tradeId)),
       timestamp: String(Math.floor(t.ts / 1000)),
     }));
   });

@@ -73,6 +73,13 @@ export function txHashOf(tradeId: string): string {
   return `0x${hex64(`tx:${tradeId}`)}`;
 }
 
+/** A UUID (version-4 layout) derived from `seed`: trade ids, as Polymarket's. */
+export function uuidOf(seed: string): string {
+  const h = hex64(`uuid:${seed}`);
+  const variant = ((parseInt(h[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** The id of a counterparty order we do not model (the liquidity provider's side of a trade). */
 export function counterpartyOrderIdOf(tradeId: string): string {
   return `0x${hex64(`counterparty:${tradeId}`)}`;

@@ -12,7 +12,7 @@ import type { Level } from "../../contracts/common.ts";
 import type { MarketEvent, UserEvent, VenueOrder } from "../../agents/runtime/venue.ts";
 import type { ApiKey } from "./auth.ts";
 import type { PolyCore } from "./core.ts";
-import { conditionIdOf, dec, seconds, txHashOf } from "./wire.ts";
+import { conditionIdOf, dec, seconds, txHashOf, uuidOf } from "./wire.ts";
 
 type BookEvent = Extract<MarketEvent, { type: "book" }>;
 
@@ -155,7 +155,7 @@ export class PolyWs {
           fee_rate_bps: "0",
           side: e.side,
           timestamp: String(e.ts),
-          transaction_hash: txHashOf(e.tradeId),
+          transaction_hash: txHashOf(uuidOf(e.tradeId)),
         });
         return;
       }

@@ -10,7 +10,7 @@ import { binaryDepth } from "./binary-book.ts";
 import { Exchange } from "./exchange.ts";
 import { MarketGenerator } from "./generator.ts";
 import { DeadManSwitch } from "./heartbeat.ts";
-import { Ledger } from "./ledger.ts";
+import { Accounts, Ledger } from "./ledger.ts";
 import { LiquidityProvider } from "./liquidity.ts";
 import { Markets } from "./markets.ts";
 import { Outbox } from "./outbox.ts";
@@ -22,6 +22,7 @@ export interface SimParts {
   cfg: SimVenueConfig;
   clock: Clock;
   ledger: Ledger;
+  accounts: Accounts;
   markets: Markets;
   outbox: Outbox;
   exchange: Exchange;
@@ -43,6 +44,7 @@ export function assemble(
   const rngLatency = rng.fork("venue-sim/latency");
   const rngSettlement = rng.fork("venue-sim/settlement");
   const ledger = new Ledger(startingCollateral, cfg.startingAllowance ?? Number.MAX_SAFE_INTEGER);
+  const accounts = new Accounts(ledger);
   const markets = new Markets(cfg);
   // The outbox renders books lazily, after the exchange exists.
   const parts: { exchange?: Exchange } = {};
@@ -53,8 +55,8 @@ export function assemble(
         : renderBook(tokenId, markets, parts.exchange, cfg, clock),
     (tokenId) => parts.exchange?.complementOf(tokenId),
   );
-  const settlement = new Settlement(clock, rngSettlement, cfg.trades, ledger, outbox);
-  const exchange = new Exchange({ clock, cfg, markets, ledger, outbox, settlement });
+  const settlement = new Settlement(clock, rngSettlement, cfg.trades, accounts, outbox);
+  const exchange = new Exchange({ clock, cfg, markets, accounts, outbox, settlement });
   parts.exchange = exchange;
   const u = cfg.underlying;
   const model = new UnderlyingModel(rngPrice, u.initialPrice, u.volAnnual, u.stepMs, clock.now());
@@ -65,7 +67,7 @@ export function assemble(
     markets,
     exchange,
     settlement,
-    ledger,
+    accounts,
     outbox,
     model,
     liquidity,
@@ -78,6 +80,7 @@ export function assemble(
     cfg,
     clock,
     ledger,
+    accounts,
     markets,
     outbox,
     exchange,

@@ -17,7 +17,7 @@ import type { SimVenueConfig } from "./config.ts";
 import { checkFunds, checkMatchable, plannedSize } from "./admission.ts";
 import { binaryTop, opposite, planBinary } from "./binary-book.ts";
 import { matchIdFor, venueOrderIdFor } from "./ids.ts";
-import type { Ledger } from "./ledger.ts";
+import { type Accounts, MAIN_ACCOUNT } from "./ledger.ts";
 import type { Markets } from "./markets.ts";
 import type { PlannedFill } from "./order-book.ts";
 import { OrderLifecycle } from "./order-lifecycle.ts";
@@ -30,7 +30,7 @@ export interface ExchangeDeps {
   clock: Clock;
   cfg: SimVenueConfig;
   markets: Markets;
-  ledger: Ledger;
+  accounts: Accounts;
   outbox: Outbox;
   settlement: Settlement;
 }
@@ -45,14 +45,17 @@ export class Exchange extends OrderLifecycle {
   readonly stats = { ordersSelf: 0, ordersLiquidity: 0, matches: 0 };
 
   constructor(deps: ExchangeDeps) {
-    super(deps.clock, deps.cfg, deps.ledger, deps.outbox);
+    super(deps.clock, deps.cfg, deps.accounts, deps.outbox);
     this.markets = deps.markets;
     this.settlement = deps.settlement;
   }
 
-  /** Our order. Idempotent by clientOrderId: a repeat never creates a second order. */
-  place(req: PlaceOrderRequest): PlaceResult {
-    return this.outbox.batch(() => this.placeSelf(req));
+  /**
+   * An order of `account` (the port's by default). Idempotent by clientOrderId: a repeat never
+   * creates a second order.
+   */
+  place(req: PlaceOrderRequest, account: string = MAIN_ACCOUNT): PlaceResult {
+    return this.outbox.batch(() => this.placeSelf(req, account));
   }
 
   /** A liquidity provider's GTC order (not balance-limited). Returns it, resting or not. */
@@ -62,7 +65,7 @@ export class Exchange extends OrderLifecycle {
       if (ref === undefined || ref.window.status === "RESOLVED") {
         throw new Error(`Invariant: liquidity for a token that is not trading: ${tokenId}`);
       }
-      const order = this.newOrder(LP, "", tokenId, ref.windowId, { side, price, size });
+      const order = this.newOrder(LP, "", "", tokenId, ref.windowId, { side, price, size });
       this.stats.ordersLiquidity++;
       this.execute(order, this.plan(tokenId, side, price, size));
       return order;
@@ -126,7 +129,7 @@ export class Exchange extends OrderLifecycle {
     return this.settlement.trades.filter((t) => t.venueOrderId === venueOrderId).map(tradeView);
   }
 
-  private placeSelf(req: PlaceOrderRequest): PlaceResult {
+  private placeSelf(req: PlaceOrderRequest, account: string): PlaceResult {
     const prior = this.byClientId.get(req.clientOrderId);
     if (prior !== undefined) return this.repeat(prior, req);
     const ref = this.markets.token(req.tokenId);
@@ -137,9 +140,9 @@ export class Exchange extends OrderLifecycle {
     const rests = (req.orderType === "GTC" || req.orderType === "GTD") && filled < req.size;
     const refusal =
       checkMatchable(req, filled, this.cfg) ??
-      checkFunds(req, plan, rests, ref.window.feeRateBps, this.ledger);
+      checkFunds(req, plan, rests, ref.window.feeRateBps, this.accounts.of(account));
     if (refusal !== null) return rejected(refusal);
-    const order = this.newOrder(SELF, req.clientOrderId, req.tokenId, ref.windowId, req);
+    const order = this.newOrder(SELF, account, req.clientOrderId, req.tokenId, ref.windowId, req);
     this.accept(order);
     this.byClientId.set(order.clientOrderId, order);
     this.stats.ordersSelf++;
@@ -182,6 +185,7 @@ export class Exchange extends OrderLifecycle {
 
   private newOrder(
     owner: SimOrder["owner"],
+    account: string,
     clientOrderId: string,
     tokenId: string,
     windowId: string,
@@ -192,6 +196,7 @@ export class Exchange extends OrderLifecycle {
       venueOrderId: venueOrderIdFor(this.nextOrder++),
       clientOrderId,
       owner,
+      account,
       tokenId,
       windowId,
       side: spec.side,
@@ -248,14 +253,32 @@ export class Exchange extends OrderLifecycle {
     const window = this.markets.token(taker.tokenId)?.window;
     const fee = takerFee(f.size, f.price, window?.feeRateBps ?? this.cfg.feeRateBps);
     if (taker.owner === SELF) {
-      const counterparty = { tokenId: maker.tokenId, side: maker.side, price: f.makerPrice };
-      this.settlement.record(fillOf(taker, matchId, f, fee, "TAKER", now), counterparty);
+      const counterparty = {
+        tokenId: maker.tokenId,
+        side: maker.side,
+        price: f.makerPrice,
+        ...selfOrder(maker),
+      };
+      this.settlement.record(
+        fillOf(taker, matchId, f, fee, "TAKER", now),
+        counterparty,
+        taker.account,
+      );
     }
     if (maker.owner === SELF) {
       const id = taker.owner === SELF ? `${matchId}-maker` : matchId;
       const makerFill = { price: f.makerPrice, size: f.size };
-      const counterparty = { tokenId: taker.tokenId, side: taker.side, price: f.price };
-      this.settlement.record(fillOf(maker, id, makerFill, 0, "MAKER", now), counterparty);
+      const counterparty = {
+        tokenId: taker.tokenId,
+        side: taker.side,
+        price: f.price,
+        ...selfOrder(taker),
+      };
+      this.settlement.record(
+        fillOf(maker, id, makerFill, 0, "MAKER", now),
+        counterparty,
+        maker.account,
+      );
       this.notify(maker, maker.status === "FILLED" ? "filled" : "partially_filled");
     }
     this.outbox.market({
@@ -281,6 +304,13 @@ export class Exchange extends OrderLifecycle {
       });
     }
   }
+}
+
+/** A trader's order's ids for its counterparty's trade record; nothing for a provider's. */
+function selfOrder(o: SimOrder): { order?: { venueOrderId: string; clientOrderId: string } } {
+  return o.owner === SELF
+    ? { order: { venueOrderId: o.venueOrderId, clientOrderId: o.clientOrderId } }
+    : {};
 }
 
 function rejected(r: Rejection | null): PlaceResult {

@@ -9,7 +9,7 @@ import type { Clock, TimerHandle } from "../../bus/clock.ts";
 import { MICRO } from "../../contracts/money.ts";
 import type { SimVenueConfig } from "./config.ts";
 import type { Exchange } from "./exchange.ts";
-import type { Ledger } from "./ledger.ts";
+import type { Accounts } from "./ledger.ts";
 import type { LiquidityProvider } from "./liquidity.ts";
 import { type Markets, type SimWindow, marketView } from "./markets.ts";
 import type { Outbox } from "./outbox.ts";
@@ -22,7 +22,7 @@ export interface GeneratorDeps {
   markets: Markets;
   exchange: Exchange;
   settlement: Settlement;
-  ledger: Ledger;
+  accounts: Accounts;
   outbox: Outbox;
   model: UnderlyingModel;
   liquidity: LiquidityProvider;
@@ -94,18 +94,20 @@ export class MarketGenerator {
   }
 
   private resolve(w: SimWindow): void {
-    const { exchange, settlement, ledger, markets, model } = this.d;
+    const { exchange, settlement, accounts, markets, model } = this.d;
     const outcome = markets.resolve(w, model.priceAt(w.endTs));
     for (const tokenId of [w.upTokenId, w.downTokenId]) {
       exchange.clearToken(tokenId, "MARKET_RESOLVED");
       settlement.finalizeToken(tokenId);
       // Each winning share redeems for 1.000000 collateral (so micro-shares map 1:1 to
       // micro-dollars); losing shares for nothing.
-      const shares = ledger.sharesOf(tokenId);
       const wins = (tokenId === w.upTokenId) === (outcome === "UP");
-      if (wins) ledger.addCollateral(shares);
-      ledger.addShares(tokenId, -shares);
-      ledger.clearToken(tokenId);
+      for (const [, ledger] of accounts.all()) {
+        const shares = ledger.sharesOf(tokenId);
+        if (wins) ledger.addCollateral(shares);
+        ledger.addShares(tokenId, -shares);
+        ledger.clearToken(tokenId);
+      }
     }
     this.stats.resolved++;
     this.emitWindow("resolved", w);

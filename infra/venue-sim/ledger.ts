@@ -79,3 +79,40 @@ export class Ledger {
 function assertInt(what: string, n: number): void {
   if (!Number.isSafeInteger(n)) throw new Error(`Invariant: ${what} is not an integer: ${n}`);
 }
+
+/** The account the Venue port acts for; other accounts are opened by name (`Accounts.open`). */
+export const MAIN_ACCOUNT = "";
+
+/**
+ * Every account trading at the venue, each its own Ledger: the port's (`MAIN_ACCOUNT`) and the
+ * ones opened for other traders (the Polymarket-compatible server opens one per wallet).
+ */
+export class Accounts {
+  private readonly others = new Map<string, Ledger>();
+
+  constructor(readonly main: Ledger) {}
+
+  of(account: string): Ledger {
+    if (account === MAIN_ACCOUNT) return this.main;
+    const l = this.others.get(account);
+    if (l === undefined) throw new Error(`Invariant: unknown account ${JSON.stringify(account)}`);
+    return l;
+  }
+
+  has(account: string): boolean {
+    return account === MAIN_ACCOUNT || this.others.has(account);
+  }
+
+  /** Opens `account` with its starting collateral; an error if it exists. */
+  open(account: string, startingCollateral: number, allowance: number): Ledger {
+    if (this.has(account)) throw new Error(`account ${JSON.stringify(account)} already exists`);
+    const l = new Ledger(startingCollateral, allowance);
+    this.others.set(account, l);
+    return l;
+  }
+
+  /** Every account with its ledger, the main one first. */
+  all(): [string, Ledger][] {
+    return [[MAIN_ACCOUNT, this.main], ...this.others.entries()];
+  }
+}

@@ -11,7 +11,7 @@ import type {
 } from "../../agents/runtime/venue.ts";
 import { ceilNotional } from "./amounts.ts";
 import type { SimVenueConfig } from "./config.ts";
-import type { Ledger } from "./ledger.ts";
+import type { Accounts, Ledger } from "./ledger.ts";
 import { OrderBook } from "./order-book.ts";
 import type { Outbox } from "./outbox.ts";
 import { SELF, type SimOrder, isResting, orderView, remainingOf } from "./types.ts";
@@ -30,7 +30,7 @@ export class OrderLifecycle {
   constructor(
     protected readonly clock: Clock,
     protected readonly cfg: SimVenueConfig,
-    protected readonly ledger: Ledger,
+    protected readonly accounts: Accounts,
     protected readonly outbox: Outbox,
   ) {}
 
@@ -86,8 +86,8 @@ export class OrderLifecycle {
     this.outbox.markDirty(o.tokenId);
     if (o.owner === SELF) {
       o.reserved = expectedReserve(o);
-      if (o.side === "BUY") this.ledger.reserveCollateral(o.reserved);
-      else this.ledger.reserveShares(o.tokenId, o.reserved);
+      if (o.side === "BUY") this.ledgerOf(o).reserveCollateral(o.reserved);
+      else this.ledgerOf(o).reserveShares(o.tokenId, o.reserved);
     }
     if (o.orderType === "GTD" && o.expiresAt !== null) {
       // The venue expires GTD orders a security margin early (reference/polymarket-api.md §1.8).
@@ -116,11 +116,11 @@ export class OrderLifecycle {
     if (remainingOf(o) === 0) this.book(o.tokenId).remove(o);
     if (o.owner !== SELF) return;
     if (o.side === "SELL") {
-      this.ledger.reserveShares(o.tokenId, -size);
+      this.ledgerOf(o).reserveShares(o.tokenId, -size);
       o.reserved -= size;
     } else {
       const next = expectedReserve(o);
-      this.ledger.reserveCollateral(next - o.reserved);
+      this.ledgerOf(o).reserveCollateral(next - o.reserved);
       o.reserved = next;
     }
     if (remainingOf(o) === 0) this.release(o);
@@ -137,15 +137,19 @@ export class OrderLifecycle {
       o.expiryTimer = null;
     }
     if (o.owner !== SELF || o.reserved === 0) return;
-    if (o.side === "BUY") this.ledger.reserveCollateral(-o.reserved);
-    else this.ledger.reserveShares(o.tokenId, -o.reserved);
+    if (o.side === "BUY") this.ledgerOf(o).reserveCollateral(-o.reserved);
+    else this.ledgerOf(o).reserveShares(o.tokenId, -o.reserved);
     o.reserved = 0;
   }
 
-  /** Throws on any disagreement between orders, books and the ledger's reservations. */
+  protected ledgerOf(o: SimOrder): Ledger {
+    return this.accounts.of(o.account);
+  }
+
+  /** Throws on any disagreement between orders, books and each account's reservations. */
   assertInvariants(): void {
-    let collateral = 0;
-    const shares = new Map<string, number>();
+    const collateral = new Map<string, number>();
+    const shares = new Map<string, Map<string, number>>();
     for (const o of this.orders.values()) {
       const onBook = this.books.get(o.tokenId)?.has(o.venueOrderId) ?? false;
       if (onBook !== isResting(o)) {
@@ -157,17 +161,25 @@ export class OrderLifecycle {
           `Invariant: order ${o.venueOrderId} reserves ${o.reserved}, not ${expected}`,
         );
       }
-      if (o.side === "BUY") collateral += o.reserved;
-      else if (o.reserved > 0) shares.set(o.tokenId, (shares.get(o.tokenId) ?? 0) + o.reserved);
+      if (o.side === "BUY") {
+        collateral.set(o.account, (collateral.get(o.account) ?? 0) + o.reserved);
+      } else if (o.reserved > 0) {
+        const mine = shares.get(o.account) ?? new Map<string, number>();
+        mine.set(o.tokenId, (mine.get(o.tokenId) ?? 0) + o.reserved);
+        shares.set(o.account, mine);
+      }
     }
-    if (collateral !== this.ledger.reservedCollateral) {
-      throw new Error(
-        `Invariant: orders reserve ${collateral}, ledger ${this.ledger.reservedCollateral}`,
-      );
-    }
-    const ledgerShares = this.ledger.reservedSharesTotal();
-    if (JSON.stringify([...shares].sort()) !== JSON.stringify([...ledgerShares].sort())) {
-      throw new Error("Invariant: reserved shares differ between orders and ledger");
+    for (const [account, ledger] of this.accounts.all()) {
+      const reserved = collateral.get(account) ?? 0;
+      if (reserved !== ledger.reservedCollateral) {
+        throw new Error(
+          `Invariant: orders of ${JSON.stringify(account)} reserve ${reserved}, ledger ${ledger.reservedCollateral}`,
+        );
+      }
+      const mine = [...(shares.get(account) ?? new Map<string, number>())].sort();
+      if (JSON.stringify(mine) !== JSON.stringify([...ledger.reservedSharesTotal()].sort())) {
+        throw new Error("Invariant: reserved shares differ between orders and ledger");
+      }
     }
     for (const b of this.books.values()) assertBook(b);
   }

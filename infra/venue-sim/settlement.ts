@@ -11,7 +11,7 @@ import type { Rng } from "../../bus/rng.ts";
 import type { VenueTrade } from "../../agents/runtime/venue.ts";
 import { notional } from "../../contracts/money.ts";
 import type { SimVenueConfig } from "./config.ts";
-import type { Ledger } from "./ledger.ts";
+import type { Accounts, Ledger } from "./ledger.ts";
 import type { Outbox } from "./outbox.ts";
 import { type Counterparty, type SimTrade, tradeView } from "./types.ts";
 
@@ -25,15 +25,15 @@ export class Settlement {
     private readonly clock: Clock,
     private readonly rng: Rng,
     private readonly cfg: SimVenueConfig["trades"],
-    private readonly ledger: Ledger,
+    private readonly accounts: Accounts,
     private readonly outbox: Outbox,
   ) {}
 
   /** Records a fresh match of ours: moves the ledger, emits MATCHED, schedules the outcome. */
-  record(view: VenueTrade, counterparty: Counterparty): SimTrade {
+  record(view: VenueTrade, counterparty: Counterparty, account: string): SimTrade {
     const fate = this.rng.float() < this.cfg.failProbability ? "FAILED" : "CONFIRMED";
-    const trade: SimTrade = { ...view, fate, counterparty, settleTimer: null };
-    applyTrade(this.ledger, trade, 1);
+    const trade: SimTrade = { ...view, fate, counterparty, account, settleTimer: null };
+    applyTrade(this.accounts.of(account), trade, 1);
     this.trades.push(trade);
     this.byId.set(trade.tradeId, trade);
     this.pending.set(trade.tradeId, trade);
@@ -67,7 +67,7 @@ export class Settlement {
     t.settleTimer = null;
     t.status = t.fate;
     t.updatedAt = this.clock.now();
-    if (t.fate === "FAILED") applyTrade(this.ledger, t, -1);
+    if (t.fate === "FAILED") applyTrade(this.accounts.of(t.account), t, -1);
     this.outbox.user({ type: "trade", trade: tradeView(t), ts: t.updatedAt });
   }
 }

@@ -167,6 +167,43 @@ export class SimVenue implements Venue {
     return this.p.outbox.subscribeUser(listener);
   }
 
+  // ---- other accounts (the Polymarket-compatible server's wallets; not on the port) ----
+
+  /**
+   * Opens a trading account of its own (collateral, allowance, positions, reservations) next to
+   * the port's. The port's reads list every account's orders and trades; its balance and
+   * positions are the port's account's.
+   */
+  openAccount(account: string, startingCollateral: number, allowance?: number): void {
+    this.p.accounts.open(
+      account,
+      startingCollateral,
+      allowance ?? this.config.startingAllowance ?? Number.MAX_SAFE_INTEGER,
+    );
+  }
+
+  hasAccount(account: string): boolean {
+    return this.p.accounts.has(account);
+  }
+
+  /** `placeOrder` for `account` (an unknown account is an error). */
+  placeOrderAs(account: string, req: PlaceOrderRequest, opts: CallOptions): Promise<PlaceResult> {
+    this.p.accounts.of(account);
+    const copy = { ...req };
+    return this.p.transport.place(copy, opts, () => this.p.exchange.place(copy, account));
+  }
+
+  /** An account's collateral, allowance and reserved collateral, and its positions (no latency). */
+  accountState(account: string): VenueBalance & { positions: VenuePosition[] } {
+    const l = this.p.accounts.of(account);
+    return {
+      collateral: l.collateral,
+      allowance: l.allowance,
+      reserved: l.reservedCollateral,
+      positions: l.positions(),
+    };
+  }
+
   // ---- operator and test helpers (not on the port) ----
 
   /** Open market-channel and user-channel subscriptions (a dead agent must hold none). */

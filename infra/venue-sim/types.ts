@@ -18,6 +18,8 @@ export interface SimOrder {
   /** Empty for liquidity-provider orders. */
   readonly clientOrderId: string;
   readonly owner: Owner;
+  /** Whose ledger a SELF order books to (`MAIN_ACCOUNT` for the port's); empty for LP orders. */
+  readonly account: string;
   readonly tokenId: string;
   readonly windowId: string;
   readonly side: Side;
@@ -42,12 +44,16 @@ export interface Counterparty {
   readonly tokenId: string;
   readonly side: Side;
   readonly price: number;
+  /** The other order's ids when it is a trader's (SELF), not a liquidity provider's. */
+  readonly order?: { readonly venueOrderId: string; readonly clientOrderId: string };
 }
 
 export interface SimTrade extends VenueTrade {
   /** Decided at match time so the random stream does not depend on timing. */
   readonly fate: "CONFIRMED" | "FAILED";
   readonly counterparty: Counterparty;
+  /** The account whose ledger the trade moved. */
+  readonly account: string;
   settleTimer: TimerHandle | null;
 }
 

@@ -8,6 +8,7 @@ function order(id: string, side: "BUY" | "SELL", price: number, size: number): S
     venueOrderId: id,
     clientOrderId: "",
     owner: "lp",
+    account: "",
     tokenId: "T",
     windowId: "W",
     side,
