@@ -22,12 +22,14 @@ import {
 import { clobType, createChainReader, createClobClient, orderHashOf } from "./live-signing.ts";
 import type { Clock } from "../../bus/clock.ts";
 import { fromMicro } from "../../contracts/money.ts";
+import { underlyingSymbolOf } from "../../contracts/market-data.ts";
 import type {
   CallOptions,
   CancelResult,
   HeartbeatResult,
   ListReport,
   MarketEvent,
+  UnderlyingTick,
   PlaceOrderRequest,
   PlaceResult,
   UserEvent,
@@ -41,7 +43,8 @@ import type {
   VenueTrade,
 } from "../../agents/runtime/venue.ts";
 import { VenueError } from "../../agents/runtime/venue.ts";
-import type { LiveVenueDeps, LiveVenueSettings } from "./settings.ts";
+import { rtdsUrlOf, type LiveVenueDeps, type LiveVenueSettings } from "./settings.ts";
+import { RtdsClient, type RtdsStats } from "./rtds.ts";
 import { marketEventsFeed } from "./feed.ts";
 import { cachedChain, type ChainReader } from "./chain.ts";
 import { findOrderHash, recordOrderHash, type VenueJournal } from "./journal.ts";
@@ -117,6 +120,10 @@ export class LiveVenue implements Venue {
   private readonly caller: Caller;
   /** The windows by slug, the paged list as the fallback (live-discovery.ts). */
   private readonly discovery: MarketDiscovery;
+  /** The underlying's price socket (rtds.ts); null when the settings name none. */
+  private readonly rtds: RtdsClient | null;
+  /** The underlying's ticks; absent when there is no price socket. */
+  readonly subscribeUnderlying?: (listener: (tick: UnderlyingTick) => void) => () => void;
 
   constructor(
     private readonly client: ClobClient,
@@ -159,6 +166,9 @@ export class LiveVenue implements Venue {
       getOrder: (hash, opts) => this.getOrder({ venueOrderId: hash }, opts),
       trades: async (opts) => (await this.trades({}, opts)).items,
     });
+    this.rtds = rtdsClientOf(settings, deps);
+    const rtds = this.rtds;
+    if (rtds !== null) this.subscribeUnderlying = (listener) => rtds.subscribe(listener);
     this.chain = deps.chain === undefined ? null : cachedChain(deps.chain, deps.clock);
     this.journal = deps.journal ?? null;
     this.feed = marketEventsFeed({
@@ -489,7 +499,13 @@ export class LiveVenue implements Venue {
     this.user.dropSocket();
   }
 
+  /** The price socket's counters (frames, ticks, unknown, malformed, reconnects); null: none. */
+  underlyingStats(): RtdsStats | null {
+    return this.rtds?.stats() ?? null;
+  }
+
   close(): void {
+    this.rtds?.close();
     this.user.close();
     this.feed.close();
   }
@@ -532,4 +548,25 @@ function allowanceOf(body: {
   if (body.allowance !== undefined) values.push(Number(body.allowance));
   if (values.length === 0) return 0;
   return Math.min(...values.map((v) => Math.min(v, Number.MAX_SAFE_INTEGER)));
+}
+
+/** The price socket for these settings: the instruments' symbols on the configured topic. */
+function rtdsClientOf(settings: LiveVenueSettings, deps: LiveVenueDeps): RtdsClient | null {
+  const url = rtdsUrlOf(settings);
+  const symbols = [
+    ...new Set(
+      (settings.instruments ?? [])
+        .map((i) => underlyingSymbolOf(i))
+        .filter((s): s is string => s !== null),
+    ),
+  ];
+  if (url === null || symbols.length === 0) return null;
+  return new RtdsClient({
+    url,
+    topic: settings.rtdsTopic ?? "crypto_prices_twap_sixty",
+    symbols,
+    clock: deps.clock,
+    rng: deps.rng.fork("venue-live/rtds"),
+    ...(deps.log === undefined ? {} : { log: deps.log }),
+  });
 }
