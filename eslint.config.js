@@ -78,8 +78,11 @@ export default tseslint.config(
     files: ["infra/store/pg*.ts", "infra/store/migrate.ts"],
     rules: { "no-restricted-imports": "off" },
   },
-  // The live venue adapter: the one file that imports the Polymarket client (loaded lazily).
-  { files: ["infra/venue-live/live-venue.ts"], rules: { "no-restricted-imports": "off" } },
+  // The live venue adapter: the two files that import the Polymarket client (loaded lazily).
+  {
+    files: ["infra/venue-live/live-venue.ts", "infra/venue-live/live-signing.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
   {
     // The console and the reports' inline script run in a browser: browser globals, React hooks rules, no node globals.
     files: ["dashboard/src/**/*.{ts,tsx}", "infra/report/client/**/*.tsx"],

@@ -69,3 +69,37 @@ export const mdWindow = messageSchema("md.window", {
   outcome: z.enum(["UP", "DOWN"]).nullable(),
 });
 export type MdWindow = z.infer<typeof mdWindow>;
+
+/** The underlying's price to beat of one window: its price at the window's start (reference §4.5). */
+export const windowPriceToBeat = z.object({
+  windowId: z.string().min(1).max(128),
+  /** Micro-USD (integer): the first underlying tick at or after the window's start. */
+  priceToBeat: z.number().int().positive(),
+  /** The source timestamp of that tick. */
+  sourceTs: z.number().int().nonnegative(),
+});
+
+/**
+ * One tick of an up/down market's underlying (BTC/USD…): Polymarket's real-time data socket
+ * (RTDS, Chainlink-based topics the windows settle on) live, the simulated path in paper. Carries
+ * the price to beat of every window of that symbol MarketData knows one for, so an agent that
+ * (re)starts has it with the next tick.
+ */
+export const mdUnderlying = messageSchema("md.underlying", {
+  /** e.g. `btc/usd`. */
+  symbol: z.string().min(1).max(32),
+  /** Micro-USD (integer): 64,997.81 USD is 64_997_810_000. */
+  price: z.number().int().positive(),
+  /** Where it came from, e.g. `rtds:crypto_prices_twap_sixty` or `sim` (`source` is the envelope's). */
+  origin: z.string().min(1).max(64),
+  sourceTs: z.number().int().nonnegative(),
+  receiveTs: z.number().int().nonnegative(),
+  windows: z.array(windowPriceToBeat).max(64),
+});
+export type MdUnderlying = z.infer<typeof mdUnderlying>;
+
+/** `btc-updown-15m-1778437800` → `btc/usd`: the underlying of an up/down window (reference §4.5). */
+export function underlyingSymbolOf(slug: string): string | null {
+  const m = /^([a-z0-9]+)-updown-/.exec(slug);
+  return m?.[1] === undefined ? null : `${m[1]}/usd`;
+}

@@ -4,7 +4,7 @@
  * both ends, so nothing unregistered or invalid ever reaches a handler.
  */
 import type { z } from "zod";
-import { mdBook, mdHealth, mdTrade, mdWindow } from "./market-data.ts";
+import { mdBook, mdHealth, mdTrade, mdUnderlying, mdWindow } from "./market-data.ts";
 import { portfolioExit, strategyIntent } from "./intents.ts";
 import { croDecision, croState } from "./cro.ts";
 import { execFill, orderEventSchema, type OrderEvent } from "./orders.ts";
@@ -45,6 +45,7 @@ export const schemas = {
   "md.trade": mdTrade,
   "md.health": mdHealth,
   "md.window": mdWindow,
+  "md.underlying": mdUnderlying,
   "strategy.intent": strategyIntent,
   "portfolio.exit": portfolioExit,
   "cro.decision": croDecision,
@@ -124,6 +125,7 @@ export const registry: Registry = {
     dedupeKey: (m) => m.id,
   },
   "md.health": fixed("md.health", CORE),
+  "md.underlying": fixed("md.underlying", CORE),
   // The tick size is in the key: a window's tick can change while it is OPEN (near 0 or 1).
   "md.window": fixed(
     "md.window",

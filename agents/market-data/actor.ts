@@ -28,9 +28,19 @@ import type { MarketDataConfig } from "./config.ts";
 import { parseMarketEvent } from "./events.ts";
 import type { MarketFeed } from "./feed.ts";
 import { computeHealth, type FeedStatus } from "./health.ts";
+import {
+  applyTick,
+  newUnderlyingState,
+  prunePricesToBeat,
+  underlyingStatus,
+  type UnderlyingState,
+} from "./underlying.ts";
 
 export class MarketDataActor extends Actor {
   readonly state: BookState = newBookState();
+  /** The underlying and each window's price to beat; null when the feed has no price socket. */
+  readonly underlying: UnderlyingState | null;
+  private unsubscribeUnderlying: (() => void) | null = null;
   private readonly startedAt: number;
   /** Events received while the market list loads; null once live. */
   private buffer: { raw: unknown; receiveTs: number }[] | null = [];
@@ -55,6 +65,7 @@ export class MarketDataActor extends Actor {
     super(ctx);
     this.startedAt = ctx.clock.now();
     this.feedName = feed.name.slice(0, 64) || "feed";
+    this.underlying = feed.subscribeUnderlying === undefined ? null : newUnderlyingState();
   }
 
   start(): Promise<void> {
@@ -62,6 +73,10 @@ export class MarketDataActor extends Actor {
     this.unsubscribe = this.feed.subscribe((e) => {
       this.receive(e);
     });
+    this.unsubscribeUnderlying =
+      this.feed.subscribeUnderlying?.((tick) => {
+        this.onTick(tick);
+      }) ?? null;
     this.ctx.every(this.config.healthIntervalMs, "md.health", () => this.publishHealth());
     this.busUp = this.ctx.bus.status() === "connected";
     this.unsubscribeStatus = this.ctx.bus.onStatus((status) => {
@@ -79,6 +94,8 @@ export class MarketDataActor extends Actor {
   override release(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeUnderlying?.();
+    this.unsubscribeUnderlying = null;
     this.unsubscribeStatus?.();
     this.unsubscribeStatus = null;
   }
@@ -91,6 +108,15 @@ export class MarketDataActor extends Actor {
       tokens: this.state.tokens.size,
       gapsTotal: this.state.gapsTotal,
       rejected: Object.fromEntries(this.state.rejected),
+      ...(this.underlying === null
+        ? {}
+        : {
+            underlying: {
+              symbols: this.underlying.latest.size,
+              pricesToBeat: this.underlying.priceToBeat.size,
+              rejected: { ...this.underlying.rejected },
+            },
+          }),
       ...this.counts,
     };
   }
@@ -196,6 +222,45 @@ export class MarketDataActor extends Actor {
     }
   }
 
+  /**
+   * One tick of the underlying: checked, applied, published as md.underlying with the prices to
+   * beat of its symbol's windows. Never throws; a bad tick is counted and logged with a sample.
+   */
+  private onTick(raw: unknown): void {
+    const u = this.underlying;
+    if (u === null) return;
+    try {
+      const receiveTs = this.ctx.clock.now();
+      const out = applyTick(u, this.windowsNow(), raw, receiveTs);
+      if (out.kind === "rejected") {
+        const count = u.rejected.malformed + u.rejected.outOfOrder;
+        if (count !== 1 && count % this.config.rejectLogEvery !== 0) return;
+        let sample = "(not serialisable)";
+        try {
+          sample = `${JSON.stringify(raw) as string | undefined}`.slice(0, 200);
+        } catch {
+          // A cycle or a BigInt: the reason alone is logged.
+        }
+        this.ctx.log.warn({ reason: out.reason, detail: out.detail, count, sample }, "bad tick");
+        return;
+      }
+      this.send("md.underlying", {
+        symbol: out.tick.symbol,
+        price: out.tick.price,
+        origin: out.tick.origin,
+        sourceTs: out.tick.ts,
+        receiveTs: out.tick.receiveTs,
+        windows: out.windows,
+      });
+    } catch (error) {
+      this.ctx.log.error({ err: error }, "underlying tick handling failed; tick dropped");
+    }
+  }
+
+  private *windowsNow(): Iterable<VenueMarket> {
+    for (const w of this.state.windows.values()) yield w.market;
+  }
+
   private act(outcome: Outcome, event?: MarketEvent): void {
     switch (outcome.kind) {
       case "book":
@@ -263,7 +328,14 @@ export class MarketDataActor extends Actor {
   private async publishHealth(): Promise<void> {
     const now = this.ctx.clock.now();
     pruneResolved(this.state, now, this.config.resolvedRetainMs);
-    const h = computeHealth(this.state, now, this.startedAt, this.config);
+    const books = computeHealth(this.state, now, this.startedAt, this.config);
+    // The underlying counts like any other feed: the report is the worse of the two.
+    let h = books;
+    if (this.underlying !== null) {
+      prunePricesToBeat(this.underlying, (id) => this.state.windows.has(id));
+      const u = underlyingStatus(this.underlying, now, this.startedAt, this.config);
+      if (STATUS_RANK[u] > STATUS_RANK[books.status]) h = { ...books, status: u };
+    }
     const unhealthy = h.staleTokens.length > 0 || h.gapTokens.length > 0 || h.status === "DOWN";
     if (unhealthy && now - this.lastResyncAt >= this.config.resyncMinIntervalMs) {
       void this.resync(`feed ${h.status}`);
@@ -294,6 +366,9 @@ export class MarketDataActor extends Actor {
     }
   }
 }
+
+/** Worst last, as computeHealth orders them. */
+const STATUS_RANK: Record<FeedStatus, number> = { OK: 0, STALE: 1, GAP: 2, DOWN: 3 };
 
 function bookPayload(b: TokenBook): Payload<"md.book"> {
   return {

@@ -192,6 +192,21 @@ export type MarketEvent =
       ts: number;
     };
 
+/**
+ * One price of an up/down market's underlying (BTC/USD…), as the venue's price socket gives it
+ * (Polymarket's RTDS, reference §2.4; the simulated path in paper). MarketData validates it.
+ */
+export interface UnderlyingTick {
+  /** e.g. `btc/usd`. */
+  symbol: string;
+  /** Micro-USD, integer. */
+  price: number;
+  /** When the source priced it (ms). */
+  ts: number;
+  /** e.g. `rtds:crypto_prices_twap_sixty`, `sim`. */
+  origin: string;
+}
+
 export type OrderUpdateKind = "placed" | "partially_filled" | "filled" | "cancelled" | "expired";
 
 export type UserEvent =
@@ -217,6 +232,11 @@ export interface Venue {
   /** Returns the unsubscribe function. */
   subscribeMarket(listener: (e: MarketEvent) => void): () => void;
   subscribeUser(listener: (e: UserEvent) => void): () => void;
+  /**
+   * The underlying's ticks, where the venue has a price socket (absent: no underlying). Ticks may
+   * be malformed: check them. Returns the unsubscribe function.
+   */
+  subscribeUnderlying?(listener: (tick: UnderlyingTick) => void): () => void;
 }
 
 /** An operating failure talking to the venue: named, with a stable `code` and the `cause`. */

@@ -48,6 +48,9 @@ export class StrategyActor extends Actor {
       this.onCroState(m);
     });
     this.ctx.on("md.book", (m) => this.onBook(m));
+    this.ctx.on("md.underlying", (m) => {
+      this.view.applyUnderlying(m, this.ctx.clock.now());
+    });
     // Replayed from the stream at every start: a restarted (or an added) replica knows every window.
     await this.ctx.onDurable("md.window", { durable: "strategy-windows", replay: true }, (m, d) =>
       this.onWindow(m, d),

@@ -3,13 +3,19 @@
  * (from md.book) and a sampled history of mids, turned into the WindowState a strategy evaluates.
  * No I/O: the agent feeds messages in with their receive time.
  */
-import type { MdBook, MdWindow } from "../../contracts/market-data.ts";
+import {
+  underlyingSymbolOf,
+  type MdBook,
+  type MdUnderlying,
+  type MdWindow,
+} from "../../contracts/market-data.ts";
 import type { Cause } from "../../bus/messages.ts";
 import {
   midPrice,
   type BookView,
   type MidSample,
   type OutcomeView,
+  type UnderlyingView,
   type WindowState,
 } from "./strategy.ts";
 
@@ -53,6 +59,10 @@ export class MarketView {
   private readonly tokenWindow = new Map<string, string>();
   private readonly books = new Map<string, HeldBook>();
   private readonly mids = new Map<string, MidSample[]>();
+  /** The latest md.underlying per symbol, with when it was seen (this agent's clock). */
+  private readonly underlying = new Map<string, { tick: MdUnderlying; seenAt: number }>();
+  /** Each window's price to beat, as MarketData recorded it at the window's start. */
+  private readonly priceToBeat = new Map<string, number>();
   /** Recently resolved ids, so a late or redelivered OPEN does not bring a window back. */
   private readonly resolved = new Set<string>();
 
@@ -99,6 +109,17 @@ export class MarketView {
     return window;
   }
 
+  /** Keeps the latest underlying tick of its symbol and the prices to beat it carries. */
+  applyUnderlying(m: MdUnderlying, seenAt: number): boolean {
+    const prior = this.underlying.get(m.symbol);
+    if (prior !== undefined && m.sourceTs < prior.tick.sourceTs) return false;
+    this.underlying.set(m.symbol, { tick: m, seenAt });
+    for (const w of m.windows) {
+      if (this.windows.has(w.windowId)) this.priceToBeat.set(w.windowId, w.priceToBeat);
+    }
+    return true;
+  }
+
   /** Forgets every book (after a lost connection they are stale); windows and mids stay. */
   dropBooks(): void {
     this.books.clear();
@@ -121,6 +142,22 @@ export class MarketView {
       tickSize: w.tickSize,
       minSize: w.minSize,
       positionsOpen,
+      underlying: this.underlyingOf(w, now),
+    };
+  }
+
+  /** The window's underlying, when a fresh tick of its symbol is known (books' age bound). */
+  private underlyingOf(w: WindowInfo, now: number): UnderlyingView | null {
+    const symbol = underlyingSymbolOf(w.slug);
+    const held = symbol === null ? undefined : this.underlying.get(symbol);
+    if (held === undefined || now - held.seenAt > this.bounds.bookMaxAgeMs) return null;
+    const priceToBeat = this.priceToBeat.get(w.windowId) ?? null;
+    return {
+      symbol: held.tick.symbol,
+      price: held.tick.price,
+      sourceTs: held.tick.sourceTs,
+      priceToBeat,
+      distance: priceToBeat === null ? null : held.tick.price - priceToBeat,
     };
   }
 
@@ -158,6 +195,7 @@ export class MarketView {
   private forget(windowId: string): void {
     const w = this.windows.get(windowId);
     this.windows.delete(windowId);
+    this.priceToBeat.delete(windowId);
     if (w === undefined) return;
     for (const tokenId of [w.upTokenId, w.downTokenId]) {
       this.tokenWindow.delete(tokenId);

@@ -28,6 +28,21 @@ export interface OutcomeView {
   readonly mids: readonly MidSample[];
 }
 
+/**
+ * The window's underlying (BTC/USD…): its latest price, the price to beat (the price at the
+ * window's start; the window resolves Up iff the close is at or above it, reference §4.5) and the
+ * distance between them. Prices are micro-USD integers.
+ */
+export interface UnderlyingView {
+  readonly symbol: string;
+  readonly price: number;
+  readonly sourceTs: number;
+  /** Null when MarketData did not see the window's start (e.g. it started later). */
+  readonly priceToBeat: number | null;
+  /** `price − priceToBeat` (micro-USD); positive: Up is winning now. Null without a price to beat. */
+  readonly distance: number | null;
+}
+
 export interface WindowState {
   readonly windowId: string;
   readonly slug: string;
@@ -41,6 +56,8 @@ export interface WindowState {
   readonly minSize: number;
   /** Entries this strategy already made in this window. */
   readonly positionsOpen: number;
+  /** Null when no fresh underlying price is known (no price socket, or it went quiet). */
+  readonly underlying: UnderlyingView | null;
 }
 
 /** Order types a signal may ask for (GTD needs an expiry, which signals do not carry). */

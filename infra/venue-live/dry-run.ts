@@ -16,6 +16,7 @@ import type {
   HeartbeatResult,
   ListReport,
   MarketEvent,
+  UnderlyingTick,
   PlaceOrderRequest,
   PlaceResult,
   UserEvent,
@@ -37,6 +38,7 @@ export interface DryRunSource {
   bookView(tokenId: string): BookView | null;
   markets(opts: CallOptions): Promise<ListReport<VenueMarket>>;
   subscribeMarket(listener: (e: MarketEvent) => void): () => void;
+  subscribeUnderlying?: ((listener: (tick: UnderlyingTick) => void) => () => void) | undefined;
 }
 
 export interface DryRunRecord {
@@ -60,6 +62,9 @@ export class DryRunVenue implements Venue {
   private readonly windowOf = new Map<string, VenueMarket>();
   private cash: number;
 
+  /** The live price socket's ticks, as they come (absent when the source has none). */
+  readonly subscribeUnderlying?: (listener: (tick: UnderlyingTick) => void) => () => void;
+
   constructor(
     private readonly source: DryRunSource,
     private readonly clock: Clock,
@@ -69,6 +74,8 @@ export class DryRunVenue implements Venue {
     private readonly store?: VenueJournal,
   ) {
     this.cash = startingCollateral;
+    const ticks = source.subscribeUnderlying;
+    if (ticks !== undefined) this.subscribeUnderlying = (listener) => ticks(listener);
   }
 
   async placeOrder(req: PlaceOrderRequest, opts: CallOptions): Promise<PlaceResult> {

@@ -7,44 +7,31 @@
  * its EIP-712 hash — the venue's order id — computed before the POST, so a late answer or event
  * attaches to it. A 4xx (or `success:false`) proves a refusal: rejected. A 5xx, a timeout or a
  * dropped connection proves nothing: unknown, resolved later by getOrder on the hash.
- * Credentials live only in the client; nothing here logs them.
+ * Credentials live only in the client; nothing here logs them. The parts: live-call.ts (timeouts,
+ * rate limits, validation), live-discovery.ts (windows by slug), live-signing.ts (client, hashes),
+ * user-stream.ts (our orders and trades), feed.ts (the market channel).
  */
-import { ORDER_V2_TYPES, orderV2Domain } from "./order-typed-data.ts";
 import {
   AssetType,
-  Chain,
-  ClobClient,
-  SignatureTypeV2,
-  getContractConfig,
-  OrderType as ClobOrderType,
   orderToJsonV2,
   isV2Order,
   Side as ClobSide,
-  type ApiKeyCreds,
+  type ClobClient,
   type SignedOrder,
 } from "@polymarket/clob-client-v2";
-import {
-  createPublicClient,
-  createWalletClient,
-  erc20Abi,
-  hashTypedData,
-  http,
-  type Hex,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { polygon, polygonAmoy } from "viem/chains";
+import { clobType, createChainReader, createClobClient, orderHashOf } from "./live-signing.ts";
 import type { Clock } from "../../bus/clock.ts";
 import { fromMicro } from "../../contracts/money.ts";
-import type { OrderType } from "../../contracts/common.ts";
+import { underlyingSymbolOf } from "../../contracts/market-data.ts";
 import type {
   CallOptions,
   CancelResult,
   HeartbeatResult,
   ListReport,
   MarketEvent,
+  UnderlyingTick,
   PlaceOrderRequest,
   PlaceResult,
-  RejectCode,
   UserEvent,
   ValueReport,
   Venue,
@@ -56,93 +43,33 @@ import type {
   VenueTrade,
 } from "../../agents/runtime/venue.ts";
 import { VenueError } from "../../agents/runtime/venue.ts";
-import { gammaUrlOf, type LiveVenueDeps, type LiveVenueSettings } from "./settings.ts";
+import { rtdsUrlOf, type LiveVenueDeps, type LiveVenueSettings } from "./settings.ts";
+import { RtdsClient, type RtdsStats } from "./rtds.ts";
 import { marketEventsFeed } from "./feed.ts";
 import { cachedChain, type ChainReader } from "./chain.ts";
 import { findOrderHash, recordOrderHash, type VenueJournal } from "./journal.ts";
 import type { BookView } from "./book.ts";
-import { type RateClass } from "./rate-limit.ts";
 import { Throttle } from "./throttle.ts";
 import { ourTrades, parseUserOrder, parseUserTrade, venueOrderOf, type Ours } from "./user-wire.ts";
 import { UserStream, type UserStreamStats } from "./user-stream.ts";
+import { Caller, failure, refusal, rejectCode, RowChecker, type Outcome } from "./live-call.ts";
+import { MarketDiscovery, type DiscoveryStats } from "./live-discovery.ts";
 import {
   balanceSchema,
   cancelSchema,
-  clobMarketSchema,
-  clobWindow,
-  gammaEventsSchema,
-  gammaWindow,
   heartbeatSchema,
-  marketsPageSchema,
   orderResponseSchema,
-  parseRest,
   rowsSchema,
-  windowSlugs,
   type OrderAnswer,
 } from "./rest-wire.ts";
 
-/** Collateral (pUSD) balance and the V2 exchange's allowance, read on-chain over `rpcUrl`. */
-export function createChainReader(rpcUrl: string, chainId: 137 | 80002): ChainReader {
-  const chain = chainId === 80002 ? polygonAmoy : polygon;
-  const client = createPublicClient({ chain, transport: http(rpcUrl) });
-  const cfg = getContractConfig(chainId);
-  return {
-    chainId: () => client.getChainId(),
-    async collateral(owner) {
-      const [balance, allowance] = await Promise.all([
-        client.readContract({
-          address: cfg.collateral as Hex,
-          abi: erc20Abi,
-          functionName: "balanceOf",
-          args: [owner as Hex],
-        }),
-        client.readContract({
-          address: cfg.collateral as Hex,
-          abi: erc20Abi,
-          functionName: "allowance",
-          args: [owner as Hex, cfg.exchangeV2 as Hex],
-        }),
-      ]);
-      const cap = (v: bigint): number =>
-        Number(v > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : v);
-      return { balance: cap(balance), allowance: cap(allowance) };
-    },
-  };
-}
+export { rejectCode } from "./live-call.ts";
+export { createChainReader } from "./live-signing.ts";
+export type { DiscoveryStats } from "./live-discovery.ts";
 
 /** How long the venue's dead-man switch waits for the next heartbeat (docs: ~10 s). */
 export const HEARTBEAT_DEADLINE_MS = 10_000;
-
-type Outcome<T> =
-  { ok: true; value: T } | { ok: false; status: number | null; error: string; code?: string };
-
-/** A venue answer that failed validation (rest-wire.ts), thrown inside a call. */
-class MalformedAnswer extends Error {
-  readonly code: string = "LIVE_MALFORMED";
-}
-
-/**
- * A page of a read the client pages itself that it could not use: a refusal (a 429 among them)
- * or a body it does not understand — the client loses the difference.
- */
-class PageUnreadable extends MalformedAnswer {
-  override readonly code = "LIVE_PAGE_UNREADABLE";
-  constructor(what: string, cause: Error) {
-    super(`${what}: a page was refused (429?) or not understood: ${cause.message}`);
-  }
-}
-
-/** How the windows were found (issue 17): by slug, and how often the paged list was needed. */
-export interface DiscoveryStats {
-  /** Gamma `/events?slug=` requests sent. */
-  slugLookups: number;
-  /** Lookups that failed (HTTP error, timeout, malformed answer, no such slug). */
-  slugFailures: number;
-  /** markets() calls answered by paging the CLOB list after a failed lookup. */
-  fallbacks: number;
-  /** `GET /markets` pages read. */
-  pages: number;
-}
+const FETCH_BOOK_TIMEOUT_MS = 10_000;
 
 interface Sent {
   hash: string;
@@ -154,31 +81,7 @@ export async function createLiveVenue(
   settings: LiveVenueSettings,
   deps: LiveVenueDeps,
 ): Promise<LiveVenue> {
-  const account = privateKeyToAccount(settings.privateKey as Hex);
-  const chain = settings.chainId === 80002 ? polygonAmoy : polygon;
-  // Signing is local; the transport is never used for it (no RPC call is made to sign).
-  const signer = createWalletClient({
-    account,
-    chain,
-    transport: http(settings.rpcUrl ?? "http://127.0.0.1:1"),
-  });
-  let creds: ApiKeyCreds | undefined = settings.creds ?? undefined;
-  if (creds === undefined) {
-    // L1: derive (or create) the API key from the wallet signature.
-    const l1 = new ClobClient({ host: settings.host, chain: chainOf(settings), signer });
-    creds = await l1.createOrDeriveApiKey();
-    if (typeof creds.key !== "string" || creds.key === "") {
-      throw new VenueError("LIVE_AUTH", "could not create or derive an API key");
-    }
-  }
-  const client = new ClobClient({
-    host: settings.host,
-    chain: chainOf(settings),
-    signer,
-    creds,
-    signatureType: SIGNATURE_TYPES[settings.signatureType],
-    ...(settings.funderAddress === undefined ? {} : { funderAddress: settings.funderAddress }),
-  });
+  const { client, address } = await createClobClient(settings);
   const chainReader =
     deps.chain ??
     (settings.rpcUrl === undefined
@@ -188,7 +91,7 @@ export async function createLiveVenue(
     client,
     settings,
     chainReader === undefined ? deps : { ...deps, chain: chainReader },
-    account.address,
+    address,
   );
 }
 
@@ -200,9 +103,8 @@ export class LiveVenue implements Venue {
   private heartbeatId: string | null = null;
   /** Our order and trade changes: user socket, REST fallback and catch-up (user-stream.ts). */
   private readonly user: UserStream;
-  /** REST rows that failed validation (counted; the first of each reason logged). */
-  readonly restRejected = { count: 0 };
-  private readonly loggedRejects = new Set<string>();
+  /** Answers checked against their schemas; the malformed ones counted and logged once. */
+  private readonly rows: RowChecker;
   /** Who we are in a trade or an order row, for user-wire.ts. */
   private readonly ours: Ours;
   private readonly feed;
@@ -214,17 +116,14 @@ export class LiveVenue implements Venue {
   private readonly recovered = new Map<string, string>();
   /** Polymarket's rate limits, per endpoint class; 429s back the class off (throttle.ts). */
   readonly throttle: Throttle;
-  private readonly log: LiveVenueDeps["log"];
-  private readonly fetchFn: typeof fetch;
-  private readonly discovery: DiscoveryStats = {
-    slugLookups: 0,
-    slugFailures: 0,
-    fallbacks: 0,
-    pages: 0,
-  };
-  /** Windows seen unresolved whose end has passed: looked up by slug until they resolve. */
-  private readonly unresolved = new Map<string, number>();
-  private readonly loggedFallbacks = new Set<string>();
+  /** Every venue request goes through it: timeout, rate limits, error bodies (live-call.ts). */
+  private readonly caller: Caller;
+  /** The windows by slug, the paged list as the fallback (live-discovery.ts). */
+  private readonly discovery: MarketDiscovery;
+  /** The underlying's price socket (rtds.ts); null when the settings name none. */
+  private readonly rtds: RtdsClient | null;
+  /** The underlying's ticks; absent when there is no price socket. */
+  readonly subscribeUnderlying?: (listener: (tick: UnderlyingTick) => void) => () => void;
 
   constructor(
     private readonly client: ClobClient,
@@ -233,8 +132,18 @@ export class LiveVenue implements Venue {
     readonly address: string,
   ) {
     this.clock = deps.clock;
-    this.log = deps.log;
-    this.fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
+    this.rows = new RowChecker(deps.log);
+    this.throttle = new Throttle(deps.clock, deps.rng.fork("venue-live/throttle"), deps.throttle);
+    this.caller = new Caller(deps.clock, this.throttle, deps.log);
+    this.discovery = new MarketDiscovery({
+      getMarkets: (cursor) => client.getMarkets(cursor),
+      settings,
+      clock: deps.clock,
+      caller: this.caller,
+      rows: this.rows,
+      fetchFn: deps.fetch ?? ((input, init) => fetch(input, init)),
+      log: deps.log,
+    });
     this.ours = {
       address,
       apiKey: client.creds?.key ?? "",
@@ -257,7 +166,9 @@ export class LiveVenue implements Venue {
       getOrder: (hash, opts) => this.getOrder({ venueOrderId: hash }, opts),
       trades: async (opts) => (await this.trades({}, opts)).items,
     });
-    this.throttle = new Throttle(deps.clock, deps.rng.fork("venue-live/throttle"), deps.throttle);
+    this.rtds = rtdsClientOf(settings, deps);
+    const rtds = this.rtds;
+    if (rtds !== null) this.subscribeUnderlying = (listener) => rtds.subscribe(listener);
     this.chain = deps.chain === undefined ? null : cachedChain(deps.chain, deps.clock);
     this.journal = deps.journal ?? null;
     this.feed = marketEventsFeed({
@@ -268,7 +179,7 @@ export class LiveVenue implements Venue {
       markets: async () => (await this.markets({ timeoutMs: 10_000 })).items,
       // Through the throttle: a reconnect that refetches every book stays inside the book limit.
       fetchBook: (assetId) =>
-        this.throttled("book", "book", this.clock.now() + FETCH_BOOK_TIMEOUT_MS, () =>
+        this.caller.throttled("book", "book", this.clock.now() + FETCH_BOOK_TIMEOUT_MS, () =>
           this.client.getOrderBook(assetId),
         ),
     });
@@ -276,36 +187,16 @@ export class LiveVenue implements Venue {
 
   /** The EIP-712 hash of a signed V2 order: the id the venue gives it. */
   orderHash(signed: SignedOrder, negRisk: boolean): string {
-    const cfg = getContractConfig(this.settings.chainId);
-    const o = signed as unknown as Record<string, string | number>;
-    return hashTypedData({
-      domain: orderV2Domain(
-        this.settings.chainId,
-        (negRisk ? cfg.negRiskExchangeV2 : cfg.exchangeV2) as Hex,
-      ),
-      types: ORDER_V2_TYPES,
-      primaryType: "Order",
-      message: {
-        salt: BigInt(o.salt ?? 0),
-        maker: String(o.maker) as Hex,
-        signer: String(o.signer) as Hex,
-        tokenId: BigInt(o.tokenId ?? 0),
-        makerAmount: BigInt(o.makerAmount ?? 0),
-        takerAmount: BigInt(o.takerAmount ?? 0),
-        side: o.side === "SELL" || o.side === 1 ? 1 : 0,
-        signatureType: Number(o.signatureType),
-        timestamp: BigInt(o.timestamp ?? 0),
-        metadata: String(o.metadata) as Hex,
-        builder: String(o.builder) as Hex,
-      },
-    });
+    return orderHashOf(this.settings.chainId, signed, negRisk);
   }
 
   async placeOrder(req: PlaceOrderRequest, opts: CallOptions): Promise<PlaceResult> {
     let prior: unknown = this.byClientId.get(req.clientOrderId);
     if (prior === undefined && this.journal !== null) {
       // Signed before a restart: never sign a second order for the same client id.
-      const found = await this.call(opts, "journal", () => this.recoverHash(req.clientOrderId));
+      const found = await this.caller.call(opts, "journal", () =>
+        this.recoverHash(req.clientOrderId),
+      );
       if (!found.ok) return { outcome: "unknown", reason: `order-id journal: ${found.error}` };
       prior = found.value ?? undefined;
     }
@@ -322,7 +213,7 @@ export class LiveVenue implements Venue {
         trades: [],
       };
     }
-    const signedResult = await this.call(opts, "sign", async () => {
+    const signedResult = await this.caller.call(opts, "sign", async () => {
       const negRisk = await this.client.getNegRisk(req.tokenId);
       const signed = await this.client.createOrder(
         {
@@ -344,7 +235,7 @@ export class LiveVenue implements Venue {
     if (this.journal !== null) {
       // Durable before the POST: an UNKNOWN outcome stays resolvable after a restart.
       const journal = this.journal;
-      const noted = await this.call(opts, "journal", () =>
+      const noted = await this.caller.call(opts, "journal", () =>
         recordOrderHash(journal, this.clock, req.clientOrderId, hash, {
           tokenId: req.tokenId,
           side: req.side,
@@ -366,13 +257,13 @@ export class LiveVenue implements Venue {
     this.clientIdByHash.set(hash, req.clientOrderId);
     this.user.track(hash);
     // Past this line the order may exist at the venue: only a proven refusal is "rejected".
-    const posted = await this.call(opts, "post", () =>
+    const posted = await this.caller.call(opts, "post", () =>
       this.client.postOrder(signed, clobType(req.orderType)),
     );
     if (!posted.ok) return refusal(posted, "post");
     // The order may exist: an answer we cannot read is a VenueError (Execution: unknown, resolved
     // later by the hash), never a rejection.
-    const res = this.valid(orderResponseSchema, "POST /order", posted.value);
+    const res = this.rows.valid(orderResponseSchema, "POST /order", posted.value);
     if (!res.success || (res.errorMsg !== "" && res.orderID === "")) {
       return { outcome: "rejected", code: rejectCode(res.errorMsg), message: res.errorMsg };
     }
@@ -438,12 +329,12 @@ export class LiveVenue implements Venue {
 
   /** True when the venue has a book for the token (preflight's token-id check). */
   async hasBook(tokenId: string, opts: CallOptions): Promise<boolean> {
-    const r = await this.call(opts, "book", () => this.client.getOrderBook(tokenId));
+    const r = await this.caller.call(opts, "book", () => this.client.getOrderBook(tokenId));
     return r.ok && (r.value as { asset_id?: unknown }).asset_id === tokenId;
   }
 
   async cancelOrder(venueOrderId: string, opts: CallOptions): Promise<CancelResult> {
-    const r = await this.call(opts, "cancel", () =>
+    const r = await this.caller.call(opts, "cancel", () =>
       this.client.cancelOrder({ orderID: venueOrderId }),
     );
     return this.cancelResult(r, "cancel", "DELETE /order");
@@ -451,7 +342,7 @@ export class LiveVenue implements Venue {
 
   async cancelAll(opts: CallOptions): Promise<CancelResult> {
     return this.cancelResult(
-      await this.call(opts, "cancel-all", () => this.client.cancelAll()),
+      await this.caller.call(opts, "cancel-all", () => this.client.cancelAll()),
       "cancel-all",
       "DELETE /cancel-all",
     );
@@ -467,13 +358,13 @@ export class LiveVenue implements Venue {
       this.recovered.get(query.clientOrderId ?? "");
     if (hash === undefined && query.clientOrderId !== undefined && this.journal !== null) {
       const cid = query.clientOrderId;
-      const found = await this.call(opts, "journal", () => this.recoverHash(cid));
+      const found = await this.caller.call(opts, "journal", () => this.recoverHash(cid));
       // A journal we cannot read proves nothing: never answer "no such order" on it.
       if (!found.ok) throw new VenueError("LIVE_JOURNAL", `order-id journal: ${found.error}`);
       hash = found.value ?? undefined;
     }
     if (hash === undefined) return null;
-    const r = await this.call(opts, "get-order", () => this.client.getOrder(hash));
+    const r = await this.caller.call(opts, "get-order", () => this.client.getOrder(hash));
     if (!r.ok) {
       if (r.status === 404) return null;
       throw failure("get-order", r);
@@ -484,15 +375,15 @@ export class LiveVenue implements Venue {
   }
 
   async openOrders(opts: CallOptions): Promise<ListReport<VenueOrder>> {
-    const r = await this.call(opts, "open-orders", () => this.client.getOpenOrders());
+    const r = await this.caller.call(opts, "open-orders", () => this.client.getOpenOrders());
     if (!r.ok) throw failure("open-orders", r);
-    const rows = this.valid(rowsSchema, "GET /data/orders", r.value);
+    const rows = this.rows.valid(rowsSchema, "GET /data/orders", r.value);
     const items = rows.map((o) => this.orderOf(o, "open-orders"));
     return { complete: true, items, asOf: this.clock.now() };
   }
 
   async trades(query: { sinceTs?: number }, opts: CallOptions): Promise<ListReport<VenueTrade>> {
-    const r = await this.call(opts, "trades", () =>
+    const r = await this.caller.call(opts, "trades", () =>
       this.client.getTrades(
         query.sinceTs === undefined ? {} : { after: String(Math.floor(query.sinceTs / 1000)) },
       ),
@@ -502,12 +393,12 @@ export class LiveVenue implements Venue {
     // incomplete, and the reconciler treats it so.
     const items: VenueTrade[] = [];
     let complete = true;
-    for (const row of this.valid(rowsSchema, "GET /data/trades", r.value)) {
+    for (const row of this.rows.valid(rowsSchema, "GET /data/trades", r.value)) {
       const t = parseUserTrade(row);
       if (t.ok) items.push(...ourTrades(t.value, this.ours));
       else {
         complete = false;
-        this.rejectedRow("trades", t.reason, row);
+        this.rows.rejectedRow("trades", t.reason, row);
       }
     }
     return { complete, items, asOf: this.clock.now() };
@@ -527,11 +418,11 @@ export class LiveVenue implements Venue {
   }
 
   async balance(opts: CallOptions): Promise<ValueReport<VenueBalance>> {
-    const r = await this.call(opts, "balance", () =>
+    const r = await this.caller.call(opts, "balance", () =>
       this.client.getBalanceAllowance({ asset_type: AssetType.COLLATERAL }),
     );
     if (!r.ok) throw failure("balance", r);
-    const body = this.valid(balanceSchema, "GET /balance-allowance", r.value);
+    const body = this.rows.valid(balanceSchema, "GET /balance-allowance", r.value);
     const open = await this.openOrders(opts);
     const reserved = open.items
       .filter((o) => o.side === "BUY")
@@ -543,7 +434,7 @@ export class LiveVenue implements Venue {
       // either is a CRO veto, through the reconciler's report).
       const chain = this.chain;
       const owner = this.settings.funderAddress ?? this.address;
-      const c = await this.call(opts, "chain-balance", () => chain.collateral(owner));
+      const c = await this.caller.call(opts, "chain-balance", () => chain.collateral(owner));
       if (!c.ok) throw failure("chain-balance", c);
       collateral = Math.min(collateral, c.value.balance);
       allowance = Math.min(allowance, c.value.allowance);
@@ -553,40 +444,26 @@ export class LiveVenue implements Venue {
   }
 
   async heartbeat(opts: CallOptions): Promise<HeartbeatResult> {
-    const r = await this.call(opts, "heartbeat", () =>
+    const r = await this.caller.call(opts, "heartbeat", () =>
       this.client.postHeartbeat(this.heartbeatId ?? undefined),
     );
     if (!r.ok) throw failure("heartbeat", r);
-    const id = this.valid(heartbeatSchema, "POST /v1/heartbeats", r.value).heartbeat_id;
+    const id = this.rows.valid(heartbeatSchema, "POST /v1/heartbeats", r.value).heartbeat_id;
     if (id !== null && id !== "") this.heartbeatId = id;
     return { deadlineTs: this.clock.now() + HEARTBEAT_DEADLINE_MS };
   }
 
+  /** REST rows that failed validation (counted; the first of each reason logged). */
+  get restRejected(): { readonly count: number } {
+    return this.rows.rejected;
+  }
+
   /**
-   * The current and next window of each configured instrument, looked up directly by their
-   * deterministic slugs on Gamma (`GET /events?slug=`, reference §4.5), plus windows seen earlier
-   * that have ended but not yet resolved. Only when a lookup of a current or next window fails is
-   * the whole CLOB list paged instead (counted in `discoveryStats()`, each reason logged once).
-   * Without configured instruments the list is always paged.
+   * The current and next window of each configured instrument, by slug (live-discovery.ts); each
+   * window's tokens remembered so a trade on them names its window.
    */
   async markets(opts: CallOptions): Promise<ListReport<VenueMarket>> {
-    const instruments = this.settings.instruments ?? [];
-    let report: ListReport<VenueMarket>;
-    if (instruments.length === 0) report = await this.listMarkets(opts);
-    else {
-      const bySlug = await this.marketsBySlug(instruments, opts);
-      if (bySlug.ok) report = bySlug.value;
-      else {
-        this.discovery.fallbacks++;
-        const first = !this.loggedFallbacks.has(bySlug.reason);
-        if (first && this.loggedFallbacks.size < 50) this.loggedFallbacks.add(bySlug.reason);
-        this.log?.[first ? "warn" : "debug"](
-          { reason: bySlug.reason, fallbacks: this.discovery.fallbacks },
-          "market discovery by slug failed: paging the market list",
-        );
-        report = await this.listMarkets(opts);
-      }
-    }
+    const report = await this.discovery.markets(opts);
     for (const m of report.items) {
       this.windowOfToken.set(m.upTokenId, m.windowId);
       this.windowOfToken.set(m.downTokenId, m.windowId);
@@ -596,128 +473,7 @@ export class LiveVenue implements Venue {
 
   /** Slug lookups, failures, fallbacks to the paged list and pages read. */
   discoveryStats(): DiscoveryStats {
-    return { ...this.discovery };
-  }
-
-  private async marketsBySlug(
-    instruments: string[],
-    opts: CallOptions,
-  ): Promise<{ ok: true; value: ListReport<VenueMarket> } | { ok: false; reason: string }> {
-    const now = this.clock.now();
-    const wanted: { slug: string; startTs: number }[] = [];
-    for (const instrument of instruments) {
-      const slugs = windowSlugs(instrument, now);
-      if (slugs === null) return { ok: false, reason: `not an up/down instrument: ${instrument}` };
-      wanted.push(...slugs);
-    }
-    const required = new Set(wanted.map((w) => w.slug));
-    const pending = [...this.unresolved]
-      .filter(([slug]) => !required.has(slug))
-      .map(([slug, startTs]) => ({ slug, startTs }));
-    const found = await Promise.all(
-      [...wanted, ...pending].map(async ({ slug, startTs }) => ({
-        slug,
-        r: await this.marketBySlug(slug, startTs, opts),
-      })),
-    );
-    const items: VenueMarket[] = [];
-    for (const { slug, r } of found) {
-      if (r.ok) {
-        items.push(r.value);
-        if (r.value.status === "RESOLVED") this.unresolved.delete(slug);
-        else if (this.unresolved.size < UNRESOLVED_MAX || this.unresolved.has(slug))
-          this.unresolved.set(slug, r.value.startTs);
-        continue;
-      }
-      if (required.has(slug)) return { ok: false, reason: r.reason };
-      // An earlier window no longer listed: forgotten; any other failure: asked again next time.
-      if (r.notFound) this.unresolved.delete(slug);
-    }
-    return { ok: true, value: { complete: true, items, asOf: now } };
-  }
-
-  /** One window by its slug: Gamma's event, its market validated and mapped. */
-  private async marketBySlug(
-    slug: string,
-    startTs: number,
-    opts: CallOptions,
-  ): Promise<{ ok: true; value: VenueMarket } | { ok: false; reason: string; notFound: boolean }> {
-    this.discovery.slugLookups++;
-    const url = `${gammaUrlOf(this.settings)}/events?slug=${encodeURIComponent(slug)}`;
-    const r = await this.call(opts, "gamma", () => this.getJson(url, opts));
-    const fail = (reason: string, notFound = false) => {
-      this.discovery.slugFailures++;
-      return { ok: false as const, reason: `${slug}: ${reason}`, notFound };
-    };
-    if (!r.ok) {
-      return fail(r.status === null ? r.error : `HTTP ${r.status} ${r.error}`, r.status === 404);
-    }
-    const events = parseRest(gammaEventsSchema, "GET /events", r.value);
-    if (!events.ok) {
-      this.rejectedRow("gamma /events", events.reason, r.value);
-      return fail(`malformed answer: ${events.reason}`);
-    }
-    const market = events.value
-      .filter((e) => e.slug === slug)
-      .flatMap((e) => e.markets ?? [])
-      .find((m) => m.slug === slug);
-    if (market === undefined) return fail("no such event", true);
-    return { ok: true, value: gammaWindow(market, startTs, this.clock.now()) };
-  }
-
-  /** GET a JSON body; an HTTP error comes back as the client's `{ error, status }` shape. */
-  private async getJson(url: string, opts: CallOptions): Promise<unknown> {
-    const res = await this.fetchFn(url, { signal: AbortSignal.timeout(opts.timeoutMs) });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      if (!res.ok) return { error: text.slice(0, 200), status: res.status };
-      this.rejectedRow("gamma /events", "GET /events: (body) not JSON", text);
-      throw new MalformedAnswer(`GET /events: (body) not JSON`);
-    }
-    if (res.ok) return body;
-    const o = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-    return {
-      ...o,
-      error: typeof o.error === "string" ? o.error : text.slice(0, 200),
-      status: res.status,
-    };
-  }
-
-  /** The whole CLOB market list, paged (`GET /markets`); a malformed row is left out. */
-  private async listMarkets(opts: CallOptions): Promise<ListReport<VenueMarket>> {
-    const r = await this.call(opts, "markets", async () => {
-      const out: unknown[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < MARKET_PAGES_MAX; page++) {
-        this.discovery.pages++;
-        const raw: unknown = await this.client.getMarkets(cursor);
-        if (errorOf(raw) !== null) return raw;
-        const p = this.valid(marketsPageSchema, "GET /markets", raw, MalformedAnswer);
-        out.push(...p.data);
-        if (p.next_cursor === "LTE=" || p.next_cursor === "") return { out, complete: true };
-        cursor = p.next_cursor;
-      }
-      return { out, complete: false };
-    });
-    if (!r.ok) throw failure("markets", r);
-    const { out, complete: allPages } = r.value as { out: unknown[]; complete: boolean };
-    const now = this.clock.now();
-    let complete = allPages;
-    const items: VenueMarket[] = [];
-    for (const row of out) {
-      const m = parseRest(clobMarketSchema, "GET /markets", row);
-      if (!m.ok) {
-        complete = false;
-        this.rejectedRow("markets", m.reason, row);
-        continue;
-      }
-      const w = clobWindow(m.value, now);
-      if (w !== null) items.push(w);
-    }
-    return { complete, items, asOf: now };
+    return this.discovery.counts();
   }
 
   subscribeMarket(listener: (e: MarketEvent) => void): () => void {
@@ -743,7 +499,13 @@ export class LiveVenue implements Venue {
     this.user.dropSocket();
   }
 
+  /** The price socket's counters (frames, ticks, unknown, malformed, reconnects); null: none. */
+  underlyingStats(): RtdsStats | null {
+    return this.rtds?.stats() ?? null;
+  }
+
   close(): void {
+    this.rtds?.close();
     this.user.close();
     this.feed.close();
   }
@@ -765,255 +527,16 @@ export class LiveVenue implements Venue {
   private orderOf(raw: unknown, what: string): VenueOrder {
     const o = parseUserOrder(raw);
     if (!o.ok) {
-      this.rejectedRow(what, o.reason, raw);
+      this.rows.rejectedRow(what, o.reason, raw);
       throw new VenueError("LIVE_MALFORMED", `live ${what}: ${o.reason}`);
     }
     return venueOrderOf(o.value, this.ours, this.clock.now());
   }
 
-  /**
-   * A venue answer checked against its schema; one that fails is counted, logged once with a cut
-   * sample, and thrown as a VenueError (LIVE_MALFORMED) naming the endpoint and the field.
-   */
-  private valid<S extends Parameters<typeof parseRest>[0]>(
-    schema: S,
-    endpoint: string,
-    raw: unknown,
-    as: "venue" | typeof MalformedAnswer = "venue",
-  ): ReturnType<S["parse"]> {
-    const r = parseRest(schema, endpoint, raw);
-    if (r.ok) return r.value as ReturnType<S["parse"]>;
-    this.rejectedRow(endpoint, r.reason, raw);
-    if (as !== "venue") throw new as(r.reason);
-    throw new VenueError("LIVE_MALFORMED", `live ${r.reason}`);
-  }
-
   private cancelResult(r: Outcome<unknown>, what: string, endpoint: string): CancelResult {
     if (!r.ok) throw failure(what, r);
-    const body = this.valid(cancelSchema, endpoint, r.value);
+    const body = this.rows.valid(cancelSchema, endpoint, r.value);
     return { cancelled: body.canceled, notCancelled: body.not_canceled };
-  }
-
-  /** A REST row that failed validation: counted, the first of each reason logged with a sample. */
-  private rejectedRow(what: string, reason: string, row: unknown): void {
-    this.restRejected.count++;
-    const key = `${what}: ${reason}`;
-    if (this.loggedRejects.has(key) || this.loggedRejects.size >= 50) return;
-    this.loggedRejects.add(key);
-    let sample = "(not serialisable)";
-    try {
-      sample = `${JSON.stringify(row) as string | undefined}`.slice(0, 200);
-    } catch {
-      // A cycle or a BigInt: the reason alone is logged.
-    }
-    this.log?.warn({ what, reason, sample }, "venue row failed validation (logged once)");
-  }
-
-  /**
-   * One request of `cls` under Polymarket's rate limits: waits for its bucket (never past
-   * `deadline`), and on a 429 backs the class off — `retry_after_seconds` when the venue gives it —
-   * then retries a read while the deadline allows. A POST or cancel that got a 429 is returned as
-   * is: the venue refused it, nothing was created.
-   */
-  private async throttled<T>(
-    cls: RateClass,
-    what: string,
-    deadline: number,
-    fn: () => Promise<T>,
-  ): Promise<T> {
-    let pageError: TypeError | null = null;
-    for (let attempt = 0; ; attempt++) {
-      let release: () => void;
-      try {
-        release = await this.throttle.acquire(cls, deadline);
-      } catch (e) {
-        // Out of time after unreadable pages: say so, not only that the next slot is too late.
-        if (pageError !== null) throw new PageUnreadable(what, pageError);
-        throw e;
-      }
-      let value: T;
-      try {
-        value = await fn();
-      } catch (e) {
-        // The client's paged reads (open orders, trades) throw when a page is an error body —
-        // a 429 among them — or a body it does not understand, so the status is lost: back off
-        // without a Retry-After and retry.
-        if (!(PAGED.has(what) && e instanceof TypeError)) throw e;
-        if (attempt >= RETRIES_ON_429_MAX) throw new PageUnreadable(what, e);
-        pageError = e;
-        const waitMs = this.throttle.rateLimited(cls, null);
-        this.log?.warn({ what, rateClass: cls, waitMs, attempt }, "paged read failed: backing off");
-        continue;
-      } finally {
-        release();
-      }
-      if (errorOf(value)?.status !== 429) {
-        this.throttle.succeeded(cls);
-        return value;
-      }
-      const waitMs = this.throttle.rateLimited(cls, retryAfterMsOf(value));
-      this.log?.warn({ what, rateClass: cls, waitMs, attempt }, "venue answered 429: backing off");
-      if (!READS.has(what) || attempt >= RETRIES_ON_429_MAX) return value;
-    }
-  }
-
-  /** Runs one client call under the caller's timeout and the rate limits; never throws. */
-  private call<T>(opts: CallOptions, what: string, call: () => Promise<T>): Promise<Outcome<T>> {
-    const cls = RATE_CLASS_OF_CALL[what];
-    const deadline = this.clock.now() + opts.timeoutMs;
-    const fn = cls === undefined ? call : () => this.throttled(cls, what, deadline, call);
-    return new Promise((resolve) => {
-      let done = false;
-      const timer = this.clock.setTimer(opts.timeoutMs, () => {
-        if (done) return;
-        done = true;
-        resolve({ ok: false, status: null, error: `${what} timed out after ${opts.timeoutMs} ms` });
-      });
-      fn().then(
-        (value) => {
-          if (done) return;
-          done = true;
-          this.clock.clearTimer(timer);
-          const err = errorOf(value);
-          resolve(err === null ? { ok: true, value } : { ok: false, ...err });
-        },
-        (error: unknown) => {
-          if (done) return;
-          done = true;
-          this.clock.clearTimer(timer);
-          const e = error as { status?: unknown; message?: unknown };
-          resolve({
-            ok: false,
-            status: typeof e.status === "number" ? e.status : null,
-            error: typeof e.message === "string" ? e.message : String(error),
-            ...(error instanceof MalformedAnswer ? { code: error.code } : {}),
-          });
-        },
-      );
-    });
-  }
-}
-
-const MARKET_PAGES_MAX = 100;
-/** Ended windows still followed by slug until they resolve. */
-const UNRESOLVED_MAX = 32;
-const FETCH_BOOK_TIMEOUT_MS = 10_000;
-/** Retries of a read answered 429, each after the class's backoff, within the call's deadline. */
-const RETRIES_ON_429_MAX = 3;
-
-/** The rate-limit class of each venue call (journal and chain reads are not the venue's). */
-const RATE_CLASS_OF_CALL: Record<string, RateClass | undefined> = {
-  sign: "general",
-  post: "order",
-  cancel: "cancel",
-  "cancel-all": "cancel-all",
-  "get-order": "data-orders",
-  "open-orders": "data-orders",
-  trades: "data-trades",
-  balance: "balance",
-  heartbeat: "heartbeat",
-  markets: "markets",
-  gamma: "gamma",
-  book: "book",
-};
-/** Reads the client pages itself, throwing (status lost) when a page is refused. */
-const PAGED = new Set(["open-orders", "trades"]);
-/** Calls that change nothing at the venue: safe to send again after a 429. */
-const READS = new Set([
-  "get-order",
-  "open-orders",
-  "trades",
-  "balance",
-  "markets",
-  "gamma",
-  "book",
-]);
-
-/** The venue's wait after a 429, from `retry_after_seconds` in the body; null when absent. */
-function retryAfterMsOf(value: unknown): number | null {
-  const s = (value as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
-  const n = typeof s === "string" ? Number(s) : s;
-  return typeof n === "number" && Number.isFinite(n) && n >= 0 ? Math.ceil(n * 1000) : null;
-}
-const SIGNATURE_TYPES = [
-  SignatureTypeV2.EOA,
-  SignatureTypeV2.POLY_PROXY,
-  SignatureTypeV2.POLY_GNOSIS_SAFE,
-  SignatureTypeV2.POLY_1271,
-] as const;
-
-function chainOf(settings: LiveVenueSettings): Chain {
-  return settings.chainId === 80002 ? Chain.AMOY : Chain.POLYGON;
-}
-
-/** The client returns API errors as `{ error, status }` objects (throwOnError off). */
-function errorOf(value: unknown): { status: number | null; error: string } | null {
-  if (value === null || typeof value !== "object" || Array.isArray(value) || !("error" in value))
-    return null;
-  const v = value as { error: unknown; status?: unknown };
-  return {
-    status: typeof v.status === "number" ? v.status : null,
-    error: typeof v.error === "string" ? v.error : JSON.stringify(v.error),
-  };
-}
-
-/** Only a 4xx answer proves nothing was created; anything else may have reached the book. */
-function refusal(r: { status: number | null; error: string }, stage: "sign" | "post"): PlaceResult {
-  if (r.status !== null && r.status >= 400 && r.status < 500) {
-    return { outcome: "rejected", code: rejectCode(r.error), message: r.error };
-  }
-  // Signing failed locally (bad tick or price): nothing was sent.
-  if (stage === "sign" && r.status === null && !/timed out/.test(r.error)) {
-    return { outcome: "rejected", code: rejectCode(r.error), message: r.error };
-  }
-  return {
-    outcome: "unknown",
-    reason: r.status === null ? r.error : `HTTP ${r.status}: ${r.error}`,
-  };
-}
-
-function failure(
-  what: string,
-  r: { status: number | null; error: string; code?: string },
-): VenueError {
-  if (r.code !== undefined) return new VenueError(r.code, `live ${r.error}`);
-  return new VenueError(
-    r.status === null ? "VENUE_TIMEOUT" : "VENUE_HTTP",
-    `live ${what}: ${r.status ?? "no answer"} ${r.error}`,
-  );
-}
-
-const REJECT_PATTERNS: Array<[RegExp, RejectCode]> = [
-  [/too many requests|rate limited/i, "VENUE_UNAVAILABLE"],
-  [/tick size|breaks minimum tick|invalid price/i, "TICK_SIZE"],
-  [/lower than the minimum|min size/i, "MIN_SIZE"],
-  [/lot size|decimal places/i, "LOT_SIZE"],
-  [/min size: \$|marketable buy/i, "MIN_NOTIONAL"],
-  [/allowance/i, "INSUFFICIENT_ALLOWANCE"],
-  [/balance/i, "INSUFFICIENT_BALANCE"],
-  [/FOK/i, "FOK_NOT_FILLED"],
-  [/FAK/i, "FAK_NOT_FILLED"],
-  [/Duplicated/i, "DUPLICATE_CLIENT_ID"],
-  [/expiration/i, "INVALID_EXPIRY"],
-  [/not yet ready|closed|not accepting|market not found|resolved/i, "MARKET_CLOSED"],
-  [/token id|orderbook exists/i, "UNKNOWN_TOKEN"],
-];
-
-export function rejectCode(message: string): RejectCode {
-  for (const [re, code] of REJECT_PATTERNS) if (re.test(message)) return code;
-  return "INVALID_ORDER";
-}
-
-function clobType(t: OrderType): ClobOrderType {
-  switch (t) {
-    case "GTC":
-      return ClobOrderType.GTC;
-    case "GTD":
-      return ClobOrderType.GTD;
-    case "FOK":
-      return ClobOrderType.FOK;
-    case "FAK":
-      return ClobOrderType.FAK;
   }
 }
 
@@ -1025,4 +548,25 @@ function allowanceOf(body: {
   if (body.allowance !== undefined) values.push(Number(body.allowance));
   if (values.length === 0) return 0;
   return Math.min(...values.map((v) => Math.min(v, Number.MAX_SAFE_INTEGER)));
+}
+
+/** The price socket for these settings: the instruments' symbols on the configured topic. */
+function rtdsClientOf(settings: LiveVenueSettings, deps: LiveVenueDeps): RtdsClient | null {
+  const url = rtdsUrlOf(settings);
+  const symbols = [
+    ...new Set(
+      (settings.instruments ?? [])
+        .map((i) => underlyingSymbolOf(i))
+        .filter((s): s is string => s !== null),
+    ),
+  ];
+  if (url === null || symbols.length === 0) return null;
+  return new RtdsClient({
+    url,
+    topic: settings.rtdsTopic ?? "crypto_prices_twap_sixty",
+    symbols,
+    clock: deps.clock,
+    rng: deps.rng.fork("venue-live/rtds"),
+    ...(deps.log === undefined ? {} : { log: deps.log }),
+  });
 }

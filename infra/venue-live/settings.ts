@@ -3,6 +3,7 @@
  * any mode may load this file. Secrets are validated by shape and never echoed in an error.
  */
 import type { ThrottleOptions } from "./throttle.ts";
+import { RTDS_CRYPTO_TOPICS, type RtdsTopic } from "./rtds-wire.ts";
 import type { Clock } from "../../bus/clock.ts";
 import type { Rng } from "../../bus/rng.ts";
 import type { Logger } from "../../agents/runtime/logger.ts";
@@ -46,6 +47,14 @@ export interface LiveVenueSettings {
    * when the CLOB is Polymarket's, else the CLOB host (`predator venue` serves both).
    */
   gammaUrl?: string;
+  /**
+   * Polymarket's real-time data socket for the underlying's price (POLY_RTDS_URL; reference §2.4).
+   * Default: Polymarket's when the CLOB is Polymarket's; otherwise none unless set
+   * (`predator venue` serves one at `/rtds`). Without it the strategies get no underlying.
+   */
+  rtdsUrl?: string;
+  /** The RTDS topic (POLY_RTDS_TOPIC); default `crypto_prices_twap_sixty`, what windows settle on. */
+  rtdsTopic?: RtdsTopic;
 }
 
 export interface LiveVenueDeps {
@@ -71,6 +80,14 @@ export interface LiveVenueDeps {
 /** Polymarket's CLOB and Gamma hosts. */
 export const POLYMARKET_CLOB_URL = "https://clob.polymarket.com";
 export const POLYMARKET_GAMMA_URL = "https://gamma-api.polymarket.com";
+/** Polymarket's real-time data socket (crypto prices). */
+export const POLYMARKET_RTDS_URL = "wss://ws-live-data.polymarket.com";
+
+/** Where the price socket is for these settings; null: none. */
+export function rtdsUrlOf(settings: Pick<LiveVenueSettings, "host" | "rtdsUrl">): string | null {
+  if (settings.rtdsUrl !== undefined) return settings.rtdsUrl;
+  return settings.host.replace(/\/$/, "") === POLYMARKET_CLOB_URL ? POLYMARKET_RTDS_URL : null;
+}
 
 /** Where Gamma is for these settings. */
 export function gammaUrlOf(settings: Pick<LiveVenueSettings, "host" | "gammaUrl">): string {
@@ -140,6 +157,13 @@ export function liveSettingsFromEnv(env: Record<string, string | undefined>): Li
       `expected {asset}-updown-{n}{s|m|h} (e.g. btc-updown-15m), got ${JSON.stringify(bad)}`,
     );
   }
+  const rtdsUrl = env.POLY_RTDS_URL;
+  if (rtdsUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(rtdsUrl))
+    throw new ConfigError("POLY_RTDS_URL", "expected a ws(s) URL");
+  const rtdsTopic = env.POLY_RTDS_TOPIC;
+  if (rtdsTopic !== undefined && !(RTDS_CRYPTO_TOPICS as readonly string[]).includes(rtdsTopic)) {
+    throw new ConfigError("POLY_RTDS_TOPIC", `expected one of ${RTDS_CRYPTO_TOPICS.join(", ")}`);
+  }
   const gammaUrl = env.POLY_GAMMA_URL;
   if (gammaUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(gammaUrl))
     throw new ConfigError("POLY_GAMMA_URL", "expected an http(s) URL");
@@ -147,6 +171,8 @@ export function liveSettingsFromEnv(env: Record<string, string | undefined>): Li
     host: host.replace(/\/$/, ""),
     instruments,
     ...(gammaUrl === undefined ? {} : { gammaUrl: gammaUrl.replace(/\/$/, "") }),
+    ...(rtdsUrl === undefined ? {} : { rtdsUrl }),
+    ...(rtdsTopic === undefined ? {} : { rtdsTopic: rtdsTopic as RtdsTopic }),
     wsUrl: wsUrl.replace(/\/$/, ""),
     chainId: chain === "80002" ? 80002 : 137,
     privateKey,
@@ -167,6 +193,7 @@ export function redacted(settings: LiveVenueSettings): Record<string, unknown> {
     signatureType: settings.signatureType,
     instruments: settings.instruments ?? [],
     gammaUrl: gammaUrlOf(settings),
+    rtdsUrl: rtdsUrlOf(settings),
     privateKey: "[redacted]",
     creds:
       settings.creds === null

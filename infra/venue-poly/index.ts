@@ -21,6 +21,7 @@ import { CALL, PolyCore } from "./core.ts";
 import { DEFAULT_POLY_FAULTS, type PolyFaults, parsePolyFaults } from "./faults.ts";
 import { buildHttp } from "./http.ts";
 import { PolyWs } from "./ws.ts";
+import { startRtdsEndpoint } from "./rtds.ts";
 import { conditionIdOf } from "./wire.ts";
 
 import type { RateRule } from "../venue-live/rate-limit.ts";
@@ -81,6 +82,8 @@ export interface PolyVenue {
   url: string;
   /** e.g. ws://127.0.0.1:PORT/ws — append `/market` or `/user`. */
   wsUrl: string;
+  /** The RTDS-compatible price socket (rtds.ts), its own port; null when the sim has none. */
+  rtdsUrl: string | null;
   venue: SimVenue;
   setFaults(f: Partial<PolyFaults>): void;
   faults(): PolyFaults;
@@ -159,10 +162,12 @@ export async function startPolyVenue(o: PolyVenueOptions): Promise<PolyVenue> {
   const addr = app.server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
+  const rtds = await startRtdsEndpoint(venue, o.host ?? "127.0.0.1");
 
   return {
     url,
     wsUrl: `ws://${host}:${addr.port}/ws`,
+    rtdsUrl: rtds?.url ?? null,
     venue,
     setFaults,
     faults: () => ({ ...core.faults }),
@@ -188,6 +193,7 @@ export async function startPolyVenue(o: PolyVenueOptions): Promise<PolyVenue> {
       if (dropTimer !== null) o.clock.clearTimer(dropTimer);
       if (stormTimer !== null) o.clock.clearTimer(stormTimer);
       venue.stop();
+      await rtds?.stop();
       await ws.close();
       await app.close();
     },

@@ -44,6 +44,11 @@ export interface SimVenueConfig {
     initialPrice: number;
     volAnnual: number;
     stepMs: number;
+    /**
+     * The price socket (subscribeUnderlying) ticks this often, on the clock's boundaries; 0: the
+     * venue has no price socket. A divisor of windowMs, so a tick falls on every window's start.
+     */
+    tickMs: number;
   };
   liquidity: {
     enabled: boolean;
@@ -86,7 +91,7 @@ export const DEFAULT_SIM_VENUE_CONFIG: SimVenueConfig = {
   heartbeatTimeoutMs: 10_000,
   latency: { fixedMs: 20, jitterMs: 30 },
   trades: { confirmDelayMs: 4_000, failProbability: 0 },
-  underlying: { initialPrice: 95_000, volAnnual: 0.6, stepMs: 1_000 },
+  underlying: { initialPrice: 95_000, volAnnual: 0.6, stepMs: 1_000, tickMs: 1_000 },
   liquidity: {
     enabled: true,
     requoteMs: 3_000,
@@ -141,6 +146,12 @@ function validate(c: SimVenueConfig): void {
   }
   if (c.windowMs % c.underlying.stepMs !== 0) {
     throw new RangeError("venue-sim config: windowMs must be a multiple of underlying.stepMs");
+  }
+  const tickMs = c.underlying.tickMs;
+  if (!Number.isInteger(tickMs) || tickMs < 0 || (tickMs > 0 && c.windowMs % tickMs !== 0)) {
+    throw new RangeError(
+      `venue-sim config: underlying.tickMs = ${tickMs} (0, or a divisor of windowMs ${c.windowMs})`,
+    );
   }
   if (c.trades.failProbability < 0 || c.trades.failProbability > 1) {
     throw new RangeError("venue-sim config: trades.failProbability outside [0, 1]");

@@ -7,6 +7,7 @@
 import type { Clock } from "../../bus/clock.ts";
 import type { Rng } from "../../bus/rng.ts";
 import type {
+  UnderlyingTick,
   CallOptions,
   CancelResult,
   HeartbeatResult,
@@ -29,6 +30,7 @@ import { type SimVenueConfig, type SimVenueConfigOverrides, resolveConfig } from
 import type { ReportName, VenueFaults } from "./faults.ts";
 import { marketView } from "./markets.ts";
 import type { PriceScenario } from "./price-model.ts";
+import { UnderlyingFeed } from "./underlying-feed.ts";
 import { type SimSnapshot, takeSnapshot } from "./snapshot.ts";
 import { type Counterparty, orderView, tradeView } from "./types.ts";
 
@@ -44,10 +46,21 @@ export class SimVenue implements Venue {
   private readonly p: SimParts;
   private faults: VenueFaults | null = null;
 
+  /** The underlying's ticks (underlying-feed.ts); absent when `underlying.tickMs` is 0. */
+  readonly subscribeUnderlying?: (listener: (tick: UnderlyingTick) => void) => () => void;
+  private readonly underlyingFeed: UnderlyingFeed | null;
+
   constructor(options: SimVenueOptions) {
     const { clock, rng, startingCollateral, ...overrides } = options;
     this.config = resolveConfig(overrides);
     this.p = assemble(clock, rng, startingCollateral, this.config);
+    const { tickMs } = this.config.underlying;
+    this.underlyingFeed =
+      tickMs === 0
+        ? null
+        : new UnderlyingFeed(clock, this.p.model, `${this.config.asset}/usd`, tickMs);
+    const feed = this.underlyingFeed;
+    if (feed !== null) this.subscribeUnderlying = (listener) => feed.subscribe(listener);
   }
 
   /** Lists the current and next windows and starts the generator on the clock. */
@@ -58,6 +71,7 @@ export class SimVenue implements Venue {
   /** Stops the generator and the dead-man switch; pending trade settlements still complete. */
   stop(): void {
     this.p.generator.stop();
+    this.underlyingFeed?.stop();
     this.p.deadMan.disarm();
   }
 

@@ -42,6 +42,7 @@ function windowState(over: {
     tickSize: 10_000,
     minSize: 5_000_000,
     positionsOpen: over.positionsOpen ?? 0,
+    underlying: null,
   };
 }
 

@@ -71,6 +71,14 @@ const payloads: Record<string, (i: number) => object> = {
     lastMessageAgeMs: null,
     gapsTotal: 0,
   }),
+  "md.underlying": (i) => ({
+    symbol: "btc/usd",
+    price: 64_997_810_000 + i,
+    origin: "sim",
+    sourceTs: 1,
+    receiveTs: 2,
+    windows: [{ windowId: "w-1", priceToBeat: 64_990_000_000, sourceTs: 1 }],
+  }),
   "md.window": (i) => ({
     windowId: `w-${i}`,
     slug: `btc-updown-15m-${1_767_225_600 + i * 900}`,

@@ -107,6 +107,9 @@ export class SimWorld implements ChaosWorld {
       rng: root.fork("venue"),
       startingCollateral: this.startingCollateral,
       ...options.venue,
+      // No price socket unless a run asks for one: its md.underlying ticks would change every
+      // event log (and the hashes docs/simulation.md quotes); the windows settle the same way.
+      underlying: { tickMs: 0, ...options.venue?.underlying },
     });
     this.fleet = new EmbeddedFleet({
       clock: this.clock,

@@ -60,6 +60,7 @@ export function windowState(
     tickSize: 10_000,
     minSize: MIN_SIZE,
     positionsOpen: o.positionsOpen ?? 0,
+    underlying: null,
   };
 }
 

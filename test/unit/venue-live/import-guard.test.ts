@@ -23,6 +23,7 @@ const LIVE_ONLY = [
   /\/node_modules\/@polymarket\//,
   /\/node_modules\/@ethersproject\//,
   /\/infra\/venue-live\/live-venue\.ts$/,
+  /\/infra\/venue-live\/live-signing\.ts$/,
 ];
 
 function loadedBy(name: string, script: string, env: Record<string, string> = {}): string[] {
