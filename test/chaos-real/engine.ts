@@ -310,6 +310,13 @@ class Run {
         return;
       }
       const tradesBefore = await this.traded();
+      // The wait for a trade may have seen the fleet leave ACTIVE again (a reconciliation that
+      // caught fills in flight): the fault lands on a whole, ACTIVE fleet or not at all.
+      const still = await this.ready();
+      if (still !== null) {
+        this.fail(`before fault ${i} (${kind}), after the wait for a trade: ${still}`);
+        return;
+      }
       const record = await this.one(i, kind, tradesBefore);
       this.tradesAtLastFault = this.fleet.venueTrades.size;
       this.report.faults.push(record);
