@@ -579,9 +579,15 @@ class Run {
         return list.every((t) => fleet.venueTrades.has(t.tradeId)) ? list : null;
       },
       { timeoutMs: AGREE_MS, pollMs: 250 },
-    ).catch((error: unknown) => {
-      failures.push(String(error instanceof Error ? error.message : error));
-      return [];
+    ).catch(async () => {
+      // The published record (what the orders-while-not-ACTIVE check reads) lacks trades the
+      // venue made: say which, and still check the fills against the venue's own list.
+      const list = await fleet.venueTradeList();
+      const missing = list.filter((t) => !fleet.venueTrades.has(t.tradeId)).map((t) => t.tradeId);
+      failures.push(
+        `the venue's published record lacks ${missing.length} of its trades after ${AGREE_MS} ms: ${missing.slice(0, 10).join(", ")}`,
+      );
+      return list;
     });
     for (const r of this.unchecked.splice(0)) {
       if (r.notActive !== null) {
