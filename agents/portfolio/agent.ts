@@ -87,6 +87,7 @@ export class PortfolioActor extends Actor {
       this.ctx.on(type, async (m) => {
         await this.book.flush();
         await this.fills.entryOrderEnded(m, m);
+        await this.fills.orderEnded(m, m);
         await this.onExitOrderEnded(m, type.slice("exec.order.".length), m);
       });
     }
@@ -98,18 +99,25 @@ export class PortfolioActor extends Actor {
       this.onWindow(m),
     );
     // The durable above settles each resolution once; this replay re-learns, at every start, the
-    // windows announced (and acked) before it, so their ends and ticks are known again.
+    // windows announced (and acked) before it, so their ends, ticks and outcomes are known again,
+    // and settles what a resolution acked before a late fill opened its position left open.
     await this.ctx.onDurable(
       "md.window",
       { durable: "portfolio-windows-replay", replay: true },
-      (m) => {
+      async (m) => {
         this.markets.window(m);
+        if (m.status !== "RESOLVED" || m.outcome === null) return;
+        await this.book.flush();
+        await this.fills.settleWindow(m);
       },
     );
     this.ctx.every(this.config.controlsRefreshMs, "portfolio.controls", () =>
       this.refreshControls(),
     );
-    this.ctx.every(this.config.markRefreshMs, "portfolio.marks", () => this.book.refreshMarks());
+    this.ctx.every(this.config.markRefreshMs, "portfolio.marks", async () => {
+      await this.book.refreshMarks();
+      await this.fills.settleResolved();
+    });
   }
 
   override describe(): Record<string, unknown> {

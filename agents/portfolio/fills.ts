@@ -78,6 +78,7 @@ export class FillDesk {
     };
     const event: PositionEvent = { type: FILL_EVENT[m.status], fill, at: this.ctx.clock.now() };
     await this.book.send(live, event, m);
+    await this.settleIfResolved(live, m);
     if (m.kind === "ENTRY") await this.closeIfEntryEnded(live, m);
     await this.exits.evaluate(live, m);
   }
@@ -87,6 +88,13 @@ export class FillDesk {
     if (m.kind !== "ENTRY" || m.positionId === null || !ORDER_FINAL.has(m.status)) return;
     const live = this.book.get(m.positionId);
     if (live !== undefined) await this.closeIfEntryEnded(live, cause);
+  }
+
+  /** An order of a position can trade no more: a settlement that waited for it may go now. */
+  async orderEnded(m: Order, cause: Cause): Promise<void> {
+    if (m.positionId === null || !ORDER_FINAL.has(m.status)) return;
+    const live = this.book.get(m.positionId);
+    if (live !== undefined) await this.settleIfResolved(live, cause);
   }
 
   /**
@@ -115,23 +123,83 @@ export class FillDesk {
     await this.book.send(live, { type: "ENTRY_ENDED", at: this.ctx.clock.now() }, cause);
   }
 
+  /**
+   * Every order of the position is final in the store, every stored fill of it is in its ledger,
+   * and what it knows of each side covers what those orders filled.
+   */
+  private async tradesAllKnown(live: LivePosition): Promise<boolean> {
+    const c = live.context();
+    const { store } = this.ctx;
+    const orders = (await store.listOrders({ windowId: c.windowId })).filter(
+      (o) => o.positionId === live.id,
+    );
+    if (!orders.every((o) => ORDER_FINAL.has(o.status))) return false;
+    const stored = await store.listFills({ positionId: live.id });
+    if (stored.some((f) => c.fills[f.tradeId] === undefined)) return false;
+    const known = entries(c.fills);
+    for (const side of ["BUY", "SELL"] as const) {
+      const filled = orders.filter((o) => o.side === side).reduce((n, o) => n + o.filledSize, 0);
+      const seen = known.filter((f) => f.side === side).reduce((n, f) => n + f.size, 0);
+      if (seen < filled) return false;
+    }
+    return true;
+  }
+
   /** The window resolved: its tokens pay 1 (the winning side) or 0 per share. */
   async settleWindow(m: MdWindow): Promise<void> {
+    for (const live of this.book.open()) await this.settle(live, m, m);
+  }
+
+  /**
+   * A fill booked after its window's resolution was handled (issue 19: Execution restarted by a
+   * store outage or a takeover reports a trade it made before the window ended only after the
+   * resolution went by): the venue has already paid those shares out, so the position settles now,
+   * at the outcome Portfolio knows. Without this it held them in EXPIRY for good, books above the
+   * venue. Settling twice is a no-op (the machine settles once).
+   */
+  async settleIfResolved(live: LivePosition, cause: Cause | null): Promise<void> {
+    const w = this.markets.windowOf(live.context().windowId);
+    if (w?.status !== "RESOLVED" || w.outcome === null) return;
+    await this.settle(live, w, cause);
+  }
+
+  /** Every open position whose window resolved but which waits for its trades (a timer's sweep). */
+  async settleResolved(): Promise<void> {
     for (const live of this.book.open()) {
-      const c = live.context();
-      if (c.tokenId !== m.upTokenId && c.tokenId !== m.downTokenId) continue;
-      const wins = (c.tokenId === m.upTokenId) === (m.outcome === "UP");
-      const payoutPerShare = wins ? MICRO : 0;
-      const event: PositionEvent = { type: "SETTLED", payoutPerShare, at: this.ctx.clock.now() };
-      if (!(await this.book.send(live, event, m))) continue;
-      await this.audit("position.settled", m, live.id, {
-        windowId: m.windowId,
-        outcome: m.outcome,
-        payoutPerShare,
-        settledSize: live.context().holdings.settledSize,
-        payout: live.context().holdings.payout,
-      });
+      if (live.context().holdings.settlementPrice !== null) continue;
+      await this.settleIfResolved(live, null);
     }
+  }
+
+  /**
+   * Settles a position at its window's outcome, but only once every order of the position can
+   * trade no more and every trade of them has reached it: settlement closes a position that holds
+   * nothing provisional, and a trade reported after the close can never be booked (issue 19: after
+   * a store outage restarted Execution, the second trade of a FAK entry came after the resolution
+   * had closed the position on the first; its PnL stayed wrong for good, a latched pnl-match
+   * assertion). Until then the position waits in EXPIRY; every later fill, order end and the mark
+   * timer try again.
+   */
+  private async settle(
+    live: LivePosition,
+    m: Pick<MdWindow, "windowId" | "upTokenId" | "downTokenId" | "outcome">,
+    cause: Cause | null,
+  ): Promise<void> {
+    const c = live.context();
+    if (m.outcome === null || c.holdings.settlementPrice !== null) return;
+    if (c.tokenId !== m.upTokenId && c.tokenId !== m.downTokenId) return;
+    if (!(await this.tradesAllKnown(live))) return;
+    const wins = (c.tokenId === m.upTokenId) === (m.outcome === "UP");
+    const payoutPerShare = wins ? MICRO : 0;
+    const event: PositionEvent = { type: "SETTLED", payoutPerShare, at: this.ctx.clock.now() };
+    if (!(await this.book.send(live, event, cause))) return;
+    await this.audit("position.settled", cause, live.id, {
+      windowId: m.windowId,
+      outcome: m.outcome,
+      payoutPerShare,
+      settledSize: live.context().holdings.settledSize,
+      payout: live.context().holdings.payout,
+    });
   }
 
   /** Audit of every closed position: how it ended and what it made, net of fees. */

@@ -104,6 +104,14 @@ const DETECT_MS = 15_000;
 const READY_MS = 90_000;
 /** A heartbeat older than this does not count as "running" (the default beat is 500 ms). */
 const FRESH_HEARTBEAT_MS = 2_500;
+/**
+ * Before each fault the fleet must trade: a venue trade newer than the last fault, within this
+ * bound (the probe enters about once a second while ACTIVE). Without fills in between, the checks
+ * after a fault (fills = venue trades, positions = shares) would check nothing new.
+ */
+const TRADE_MS = 30_000;
+/** Then the fault lands a seeded moment later: often with an order or a fill in flight. */
+const LAND_MS: readonly [number, number] = [0, 1_500];
 /** The seeded length of a server outage (nats-server, PostgreSQL). */
 const OUTAGE_MS: readonly [number, number] = [1_000, 3_000];
 /** An audit waits this long at most for the books to agree with the venue (fills in flight). */
@@ -136,6 +144,8 @@ export interface FaultRecord {
   /** Not ACTIVE in [from, to]: no BUY may reach the venue then (checked at the next audit). */
   notActive: { from: number; to: number } | null;
   checks: { activeAgain: boolean; noBuyWhileNotActive: boolean | null };
+  /** Venue trades between the previous fault and this one (the fleet traded before the fault). */
+  tradesBefore: number;
   failure: string | null;
   /** The CRO's blockers when the fault failed to recover. */
   blockers: string[] | null;
@@ -170,6 +180,8 @@ export interface RealChaosReport {
   sequenceMs: number;
   venueOrders: number;
   venueTrades: number;
+  /** Faults before which the fleet made no trade within TRADE_MS (injected anyway). */
+  noTradeBefore: number;
 }
 
 /** The seeded order of fault kinds. */
@@ -239,6 +251,7 @@ export async function runRealChaos(options: RealChaosOptions): Promise<RealChaos
     sequenceMs: 0,
     venueOrders: 0,
     venueTrades: 0,
+    noTradeBefore: 0,
   };
   const chaos = new Run(fleet, faultRng, options, report);
   try {
@@ -275,6 +288,8 @@ export async function runRealChaos(options: RealChaosOptions): Promise<RealChaos
 
 class Run {
   private unchecked: FaultRecord[] = [];
+  /** Venue trades seen when the previous fault was injected. */
+  private tradesAtLastFault = 0;
   /** Every process the fleet supervises, as `agent.instance`. */
   private readonly children: string[];
 
@@ -294,7 +309,16 @@ class Run {
         this.fail(`before fault ${i} (${kind}): ${ready}`);
         return;
       }
-      const record = await this.one(i, kind);
+      const tradesBefore = await this.traded();
+      // The wait for a trade may have seen the fleet leave ACTIVE again (a reconciliation that
+      // caught fills in flight): the fault lands on a whole, ACTIVE fleet or not at all.
+      const still = await this.ready();
+      if (still !== null) {
+        this.fail(`before fault ${i} (${kind}), after the wait for a trade: ${still}`);
+        return;
+      }
+      const record = await this.one(i, kind, tradesBefore);
+      this.tradesAtLastFault = this.fleet.venueTrades.size;
       this.report.faults.push(record);
       this.unchecked.push(record);
       if (record.failure !== null)
@@ -351,7 +375,28 @@ class Run {
     }
   }
 
-  private async one(i: number, kind: FaultKind): Promise<FaultRecord> {
+  /**
+   * Waits (bounded) until the venue made a trade of ours since the previous fault, then a seeded
+   * moment more; returns the trades made since that fault. No trade in time is counted, not a
+   * failure of the fleet (a window without liquidity), but the run reports it.
+   */
+  private async traded(): Promise<number> {
+    const fleet = this.fleet;
+    await waitFor(
+      "a venue trade since the previous fault",
+      () => fleet.venueTrades.size > this.tradesAtLastFault,
+      {
+        timeoutMs: TRADE_MS,
+        pollMs: 20,
+      },
+    ).catch(() => {
+      this.report.noTradeBefore++;
+    });
+    await outage(this.rng.int(...LAND_MS));
+    return fleet.venueTrades.size - this.tradesAtLastFault;
+  }
+
+  private async one(i: number, kind: FaultKind, tradesBefore: number): Promise<FaultRecord> {
     const fleet = this.fleet;
     const record: FaultRecord = {
       i,
@@ -364,6 +409,7 @@ class Run {
       recoveryMs: null,
       notActive: null,
       checks: { activeAgain: false, noBuyWhileNotActive: null },
+      tradesBefore,
       failure: null,
       blockers: null,
     };
@@ -533,9 +579,15 @@ class Run {
         return list.every((t) => fleet.venueTrades.has(t.tradeId)) ? list : null;
       },
       { timeoutMs: AGREE_MS, pollMs: 250 },
-    ).catch((error: unknown) => {
-      failures.push(String(error instanceof Error ? error.message : error));
-      return [];
+    ).catch(async () => {
+      // The published record (what the orders-while-not-ACTIVE check reads) lacks trades the
+      // venue made: say which, and still check the fills against the venue's own list.
+      const list = await fleet.venueTradeList();
+      const missing = list.filter((t) => !fleet.venueTrades.has(t.tradeId)).map((t) => t.tradeId);
+      failures.push(
+        `the venue's published record lacks ${missing.length} of its trades after ${AGREE_MS} ms: ${missing.slice(0, 10).join(", ")}`,
+      );
+      return list;
     });
     for (const r of this.unchecked.splice(0)) {
       if (r.notActive !== null) {
@@ -678,7 +730,8 @@ export function formatReport(report: RealChaosReport): string {
   const lines = [
     `seed ${report.seed}: ${report.faults.length} faults in ${(report.sequenceMs / 1000).toFixed(0)} s ` +
       `(${(report.totalMs / 1000).toFixed(0)} s with boot and audits); ` +
-      `${report.venueOrders} venue orders, ${report.venueTrades} venue trades`,
+      `${report.venueOrders} venue orders, ${report.venueTrades} venue trades; ` +
+      `${report.noTradeBefore} fault(s) without a trade since the previous one`,
     "kind               count  fail  unseen  detect p50  recovery p50     p99     max (ms)",
   ];
   for (const [kind, s] of Object.entries(report.byKind)) {
@@ -707,7 +760,7 @@ function progressLine(r: FaultRecord): string {
     r.failure === null
       ? ""
       : ` FAILURE: ${r.failure}${r.blockers === null ? "" : ` blockers: ${JSON.stringify(r.blockers)}`}`;
-  return `#${r.i} ${r.kind} ${r.target} (${r.detail}): ${det}; ${rec}${fail}`;
+  return `#${r.i} ${r.kind} ${r.target} (${r.detail}; ${r.tradesBefore} trades before): ${det}; ${rec}${fail}`;
 }
 
 function describe(s: StateSeen | null): string {

@@ -177,3 +177,35 @@ describe("Liveness: disconnects", () => {
     expect(l.down(1_010, 2_500)).toEqual([]);
   });
 });
+
+describe("Liveness: the CRO's own stalls (issue 19: hang detection ≤ 1 s, no false halt)", () => {
+  it("time the CRO's check timer fired late is nobody's silence; a real hang is still caught", () => {
+    const l = new Liveness(["execution"], 60_000);
+    l.record(hb("1", true), 1_000);
+    l.tick(1_000, 100);
+    l.tick(1_100, 100);
+    // A 2 s GC pause: the next check fires at 3 100; heartbeats sent meanwhile still wait in the
+    // socket, to be read after this check.
+    l.tick(3_100, 100);
+    expect(l.down(3_100, 800)).toEqual([]);
+    // 200 ms of the CRO's running time so far (its 1.9 s stall not counted). The agent really is
+    // silent from here: caught once 800 ms of running time passed, 600 ms later.
+    for (let t = 3_200; t <= 3_600; t += 100) l.tick(t, 100);
+    expect(l.down(3_600, 800)).toEqual([]);
+    l.tick(3_700, 100);
+    expect(l.down(3_700, 800).map((d) => d.why)).toEqual([
+      "execution: silent for 800 ms (timeout 800 ms)",
+    ]);
+  });
+
+  it("a heartbeat received after the stall counts from its receipt", () => {
+    const l = new Liveness(["execution"], 60_000);
+    l.record(hb("1", true), 1_000);
+    l.tick(1_000, 100);
+    l.tick(3_000, 100);
+    l.record(hb("1", true), 3_001);
+    l.tick(3_100, 100);
+    expect(l.down(3_700, 800)).toEqual([]);
+    expect(l.down(3_801, 800)).toHaveLength(1);
+  });
+});

@@ -219,4 +219,38 @@ describe("Portfolio agent: settlement", () => {
     await h.send("md.window", windowMsg("RESOLVED", "DOWN"));
     expect(h.last()).toMatchObject({ state: "CLOSED", realizedPnl: -5_175_000 });
   });
+
+  it("a fill that arrives after its window resolved is settled at once (issue 19: Execution restarted, its fills late)", async () => {
+    h = harness();
+    await h.startPortfolio();
+    await h.send("md.window", windowMsg("OPEN"));
+    await h.send("md.window", windowMsg("RESOLVED", "UP"));
+    await h.send("exec.fill", fillMsg({ status: "MATCHED" }));
+    await h.send("exec.fill", fillMsg({ status: "CONFIRMED" }));
+    // The venue paid the shares out at the resolution: no open position may keep holding them.
+    expect(h.last()).toMatchObject({ state: "CLOSED", exitReason: "SETTLEMENT", size: 0 });
+    expect(await h.store.listPositions({ open: true })).toEqual([]);
+  });
+
+  it("settlement waits for every trade of the position's orders (issue 19: a late second trade of a FAK entry)", async () => {
+    h = harness();
+    await h.startPortfolio();
+    // One FAK entry that took two levels: 10 shares in all, its second trade not reported yet
+    // (Execution restarting after a store outage).
+    await h.store.upsertOrder(entryOrder({ size: 15_000_000, filledSize: 15_000_000 }));
+    await h.send("md.window", windowMsg("OPEN"));
+    await h.send("exec.fill", fillMsg({ status: "CONFIRMED" }));
+    await h.send("md.window", windowMsg("RESOLVED", "UP"));
+    // Not closed on the first trade alone: the second could never be booked after a close.
+    expect(h.last()).toMatchObject({ state: "MONITORING", size: 10_000_000 });
+    const second = { tradeId: "trade-2", size: 5_000_000, price: 600_000, fee: 84_000 };
+    await h.send("exec.fill", fillMsg({ ...second, status: "CONFIRMED" }));
+    expect(h.last()).toMatchObject({
+      state: "CLOSED",
+      exitReason: "SETTLEMENT",
+      size: 0,
+      // 15 shares paid 1 each, bought for 5 + 3, fees 0.175 + 0.084
+      realizedPnl: 15_000_000 - 8_000_000 - 259_000,
+    });
+  });
 });
