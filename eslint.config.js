@@ -33,12 +33,74 @@ const ambientSyntax = [
   },
 ];
 const portImports = {
+  // The old client by its exact name: a pattern "nats" would also match ../nats/auth.ts.
+  paths: [{ name: "nats", message: "Only bus/nats*.ts imports NATS." }],
   patterns: [
-    { group: ["@nats-io/*", "nats"], message: "Only bus/nats*.ts imports NATS." },
+    { group: ["@nats-io/*"], message: "Only bus/nats*.ts imports NATS." },
     { group: ["pg", "pg-*"], message: "Only infra/store/ imports pg." },
     { group: ["@polymarket/*"], message: "Only the live venue adapter imports Polymarket." },
   ],
 };
+
+/**
+ * The tree's layers (docs/architecture.md): every import points down,
+ * CLI (infra/cli) → composition root (infra/app) → infra adapters → agents → bus → contracts.
+ * A separate rule from the port bans above (no-restricted-imports), so the files allowed to import
+ * NATS, pg or Polymarket still obey the layers. Type-only imports count too.
+ */
+const layer = (message, ...regexes) => [
+  "error",
+  { patterns: regexes.map((regex) => ({ regex, message })) },
+];
+export const layers = [
+  {
+    files: ["contracts/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": layer(
+        "contracts/ is the bottom layer: it imports nothing of this repository outside contracts/.",
+        "^\\.\\./",
+      ),
+    },
+  },
+  {
+    files: ["bus/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": layer(
+        "bus/ imports only contracts/ (layers: docs/architecture.md).",
+        "^\\.\\./(?!contracts/)",
+      ),
+    },
+  },
+  {
+    files: ["agents/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": layer(
+        "agents/ import only agents/, bus/ and contracts/: the CLI, the composition root and the adapters are above them (docs/architecture.md).",
+        "(^|/)(infra|dashboard|bench|test)/",
+      ),
+    },
+  },
+  {
+    files: ["infra/**/*.{ts,tsx}"],
+    ignores: ["infra/cli/**", "infra/app/**", "infra/chaos/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": layer(
+        "An infra adapter does not import the composition root (infra/app) or the CLI (infra/cli).",
+        "^(\\.\\./)+(infra/)?(app|cli)/",
+      ),
+    },
+  },
+  {
+    // The simulator composes a fleet of its own (infra/app/embedded.ts), but is no CLI.
+    files: ["infra/chaos/**/*.ts", "infra/app/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": layer(
+        "Only the CLI imports infra/cli (layers: docs/architecture.md).",
+        "^(\\.\\./)+(infra/)?cli/",
+      ),
+    },
+  },
+];
 
 export default tseslint.config(
   { ignores: ["node_modules/**", "coverage/**", ".tmp/**", "dashboard/dist/**"] },
@@ -73,6 +135,7 @@ export default tseslint.config(
     files: ["bus/clock.ts", "bus/rng.ts"],
     rules: { "no-restricted-globals": "off", "no-restricted-syntax": "off" },
   },
+  ...layers,
   { files: ["bus/nats.ts", "bus/nats-*.ts"], rules: { "no-restricted-imports": "off" } },
   {
     files: ["infra/store/pg*.ts", "infra/store/migrate.ts"],

@@ -16,7 +16,7 @@ import { spawn } from "node:child_process";
 import { cpus } from "node:os";
 import { DEFAULT_HOST_SETTINGS } from "../agents/runtime/host.ts";
 import { CONTROL_DEFAULTS } from "../contracts/controls.ts";
-import { UP_RESTART } from "../agents/ops/commands/up.ts";
+import { UP_RESTART } from "../infra/cli/commands/up.ts";
 import type { AgentName } from "../agents/catalog.ts";
 import { windowInstrument } from "../infra/venue-sim/index.ts";
 import { ProcessFleet, type StateSeen } from "../test/support/fleet-processes.ts";

@@ -15,7 +15,7 @@ import { PgStore } from "../infra/store/pg.ts";
 import { startNatsServer, type NatsServerHandle } from "../test/harness/nats.ts";
 import { startPostgresServer, type PostgresServer } from "../test/harness/postgres.ts";
 
-const CLI = fileURLToPath(new URL("../agents/ops/predator.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../infra/cli/predator.js", import.meta.url));
 const STOP_TIMEOUT_MS = 10_000;
 /** Extra node options for the agents, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile. */
 const AGENT_NODE_ARGS = (process.env.TICK_AGENT_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");

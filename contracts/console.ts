@@ -1,5 +1,5 @@
 /**
- * The operator console's wire: what the ops HTTP server sends a browser (agents/ops/console/) and
+ * The operator console's wire: what the ops HTTP server sends a browser (infra/app/console/) and
  * what the dashboard (dashboard/) reads. Events on `GET /api/events` (a WebSocket) carry an
  * increasing id within one `stream` (the server's read model); a client that reconnects to the
  * same stream with the last id it saw gets exactly the events after it.

@@ -2,7 +2,7 @@ import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 import tailwindcss from "@tailwindcss/vite";
 
-// Built into dashboard/dist and served by the ops HTTP server (agents/ops/console/static.ts).
+// Built into dashboard/dist and served by the ops HTTP server (infra/app/console/static.ts).
 export default defineConfig({
   root: import.meta.dirname,
   base: "/",

@@ -1,7 +1,7 @@
 /**
  * Readiness overrides (issue 20): `predator up --mode live --override-readiness "<reason>"` starts
  * a live fleet although the go-live checklist fails. It is audited before anything starts
- * (agents/ops/commands/readiness.ts writes the row with `readinessOverrideAudit`), and the Alert
+ * (infra/cli/commands/readiness.ts writes the row with `readinessOverrideAudit`), and the Alert
  * agent turns each such row into a CRITICAL alert: at its start (the fleet it belongs to starts
  * right after the override) and on its check timer after that. Each row is alerted once: the
  * incident key names the row, and a row already alerted (its alert stored) or older than the

@@ -1,5 +1,5 @@
 /**
- * The console's server for component tests: the real routes (agents/ops/http.ts) on a MemoryStore
+ * The console's server for component tests: the real routes (infra/app/http.ts) on a MemoryStore
  * with known trades and a fake CRO behind the Operator port, reached by a `fetch` stub through
  * fastify's inject (no port). A fake WebSocket stands in for /api/events, driven by the test.
  */
@@ -7,9 +7,9 @@ import { vi } from "vitest";
 import { VirtualClock } from "../../bus/clock.ts";
 import type { ConsoleSnapshot, ServerFrame } from "../../contracts/console.ts";
 import type { OpsReply } from "../../contracts/ops.ts";
-import { ConsoleHub } from "../../agents/ops/console/hub.ts";
-import { buildApi } from "../../agents/ops/http.ts";
-import type { Operator, OperatorCommand } from "../../agents/ops/operator.ts";
+import { ConsoleHub } from "../../infra/app/console/hub.ts";
+import { buildApi } from "../../infra/app/http.ts";
+import type { Operator, OperatorCommand } from "../../infra/app/operator.ts";
 import type { FillRecord, PositionRecord } from "../../agents/runtime/store.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 

@@ -15,7 +15,7 @@
  * publish lists below are also who may write each stream.
  */
 
-import { passwordEnvOf, SYS_PASSWORD_ENV, SYS_USER } from "../../agents/runtime/nats-auth.ts";
+import { passwordEnvOf, SYS_PASSWORD_ENV, SYS_USER } from "./auth.ts";
 
 export { passwordEnvOf, SYS_PASSWORD_ENV, SYS_USER };
 

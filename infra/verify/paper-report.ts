@@ -1,7 +1,7 @@
 /**
  * The paper validation report (issue 20): per strategy and overall, over a period, what the
  * stored rows say about its paper trading, side by side with what its manifest registered in
- * advance. Pure: the caller reads the rows (agents/ops/commands/report.ts).
+ * advance. Pure: the caller reads the rows (infra/cli/commands/report.ts).
  *
  * A trade is a settled position (CLOSED, bought something: settledTrade), counted in the period
  * its close falls in ([from, to)). Money is integer micro-USDC end to end: gross = net + fees,

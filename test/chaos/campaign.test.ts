@@ -14,7 +14,7 @@ import {
 
 const run = promisify(execFile);
 const LEVELS = ["none", "light", "medium", "heavy", "extreme"] as const;
-const CLI = join(import.meta.dirname, "../../agents/ops/predator.js");
+const CLI = join(import.meta.dirname, "../../infra/cli/predator.js");
 const dirs: string[] = [];
 
 async function tempDir(): Promise<string> {

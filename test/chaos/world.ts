@@ -7,7 +7,7 @@
 import { VirtualClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
 import { AGENT_NAMES, agentDefinition, type AgentName } from "../../agents/catalog.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import { silentLogger } from "../../agents/runtime/logger.ts";
 import { toMicro } from "../../contracts/money.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";

@@ -127,8 +127,8 @@ describe.skipIf(!availability.ok)(
         const cro = await project.container("cro");
         expect(await docker(["exec", cro, "id", "-u"])).not.toBe("0");
         // The image runs the JavaScript its build compiled: no TypeScript is compiled on start.
-        expect(await docker(["exec", cro, "ls", "agents/ops"])).toMatch(/^cli\.js$/m);
-        expect(await docker(["exec", cro, "ls", "agents/ops"])).not.toMatch(/\.ts$/m);
+        expect(await docker(["exec", cro, "ls", "infra/cli"])).toMatch(/^cli\.js$/m);
+        expect(await docker(["exec", cro, "ls", "infra/cli"])).not.toMatch(/\.ts$/m);
         // The console is built in the image (served as it is, never built at run time), the
         // report script prebuilt; the compiler, esbuild, React and npm are not shipped.
         expect(
@@ -138,7 +138,7 @@ describe.skipIf(!availability.ok)(
             "node",
             "--input-type=module",
             "-e",
-            `const b = await import("/app/agents/ops/console/build.js");
+            `const b = await import("/app/infra/app/console/build.js");
              const r = await import("/app/infra/report/bundle.js");
              const dir = b.ensureDashboardBuilt(() => { throw new Error("would build"); });
              const script = await r.reportScript();

@@ -7,9 +7,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { SystemClock } from "../../bus/clock.ts";
-import { ConsoleHub } from "../../agents/ops/console/hub.ts";
-import { DASHBOARD_DIST } from "../../agents/ops/console/build.ts";
-import { startApi, type ApiDeps, type RunningApi } from "../../agents/ops/http.ts";
+import { ConsoleHub } from "../../infra/app/console/hub.ts";
+import { DASHBOARD_DIST } from "../../infra/app/console/build.ts";
+import { startApi, type ApiDeps, type RunningApi } from "../../infra/app/http.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 import { haveChromium, launch, pageErrors } from "./browser.ts";
 

@@ -16,7 +16,7 @@ import type { Browser, Page } from "playwright-core";
 import { haveChromium, launch, pageErrors, shot } from "./browser.ts";
 
 const run = promisify(execFile);
-const PREDATOR = join(import.meta.dirname, "../../agents/ops/predator.js");
+const PREDATOR = join(import.meta.dirname, "../../infra/cli/predator.js");
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

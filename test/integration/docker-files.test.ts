@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { AGENT_NAMES } from "../../agents/catalog.ts";
-import { heartbeatHealthy } from "../../agents/ops/commands/health.ts";
+import { heartbeatHealthy } from "../../infra/cli/commands/health.ts";
 import { SystemClock } from "../../bus/clock.ts";
 import { MessageFactory } from "../../bus/messages.ts";
 import { NatsBus } from "../../bus/nats.ts";
@@ -23,7 +23,7 @@ import { startNatsServer, type NatsServerHandle } from "../harness/nats.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../../", import.meta.url).pathname;
-const CLI = "agents/ops/predator.js";
+const CLI = "infra/cli/predator.js";
 const SINGLETONS = ["cro", "execution", "portfolio", "reconciler"];
 
 interface Service {
@@ -194,7 +194,7 @@ describe("infra/docker/Dockerfile", () => {
     );
     expect(compile).toBeDefined();
     expect(build.join(" ")).toContain("cp -r infra/migrations dist/infra/migrations");
-    expect(build.join(" ")).toContain("cp agents/ops/predator.js dist/agents/ops/predator.js");
+    expect(build.join(" ")).toContain("cp infra/cli/predator.js dist/infra/cli/predator.js");
     expect(runtime).toContain("COPY --from=build /app/dist ./");
     expect(readdirSync(join(ROOT, "infra/migrations")).some((f) => f.endsWith(".sql"))).toBe(true);
     // The build context keeps them: .dockerignore must not drop what the image copies.
@@ -216,7 +216,7 @@ describe("infra/docker/Dockerfile", () => {
     const users = runtime.filter((l) => /^USER\s/.test(l));
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/^USER\s+(root|0)(:|$)/);
-    expect(runtime).toContain('ENTRYPOINT ["node", "agents/ops/predator.js"]');
+    expect(runtime).toContain('ENTRYPOINT ["node", "infra/cli/predator.js"]');
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
       bin: Record<string, string>;
     };

@@ -23,7 +23,7 @@ import {
   type LiveVenue,
   type LiveVenueSettings,
 } from "../../infra/venue-live/index.ts";
-import type { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import type { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import type { Venue } from "../../agents/runtime/venue.ts";
 import type { CroDecision } from "../../contracts/cro.ts";
 import {

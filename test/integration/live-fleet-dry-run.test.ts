@@ -11,7 +11,7 @@ import { SeededRng } from "../../bus/rng.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 import { startPolyVenue, type PolyVenue } from "../../infra/venue-poly/index.ts";
 import { DryRunVenue, loadLiveVenue, type LiveVenue } from "../../infra/venue-live/index.ts";
-import type { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import type { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import {
   LIVE_WINDOW_MS,
   liveSettings,

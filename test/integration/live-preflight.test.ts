@@ -13,7 +13,7 @@ import {
   runPreflight,
   type CheckLine,
   type PreflightInputs,
-} from "../../agents/ops/commands/preflight.ts";
+} from "../../infra/cli/commands/preflight.ts";
 
 const KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 const M = 1_000_000;

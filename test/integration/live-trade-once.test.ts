@@ -12,10 +12,10 @@ import { startPolyVenue, type PolyVenue } from "../../infra/venue-poly/index.ts"
 import { windowInstrument } from "../../infra/venue-sim/index.ts";
 import { loadLiveVenue, type LiveVenue } from "../../infra/venue-live/index.ts";
 import { AGENT_NAMES, agentDefinition } from "../../agents/catalog.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import { silentLogger } from "../../agents/runtime/logger.ts";
 import { addLiquidityLater, openToken } from "./live-support.ts";
-import { tradeOnce, TRADE_ONCE_STRATEGY } from "../../agents/ops/commands/trade-once.ts";
+import { tradeOnce, TRADE_ONCE_STRATEGY } from "../../infra/cli/commands/trade-once.ts";
 
 const KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
 const WINDOW_MS = 120_000;

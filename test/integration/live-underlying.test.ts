@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SystemClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 import { silentLogger } from "../../agents/runtime/logger.ts";
 import { createMarketDataAgent, venueFeed } from "../../agents/market-data/index.ts";

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import type { FleetStatus } from "../../agents/ops/fleet-status.ts";
+import type { FleetStatus } from "../../infra/app/fleet-status.ts";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats.ts";
 import { createTestDatabase } from "../harness/postgres.ts";
 import { logTails, makeLogDir, PREDATOR_CLI, waitFor } from "../support/processes.ts";

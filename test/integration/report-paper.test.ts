@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPaperReport } from "../../agents/ops/commands/report.ts";
+import { readPaperReport } from "../../infra/cli/commands/report.ts";
 import { LIST_ROWS_MAX } from "../../agents/runtime/store.ts";
 import { SimWorld } from "../../infra/chaos/sim/world.ts";
 import { PgStore } from "../../infra/store/index.ts";
@@ -20,7 +20,7 @@ import { createTestDatabase } from "../harness/postgres.ts";
 const WINDOW_MS = 120_000;
 
 function cli(args: string[], databaseUrl: string) {
-  return spawnSync(process.execPath, ["agents/ops/predator.js", "report", "paper", ...args], {
+  return spawnSync(process.execPath, ["infra/cli/predator.js", "report", "paper", ...args], {
     encoding: "utf8",
     timeout: 60_000,
     env: { ...process.env, DATABASE_URL: databaseUrl },

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveGate } from "../../agents/ops/commands/readiness.ts";
+import { liveGate } from "../../infra/cli/commands/readiness.ts";
 import { PgEvidenceStore, PgStore } from "../../infra/store/index.ts";
 import { OverrideWatch } from "../../agents/alert/overrides.ts";
 import { evaluateReadiness, READINESS_ITEMS } from "../../infra/verify/readiness.ts";
@@ -74,7 +74,7 @@ describe("readiness from stored evidence", () => {
     expect(r.items.every((i) => i.evidenceId === null && i.detail.startsWith("missing"))).toBe(
       true,
     );
-    const cli = spawnSync(process.execPath, ["agents/ops/predator.js", "readiness"], {
+    const cli = spawnSync(process.execPath, ["infra/cli/predator.js", "readiness"], {
       encoding: "utf8",
       timeout: 60_000,
       env: { ...process.env, DATABASE_URL: db.url },

@@ -18,14 +18,14 @@ import { windowInstrument } from "../../infra/venue-sim/index.ts";
 import { addLiquidityLater, openToken } from "../integration/live-support.ts";
 import { DryRunVenue, loadLiveVenue, type LiveVenue } from "../../infra/venue-live/index.ts";
 import { AGENT_NAMES, agentDefinition } from "../../agents/catalog.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import { silentLogger } from "../../agents/runtime/logger.ts";
 import type { Venue } from "../../agents/runtime/venue.ts";
 import {
   tradeOnce,
   TRADE_ONCE_STRATEGY,
   type TradeReport,
-} from "../../agents/ops/commands/trade-once.ts";
+} from "../../infra/cli/commands/trade-once.ts";
 
 const KEY = "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97";
 const WINDOW_MS = 120_000;

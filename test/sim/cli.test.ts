@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
-import { simCommand } from "../../agents/ops/commands/sim.ts";
+import { simCommand } from "../../infra/cli/commands/sim.ts";
 import type { SimResult } from "../../infra/chaos/sim/run.ts";
 import { missingSimFlags, SIM_NODE_FLAGS } from "../../infra/chaos/sim/node-flags.ts";
 
@@ -23,7 +23,7 @@ const RUNNING = (seed: number) =>
   `sim seed ${seed}: running; SIGINT or SIGTERM stops it and reports how far it got\n`;
 
 function predator(args: string[], command = "sim") {
-  const r = spawnSync(process.execPath, ["agents/ops/predator.js", command, ...args], {
+  const r = spawnSync(process.execPath, ["infra/cli/predator.js", command, ...args], {
     encoding: "utf8",
     timeout: 120_000,
   });
@@ -127,7 +127,7 @@ describe("predator sim", () => {
     ]);
     const r = spawnSync(
       process.execPath,
-      ["--max-semi-space-size=32", "agents/ops/predator.js", "sim", ...args],
+      ["--max-semi-space-size=32", "infra/cli/predator.js", "sim", ...args],
       { encoding: "utf8", timeout: 120_000 },
     );
     expect(r.status).toBe(0);
@@ -142,7 +142,7 @@ describe("predator sim", () => {
     const seed = String(900_000_000 + (process.pid % 1_000_000));
     const child = spawn(
       process.execPath,
-      ["agents/ops/predator.js", "sim", "--seed", seed, "--days", "30", "--json"],
+      ["infra/cli/predator.js", "sim", "--seed", seed, "--days", "30", "--json"],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     const out = { stdout: "", stderr: "" };

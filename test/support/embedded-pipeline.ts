@@ -7,7 +7,7 @@ import { SeededRng } from "../../bus/rng.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 import { SimVenue } from "../../infra/venue-sim/index.ts";
 import { AGENT_NAMES, agentDefinition } from "../../agents/catalog.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import { silentLogger } from "../../agents/runtime/logger.ts";
 import { toMicro } from "../../contracts/money.ts";
 

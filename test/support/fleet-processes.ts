@@ -18,7 +18,7 @@ import { SystemRng } from "../../bus/rng.ts";
 import type { Subscription } from "../../bus/port.ts";
 import { AGENT_NAMES, type AgentName } from "../../agents/catalog.ts";
 import { createLogger } from "../../agents/runtime/logger.ts";
-import { Supervisor, type ChildStatus } from "../../agents/runtime/supervisor.ts";
+import { Supervisor, type ChildStatus } from "../../infra/app/supervisor.ts";
 import type { VenueOrder, VenuePosition, VenueTrade } from "../../agents/runtime/venue.ts";
 import type { TradingState } from "../../contracts/common.ts";
 import type { HaltLevel, OpsReply } from "../../contracts/ops.ts";

@@ -7,7 +7,7 @@ import type { Clock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
 import type { Mode } from "../../contracts/common.ts";
 import { AGENT_NAMES, agentDefinition } from "../../agents/catalog.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import { silentLogger } from "../../agents/runtime/logger.ts";
 import type { Venue } from "../../agents/runtime/venue.ts";
 import type { MemoryStore } from "../../infra/store/memory.ts";

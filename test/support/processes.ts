@@ -15,8 +15,8 @@ import { z } from "zod";
 import { SystemClock, VirtualClock } from "../../bus/clock.ts";
 import { SeededRng } from "../../bus/rng.ts";
 import { createLogger, silentLogger } from "../../agents/runtime/logger.ts";
-import { Supervisor, type ChildStatus } from "../../agents/runtime/supervisor.ts";
-import { EmbeddedFleet } from "../../agents/runtime/embedded.ts";
+import { Supervisor, type ChildStatus } from "../../infra/app/supervisor.ts";
+import { EmbeddedFleet } from "../../infra/app/embedded.ts";
 import { AGENT_NAMES, agentDefinition } from "../../agents/catalog.ts";
 import type { Intent } from "../../contracts/intents.ts";
 import type { MdBook } from "../../contracts/market-data.ts";
@@ -24,7 +24,7 @@ import { toMicro } from "../../contracts/money.ts";
 import { MemoryStore } from "../../infra/store/memory.ts";
 import { SimVenue, outcomeTokenId } from "../../infra/venue-sim/index.ts";
 
-export const PREDATOR_CLI = fileURLToPath(new URL("../../agents/ops/predator.js", import.meta.url));
+export const PREDATOR_CLI = fileURLToPath(new URL("../../infra/cli/predator.js", import.meta.url));
 
 const run = promisify(execFile);
 

@@ -13,7 +13,7 @@ import {
   type StoredCroEvent,
   type StoredFeedGap,
 } from "../../agents/runtime/store.ts";
-import { readPaperReport } from "../../agents/ops/commands/report.ts";
+import { readPaperReport } from "../../infra/cli/commands/report.ts";
 import { SHIPPED_MANIFESTS } from "../../agents/strategy/manifests.ts";
 import { computePaperReport, wilson } from "../../infra/verify/paper-report.ts";
 import {

@@ -7,7 +7,7 @@ import type { MemoryBroker } from "../../../bus/memory.ts";
 import type { Rng } from "../../../bus/rng.ts";
 import type { AgentName } from "../../../agents/catalog.ts";
 import type { AgentDefinition } from "../../../agents/runtime/actor.ts";
-import type { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import type { EmbeddedFleet } from "../../app/embedded.ts";
 import type { MemoryStore } from "../../store/memory.ts";
 import type { SimVenue } from "../../venue-sim/index.ts";
 

@@ -17,7 +17,7 @@ import {
 } from "../../../agents/catalog.ts";
 import type { StrategyConfig } from "../../../agents/strategy/index.ts";
 import type { AgentDefinition } from "../../../agents/runtime/actor.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../app/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import type { PlaceOrderRequest, PlaceResult, Venue } from "../../../agents/runtime/venue.ts";
 import { toMicro } from "../../../contracts/money.ts";

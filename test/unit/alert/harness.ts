@@ -12,7 +12,7 @@ import { SeededRng } from "../../../bus/rng.ts";
 import { MessageFactory, type Payload } from "../../../bus/messages.ts";
 import type { AlertSent } from "../../../contracts/alerts.ts";
 import type { MessageType } from "../../../contracts/registry.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { createAlertAgent, fetchHttp, type AlertConfigInput } from "../../../agents/alert/index.ts";

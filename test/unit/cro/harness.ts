@@ -8,7 +8,7 @@ import { SeededRng } from "../../../bus/rng.ts";
 import { MessageFactory } from "../../../bus/messages.ts";
 import type { Bus } from "../../../bus/port.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import { DEFAULT_HOST_SETTINGS, type ActorHost } from "../../../agents/runtime/host.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { createCroAgent, REQUIRED_AGENTS } from "../../../agents/cro/index.ts";

@@ -14,8 +14,8 @@ import {
 } from "../../../agents/cro/strategy-kill.ts";
 import { loadManifests } from "../../../agents/strategy/manifests.ts";
 import { CroHarness, activeCro } from "./harness.ts";
-import { renderStatus } from "../../../agents/ops/commands/status.ts";
-import type { CroStatus } from "../../../agents/ops/operator.ts";
+import { renderStatus } from "../../../infra/cli/commands/status.ts";
+import type { CroStatus } from "../../../infra/app/operator.ts";
 import { T0, UP, WINDOW_ID, entryIntent } from "./fixtures.ts";
 
 function manifest(name: string, over: Partial<StrategyManifest> = {}): StrategyManifest {

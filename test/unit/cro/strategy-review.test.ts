@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Position } from "../../../contracts/positions.ts";
 import type { StrategyManifest } from "../../../contracts/strategy-manifest.ts";
 import { loadManifests } from "../../../agents/strategy/manifests.ts";
-import { renderReviews } from "../../../agents/ops/commands/review.ts";
+import { renderReviews } from "../../../infra/cli/commands/review.ts";
 import { CroHarness, activeCro } from "./harness.ts";
 import { T0, UP, WINDOW_ID, entryIntent } from "./fixtures.ts";
 

@@ -10,9 +10,9 @@ import type { Position } from "../../../contracts/positions.ts";
 import type { StrategyManifest } from "../../../contracts/strategy-manifest.ts";
 import { loadManifests } from "../../../agents/strategy/manifests.ts";
 import { CroWatch } from "../../../agents/alert/watch.ts";
-import { manifestLines } from "../../../agents/ops/commands/strategy.ts";
-import { renderStatus } from "../../../agents/ops/commands/status.ts";
-import type { CroStatus } from "../../../agents/ops/operator.ts";
+import { manifestLines } from "../../../infra/cli/commands/strategy.ts";
+import { renderStatus } from "../../../infra/cli/commands/status.ts";
+import type { CroStatus } from "../../../infra/app/operator.ts";
 import { CroHarness, activeCro } from "./harness.ts";
 import { T0, UP, WINDOW_ID, entryIntent } from "./fixtures.ts";
 

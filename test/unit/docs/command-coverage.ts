@@ -61,7 +61,7 @@ export const COVERAGE: Readonly<Record<string, Coverage>> = {
   },
   "predator readiness": {
     test: "test/integration/verify-readiness.test.ts",
-    evidence: '"agents/ops/predator.js", "readiness"',
+    evidence: '"infra/cli/predator.js", "readiness"',
   },
   "predator replay": { test: "test/unit/venue-live/replay.test.ts", evidence: "replayRecording" },
   "predator report paper": {

@@ -30,7 +30,7 @@ import {
 let buildProgram: () => Command;
 beforeAll(async () => {
   process.env.PREDATOR_CLI_NO_MAIN = "1";
-  ({ buildProgram } = await import("../../../agents/ops/cli.ts"));
+  ({ buildProgram } = await import("../../../infra/cli/cli.ts"));
 });
 
 const tmp: string[] = [];

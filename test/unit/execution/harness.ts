@@ -18,7 +18,7 @@ import {
   ORDER_EVENTS,
   type TradingState,
 } from "../../../contracts/index.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import { createLogger, silentLogger } from "../../../agents/runtime/logger.ts";
 import type { Store } from "../../../agents/runtime/store.ts";
 import type { Venue } from "../../../agents/runtime/venue.ts";

@@ -4,7 +4,7 @@ import type { Bus } from "../../../bus/port.ts";
 import type { MessageOf, MessageType } from "../../../contracts/registry.ts";
 import type { Level } from "../../../contracts/common.ts";
 import type { MarketEvent, VenueMarket } from "../../../agents/runtime/venue.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { VirtualClock } from "../../../bus/clock.ts";
 import { SeededRng } from "../../../bus/rng.ts";

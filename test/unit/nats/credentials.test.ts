@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../agents/runtime/errors.ts";
-import { natsCredentials, natsSystemCredentials } from "../../../agents/runtime/nats-auth.ts";
+import { natsCredentials, natsSystemCredentials } from "../../../infra/nats/auth.ts";
 
 describe("NATS credentials from the environment", () => {
   it("none configured: an open server, as before", () => {

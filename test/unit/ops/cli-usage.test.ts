@@ -7,16 +7,16 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Command, CommanderError } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { controlsCommand } from "../../../agents/ops/commands/controls.ts";
-import { eventsCommand } from "../../../agents/ops/commands/events.ts";
-import { haltCommand } from "../../../agents/ops/commands/halt.ts";
-import { killCommand } from "../../../agents/ops/commands/kill.ts";
-import { resumeCommand } from "../../../agents/ops/commands/resume.ts";
-import { statusCommand } from "../../../agents/ops/commands/status.ts";
-import { upCommand } from "../../../agents/ops/commands/up.ts";
+import { controlsCommand } from "../../../infra/cli/commands/controls.ts";
+import { eventsCommand } from "../../../infra/cli/commands/events.ts";
+import { haltCommand } from "../../../infra/cli/commands/halt.ts";
+import { killCommand } from "../../../infra/cli/commands/kill.ts";
+import { resumeCommand } from "../../../infra/cli/commands/resume.ts";
+import { statusCommand } from "../../../infra/cli/commands/status.ts";
+import { upCommand } from "../../../infra/cli/commands/up.ts";
 
 const run = promisify(execFile);
-const CLI = new URL("../../../agents/ops/predator.js", import.meta.url).pathname;
+const CLI = new URL("../../../infra/cli/predator.js", import.meta.url).pathname;
 const ENV = {
   ...process.env,
   NATS_URL: "nats://127.0.0.1:1",

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { VirtualClock } from "../../../bus/clock.ts";
 import { consoleEventKind } from "../../../contracts/console.ts";
-import { ConsoleHub } from "../../../agents/ops/console/hub.ts";
-import { buildApi, startApi, type RunningApi } from "../../../agents/ops/http.ts";
+import { ConsoleHub } from "../../../infra/app/console/hub.ts";
+import { buildApi, startApi, type RunningApi } from "../../../infra/app/http.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { fakeOperator, T0, TOKEN, VIEW } from "../../../dashboard/test/fake-server.ts";
 

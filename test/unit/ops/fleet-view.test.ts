@@ -4,8 +4,8 @@
  * singleton). Also the replica plan of `predator up`.
  */
 import { describe, expect, it } from "vitest";
-import { agentRows, unhealthyAgents, type HeardInstance } from "../../../agents/ops/fleet-view.ts";
-import { fleetChildren, parseReplicas } from "../../../agents/ops/fleet.ts";
+import { agentRows, unhealthyAgents, type HeardInstance } from "../../../infra/app/fleet-view.ts";
+import { fleetChildren, parseReplicas } from "../../../infra/app/fleet.ts";
 
 const NOW = 1_000_000;
 

@@ -7,14 +7,14 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../agents/runtime/errors.ts";
-import { OPTION_BOUNDS, describeBound, rangeOfParser } from "../../../agents/ops/help.ts";
+import { OPTION_BOUNDS, describeBound, rangeOfParser } from "../../../infra/cli/help.ts";
 
-const CLI = fileURLToPath(new URL("../../../agents/ops/predator.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../../infra/cli/predator.js", import.meta.url));
 
 let program: Command;
 beforeAll(async () => {
   process.env.PREDATOR_CLI_NO_MAIN = "1";
-  const { buildProgram } = await import("../../../agents/ops/cli.ts");
+  const { buildProgram } = await import("../../../infra/cli/cli.ts");
   program = buildProgram();
 });
 

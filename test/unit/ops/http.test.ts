@@ -4,14 +4,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { OpsReply } from "../../../contracts/ops.ts";
-import type { FleetStatus } from "../../../agents/ops/fleet-status.ts";
-import { apiToken, buildApi, startApi } from "../../../agents/ops/http.ts";
+import type { FleetStatus } from "../../../infra/app/fleet-status.ts";
+import { apiToken, buildApi, startApi } from "../../../infra/app/http.ts";
 import {
   CroSilentError,
   type CroStatus,
   type Operator,
   type OperatorCommand,
-} from "../../../agents/ops/operator.ts";
+} from "../../../infra/app/operator.ts";
 
 const TOKEN = "t0ken-for-tests-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { isLocalAgentProcess } from "../../../agents/ops/commands/kill.ts";
+import { isLocalAgentProcess } from "../../../infra/cli/commands/kill.ts";
 
 describe("predator kill: whose pid", () => {
   it("recognises a local `agent <name>` process and nothing else", async () => {

@@ -7,8 +7,8 @@ import { VirtualClock } from "../../../bus/clock.ts";
 import { MemoryBroker } from "../../../bus/memory.ts";
 import { MessageFactory } from "../../../bus/messages.ts";
 import { SeededRng } from "../../../bus/rng.ts";
-import { HeartbeatTracker } from "../../../agents/ops/fleet-view.ts";
-import { OpsMetrics, reasonLabel } from "../../../agents/ops/metrics.ts";
+import { HeartbeatTracker } from "../../../infra/app/fleet-view.ts";
+import { OpsMetrics, reasonLabel } from "../../../infra/app/metrics.ts";
 
 const intent = {
   intentId: "intent-1",

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const ROOT = new URL("../../../", import.meta.url).pathname;
-const CLI = `${ROOT}agents/ops/predator.js`;
+const CLI = `${ROOT}infra/cli/predator.js`;
 
 function asNode(version: string): string {
   const code = `Object.defineProperty(process.versions, "node", { value: ${JSON.stringify(version)} })`;

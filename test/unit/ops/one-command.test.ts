@@ -1,6 +1,6 @@
 /**
  * The commands a supervisor or Docker starts over and over (an agent, the simulated venue, the
- * migration, the healthcheck) load only their own modules (agents/ops/one.ts), not the whole CLI:
+ * migration, the healthcheck) load only their own modules (infra/cli/one.ts), not the whole CLI:
  * a restarted agent is up sooner. Checked on the real `predator` entry, recording every module
  * the process resolves.
  */
@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const CLI = fileURLToPath(new URL("../../../agents/ops/predator.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../../infra/cli/predator.js", import.meta.url));
 /** Prints every module URL the process resolves, one per line, on stderr at exit. */
 const RECORD = `data:text/javascript,${encodeURIComponent(`
 import { registerHooks } from "node:module";
@@ -36,7 +36,7 @@ describe("predator <one command>", () => {
       const { status, stdout, modules } = modulesOf([command, "--help"]);
       expect(status).toBe(0);
       expect(stdout).toContain(`Usage: predator ${command}`);
-      expect(modules.some((u) => u.endsWith(`/agents/ops/commands/${command}.ts`))).toBe(true);
+      expect(modules.some((u) => u.endsWith(`/infra/cli/commands/${command}.ts`))).toBe(true);
       expect(modules.filter((u) => /\/agents\/ops\/cli\.ts$/.test(u))).toEqual([]);
       expect(modules.filter((u) => /\/agents\/ops\/console\/|\/infra\/report\//.test(u))).toEqual(
         [],

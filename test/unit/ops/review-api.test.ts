@@ -6,9 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../../bus/clock.ts";
 import type { OpsReply } from "../../../contracts/ops.ts";
-import { buildApi } from "../../../agents/ops/http.ts";
-import { ConsoleHub } from "../../../agents/ops/console/hub.ts";
-import type { Operator, OperatorCommand } from "../../../agents/ops/operator.ts";
+import { buildApi } from "../../../infra/app/http.ts";
+import { ConsoleHub } from "../../../infra/app/console/hub.ts";
+import type { Operator, OperatorCommand } from "../../../infra/app/operator.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 
 const TOKEN = "operator-token-0123456789";

@@ -3,7 +3,7 @@
  * with the wall time so far and an estimate of the time left.
  */
 import { describe, expect, it } from "vitest";
-import { progressBar, progressLines } from "../../../agents/ops/commands/sim.ts";
+import { progressBar, progressLines } from "../../../infra/cli/commands/sim.ts";
 
 const DAY = 86_400_000;
 

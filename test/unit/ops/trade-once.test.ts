@@ -8,7 +8,7 @@ import { VirtualClock } from "../../../bus/clock.ts";
 import { MemoryBroker } from "../../../bus/memory.ts";
 import { MessageFactory } from "../../../bus/messages.ts";
 import { SeededRng } from "../../../bus/rng.ts";
-import { tradeOnce, type TradeReport } from "../../../agents/ops/commands/trade-once.ts";
+import { tradeOnce, type TradeReport } from "../../../infra/cli/commands/trade-once.ts";
 import { bookMsg, entryOrder, T0, UP, vetoMsg } from "../portfolio/helpers.ts";
 
 function health(status: "OK" | "STALE", staleTokens: string[]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditChain, missingLinks } from "../../../agents/ops/audit.ts";
+import { auditChain, missingLinks } from "../../../infra/cli/audit.ts";
 import {
   startEmbeddedPipeline,
   stopOnVirtualClock,

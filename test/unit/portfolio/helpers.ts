@@ -9,7 +9,7 @@ import { MessageFactory, type Payload } from "../../../bus/messages.ts";
 import type { MessageOf, MessageType } from "../../../contracts/registry.ts";
 import type { Intent } from "../../../contracts/intents.ts";
 import { intentHash } from "../../../contracts/intents.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import type { ActorHost } from "../../../agents/runtime/host.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";

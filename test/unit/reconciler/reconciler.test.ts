@@ -8,7 +8,7 @@ import { VirtualClock, type TimerHandle } from "../../../bus/clock.ts";
 import { SeededRng } from "../../../bus/rng.ts";
 import { MessageFactory } from "../../../bus/messages.ts";
 import type { ReconMismatch, ReconReport } from "../../../contracts/recon.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import { SimVenue } from "../../../infra/venue-sim/index.ts";

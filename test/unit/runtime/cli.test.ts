@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { messageTypes } from "../../../contracts/registry.ts";
 
 const run = promisify(execFile);
-const CLI = new URL("../../../agents/ops/predator.js", import.meta.url).pathname;
+const CLI = new URL("../../../infra/cli/predator.js", import.meta.url).pathname;
 
 async function predator(args: string[], env: Record<string, string> = {}) {
   try {

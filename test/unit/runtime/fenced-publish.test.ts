@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../../bus/clock.ts";
 import { SeededRng } from "../../../bus/rng.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { Actor, type AgentDefinition } from "../../../agents/runtime/actor.ts";
 import { FencedPublishError } from "../../../agents/runtime/errors.ts";

@@ -5,7 +5,7 @@ import { MessageFactory } from "../../../bus/messages.ts";
 import { VirtualClock } from "../../../bus/clock.ts";
 import { SeededRng } from "../../../bus/rng.ts";
 import type { MessageOf, MessageType } from "../../../contracts/registry.ts";
-import { EmbeddedFleet } from "../../../agents/runtime/embedded.ts";
+import { EmbeddedFleet } from "../../../infra/app/embedded.ts";
 import { silentLogger } from "../../../agents/runtime/logger.ts";
 import { MemoryStore } from "../../../infra/store/memory.ts";
 import type { BookView, MidSample, WindowState } from "../../../agents/strategy/strategy.ts";

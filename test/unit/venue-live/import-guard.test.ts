@@ -53,7 +53,7 @@ describe("import isolation", () => {
       `await import("./agents/catalog.ts");
        await import("./infra/venue-live/index.ts");
        process.argv = [process.argv[0], "predator", "--help"];
-       await import("./agents/ops/cli.ts");`,
+       await import("./infra/cli/cli.ts");`,
     );
     expect(urls.some((u) => u.endsWith("/agents/catalog.ts"))).toBe(true);
     expect(urls.some((u) => u.endsWith("/infra/venue-live/index.ts"))).toBe(true);
@@ -68,7 +68,7 @@ describe("import isolation", () => {
 
 describe("LIVE confirmation", () => {
   it("refuses to start without the flag, with a clear message and exit code 2", () => {
-    const r = spawnSync(process.execPath, ["agents/ops/predator.js", "venue-live"], {
+    const r = spawnSync(process.execPath, ["infra/cli/predator.js", "venue-live"], {
       cwd: ROOT,
       env: { ...process.env, PREDATOR_LIVE_CONFIRM: "" },
       encoding: "utf8",
@@ -83,7 +83,7 @@ describe("LIVE confirmation", () => {
     const secret = "0xthis-is-not-a-valid-key-but-it-is-secret";
     const r = spawnSync(
       process.execPath,
-      ["agents/ops/predator.js", "venue-live", "--i-understand-this-trades-real-money"],
+      ["infra/cli/predator.js", "venue-live", "--i-understand-this-trades-real-money"],
       {
         cwd: ROOT,
         env: { ...process.env, POLY_CLOB_URL: "http://127.0.0.1:1", POLY_PRIVATE_KEY: secret },

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { SeededRng } from "../../../bus/rng.ts";
 import { ConfigError } from "../../../agents/runtime/errors.ts";
-import { parseFaultFlags } from "../../../agents/ops/commands/venue.ts";
+import { parseFaultFlags } from "../../../infra/cli/commands/venue.ts";
 import { KeyStore, hmacSignature } from "../../../infra/venue-poly/auth.ts";
 import {
   DEFAULT_POLY_FAULTS,
