@@ -9,7 +9,7 @@ import { HttpError } from "./errors.ts";
 import { rateClassOf } from "../venue-live/rate-limit.ts";
 import type { PolyCore } from "./core.ts";
 import { COLLATERAL, OrderError } from "./orders.ts";
-import { registerAdmin } from "./routes-admin.ts";
+import { registerAdmin, type HttpHooks } from "./routes-admin.ts";
 import { registerMarkets } from "./routes-markets.ts";
 import { registerOrders } from "./routes-orders.ts";
 
@@ -18,10 +18,7 @@ export { MAX_BATCH } from "./routes-orders.ts";
 export { HttpError };
 
 /** Hooks the WebSocket side and the admin endpoints need from the owner of the server. */
-export interface HttpHooks {
-  dropWebSockets(): number;
-  faultsChanged(): void;
-}
+export type { HttpHooks } from "./routes-admin.ts";
 
 export function buildHttp(core: PolyCore, hooks: HttpHooks): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });

@@ -2,11 +2,16 @@
 import type { FastifyInstance } from "fastify";
 import { MICRO } from "../../contracts/money.ts";
 import { HttpError } from "./errors.ts";
-import type { HttpHooks } from "./http.ts";
 import type { RateRule } from "../venue-live/rate-limit.ts";
 import type { PolyCore } from "./core.ts";
 import { parsePolyFaults } from "./faults.ts";
 import { conditionIdOf, parseDecimal, num } from "./wire.ts";
+
+/** What the admin routes may ask of the venue's server (the WebSockets and the fault settings). */
+export interface HttpHooks {
+  dropWebSockets(): number;
+  faultsChanged(): void;
+}
 
 export function registerAdmin(app: FastifyInstance, core: PolyCore, hooks: HttpHooks): void {
   // ---- operator / test admin (not part of Polymarket's API) ----

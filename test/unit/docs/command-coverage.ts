@@ -100,6 +100,14 @@ export const COVERAGE: Readonly<Record<string, Coverage>> = {
     test: "test/integration/liveness-sys.test.ts",
     evidence: '"venue-sim"',
   },
+  "predator review list": {
+    test: "test/integration/review-pg.test.ts",
+    evidence: '["list", "--all", "--json"]',
+  },
+  "predator review mark": {
+    test: "test/unit/ops/review-api.test.ts",
+    evidence: "/api/review/mark",
+  },
   "predator verify canary": { test: "test/verify/canary.test.ts", evidence: "runCanarySimulation" },
   "predator verify exits": { test: "test/verify/exits.test.ts", evidence: "runExit" },
 
@@ -117,6 +125,10 @@ export const COVERAGE: Readonly<Record<string, Coverage>> = {
     evidence: "chaos-real",
     optIn: "PREDATOR_EXTENDED_TESTS",
   },
+  "npm run dashboard:build": {
+    test: "test/integration/docker-files.test.ts",
+    evidence: "RUN npm run dashboard:build",
+  },
   "npm link": {
     manual: "installs the `predator` command globally: changes the machine, not the repository",
   },
@@ -130,6 +142,7 @@ export const COVERAGE: Readonly<Record<string, Coverage>> = {
   ".ci/run": { test: ".ci/run", evidence: "npm run check" },
   ".ci/docker-tests": { test: ".ci/docker-tests", evidence: "test/docker" },
   ".ci/docker-images": { test: ".ci/docker-tests", evidence: ".ci/docker-images" },
+  ".ci/chaos-real": { test: ".ci/chaos-real", evidence: "test/chaos/real-faults.test.ts" },
   export: { run: "every `export` line's variables are checked to be ones the code reads" },
   node: { test: ".ci/run", evidence: "node -v" },
 
@@ -163,6 +176,9 @@ export const COVERAGE: Readonly<Record<string, Coverage>> = {
     test: "test/docker/compose.test.ts",
     evidence: 'process.kill(before.pid, "SIGKILL")',
     optIn: "PREDATOR_DOCKER_TESTS",
+  },
+  "docker compose exec": {
+    manual: "named to say what does not restart a killed agent (no kill binary in the image)",
   },
   "docker compose kill": {
     manual: "named to explain Docker's restart policy (a manual stop is not restarted)",

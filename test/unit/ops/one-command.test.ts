@@ -37,8 +37,8 @@ describe("predator <one command>", () => {
       expect(status).toBe(0);
       expect(stdout).toContain(`Usage: predator ${command}`);
       expect(modules.some((u) => u.endsWith(`/infra/cli/commands/${command}.ts`))).toBe(true);
-      expect(modules.filter((u) => /\/agents\/ops\/cli\.ts$/.test(u))).toEqual([]);
-      expect(modules.filter((u) => /\/agents\/ops\/console\/|\/infra\/report\//.test(u))).toEqual(
+      expect(modules.filter((u) => /\/infra\/cli\/cli\.ts$/.test(u))).toEqual([]);
+      expect(modules.filter((u) => /\/infra\/app\/console\/|\/infra\/report\//.test(u))).toEqual(
         [],
       );
       expect(modules.filter((u) => u.includes("/node_modules/fastify/"))).toEqual([]);
@@ -49,6 +49,6 @@ describe("predator <one command>", () => {
     const { status, stdout, modules } = modulesOf(["status", "--help"]);
     expect(status).toBe(0);
     expect(stdout).toContain("Usage: predator status");
-    expect(modules.some((u) => /\/agents\/ops\/cli\.ts$/.test(u))).toBe(true);
+    expect(modules.some((u) => /\/infra\/cli\/cli\.ts$/.test(u))).toBe(true);
   });
 });

@@ -114,7 +114,11 @@ describe("exit parameters from runtime controls", () => {
   const defaults: ExitParams = { stopLossPct: 12, takeProfitPct: 40, trailingStopPct: 5 };
 
   it("uses the configured defaults when no control is stored", () => {
-    expect(exitParamsFrom([], defaults)).toEqual({ params: defaults, errors: [] });
+    expect(exitParamsFrom([], defaults)).toEqual({
+      params: defaults,
+      errors: [],
+      stored: { stopLossPct: false, takeProfitPct: false },
+    });
   });
 
   it("a stored control overrides its default", () => {
