@@ -9,6 +9,7 @@ const MIGRATIONS = [
   "0002_changed_since_indexes",
   "0003_verification_evidence",
   "0004_strategy_halts",
+  "0005_trade_reviews",
 ];
 
 const TABLES = [
@@ -22,6 +23,7 @@ const TABLES = [
   "positions",
   "runtime_controls",
   "strategy_halts",
+  "trade_reviews",
   "verification_items",
   "verification_runs",
 ];
